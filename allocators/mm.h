@@ -1,0 +1,167 @@
+/* mm.h — the allocator interface every strategy implements, and the registry.
+ *
+ * Vocabulary
+ *   strategy   a way of managing memory: a constant table of operations (mm_strategy)
+ *              with a name, a one-line summary and a capability mask.
+ *   heap       one open instance of a strategy (mm_heap is the base every strategy's
+ *              heap struct starts with). Heaps are single-threaded.
+ *   block      what alloc returns: at least `size` usable bytes, aligned to `align`.
+ *   page layer allocators/os.c: where in-house strategies get memory; it counts every
+ *              mapped byte, so footprints are exact and comparable (mm_pages, below).
+ *   footprint  bytes the heap holds from the OS right now; peak_footprint, the most ever.
+ *
+ * Contract (checked for every strategy by conformance/contract.c)
+ *   - alloc(size, align): align is 0 (meaning MM_MIN_ALIGN) or a power of two up to
+ *     MM_MAX_ALIGN; the block is aligned to max(align, MM_MIN_ALIGN). size 0 returns a
+ *     unique, freeable block. A request the heap cannot satisfy (too large, or past the
+ *     page-layer limit) returns NULL and leaves the heap healthy.
+ *   - free(NULL) does nothing; free is unsized: the strategy finds the size itself.
+ *   - realloc(NULL, n) is alloc(n, 0); realloc(p, n) keeps the first min(old, n) bytes and
+ *     returns a block aligned to MM_MIN_ALIGN; realloc(p, 0) returns a size-0 block and
+ *     releases p. On failure it returns NULL and p stays valid and unchanged.
+ *   - usable_size(p) >= the size requested for p.
+ *   - check() walks the heap and every free structure and returns the number of broken
+ *     invariants: 0 means healthy. Strategies without MM_CAP_CHECK return 0 and say so.
+ *   - A strategy without MM_CAP_FREE never reuses memory (bump): free is a no-op.
+ *
+ * Every caller, benchmarks included, goes through the table, the system allocator too.
+ */
+#ifndef MM_H
+#define MM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MM_MIN_ALIGN 16u
+#define MM_MAX_ALIGN 4096u
+
+/* Capabilities: what a strategy can do, so tests skip only what a strategy excuses. */
+enum {
+    MM_CAP_FREE = 1u << 0,        /* free makes memory reusable */
+    MM_CAP_CHECK = 1u << 1,       /* check() really walks the heap */
+    MM_CAP_LIMIT = 1u << 2,       /* honours mm_config.limit through the page layer */
+    MM_CAP_EXACT_FOOTPRINT = 1u << 3, /* footprint counted by the page layer, byte-exact */
+};
+
+/* Statistics, declared once: X(name, description). Expands into mm_stats and printers. */
+#define MM_STATS_FIELDS(X)                                                        \
+    X(footprint, "bytes held from the OS now")                                    \
+    X(peak_footprint, "most bytes held from the OS at once")                      \
+    X(map_calls, "page-layer map calls (or the C library's, where known)")        \
+    X(unmap_calls, "page-layer unmap calls")
+
+typedef struct mm_stats {
+#define MM_STATS_MEMBER(name, doc) size_t name;
+    MM_STATS_FIELDS(MM_STATS_MEMBER)
+#undef MM_STATS_MEMBER
+} mm_stats;
+
+/* The page layer: every in-house strategy maps and unmaps memory only through this. */
+typedef struct mm_pages {
+    size_t mapped;      /* bytes mapped now (a multiple of the OS page size) */
+    size_t peak_mapped; /* the most ever mapped at once */
+    size_t limit;       /* 0 = unlimited; otherwise mapping past it fails with NULL */
+    size_t map_calls;
+    size_t unmap_calls;
+} mm_pages;
+
+size_t mm_page_size(void);
+/* Maps `bytes` (rounded up to whole pages) aligned to `align` (a power of two; 0 or
+ * anything up to the page size means page-aligned). Zero-filled. NULL past the limit. */
+void *mm_pages_map(mm_pages *pages, size_t bytes, size_t align);
+/* Unmaps exactly what one mm_pages_map call returned (same pointer, same bytes). */
+void mm_pages_unmap(mm_pages *pages, void *p, size_t bytes);
+void mm_pages_stats(const mm_pages *pages, mm_stats *out);
+/* Asks for transparent huge pages on a mapping that will be filled front to back:
+ * one fault per 2 MiB instead of per 4 KiB. Changes no accounting. */
+#define MM_HUGE_PAGE ((size_t)2 << 20)
+void mm_pages_hint_huge(void *p, size_t bytes);
+
+/* Configuration handed to open. */
+typedef struct mm_config {
+    size_t limit;        /* page-layer limit in bytes; 0 = none */
+    const char *options; /* "key=value,key=value", strategy-specific; NULL = defaults */
+} mm_config;
+
+typedef struct mm_error {
+    char message[200]; /* one line, no trailing newline */
+} mm_error;
+
+typedef struct mm_strategy mm_strategy;
+
+/* Every strategy's heap struct starts with this. */
+typedef struct mm_heap {
+    const mm_strategy *strategy;
+} mm_heap;
+
+struct mm_strategy {
+    const char *name;    /* the CLI name, benchmark name and JSON key */
+    const char *summary; /* one line for ./mmbench list */
+    unsigned caps;       /* MM_CAP_* */
+    mm_heap *(*open)(const mm_config *config, mm_error *err);
+    void (*close)(mm_heap *heap);
+    void *(*alloc)(mm_heap *heap, size_t size, size_t align);
+    void (*free)(mm_heap *heap, void *p);
+    void *(*realloc)(mm_heap *heap, void *p, size_t size);
+    size_t (*usable_size)(mm_heap *heap, const void *p);
+    void (*stats)(mm_heap *heap, mm_stats *out);
+    size_t (*check)(mm_heap *heap);
+};
+
+/* Calls through the table: the only way anyone reaches a strategy. */
+static inline void *mm_alloc(mm_heap *h, size_t size, size_t align) { return h->strategy->alloc(h, size, align); }
+static inline void mm_free(mm_heap *h, void *p) { h->strategy->free(h, p); }
+static inline void *mm_realloc(mm_heap *h, void *p, size_t size) { return h->strategy->realloc(h, p, size); }
+static inline size_t mm_usable_size(mm_heap *h, const void *p) { return h->strategy->usable_size(h, p); }
+static inline void mm_stats_get(mm_heap *h, mm_stats *out) { h->strategy->stats(h, out); }
+static inline size_t mm_check(mm_heap *h) { return h->strategy->check(h); }
+static inline void mm_close(mm_heap *h) { h->strategy->close(h); }
+
+/* Opens a heap of strategy `s`; on failure returns NULL with a one-line reason in err. */
+mm_heap *mm_open(const mm_strategy *s, const mm_config *config, mm_error *err);
+
+/* The registry: every strategy, in the order of allocators/strategies.def. */
+extern const mm_strategy *const mm_strategies[];
+extern const size_t mm_strategy_count;
+const mm_strategy *mm_strategy_find(const char *name);
+
+/* Strategy options: "key=value,..." parsed against a table of what a strategy accepts.
+ * Sizes take K, M, G suffixes (powers of 1024). Unknown keys and out-of-range values
+ * are errors naming the key and the valid choices. */
+typedef enum { MM_OPTION_SIZE, MM_OPTION_NAME } mm_option_kind;
+typedef struct mm_option {
+    const char *key;
+    mm_option_kind kind;
+    const char *help;
+    size_t min, max;   /* MM_OPTION_SIZE: inclusive range */
+    bool power_of_two; /* MM_OPTION_SIZE: value must be a power of two */
+    void *value;       /* size_t * or char[MM_OPTION_NAME_MAX] */
+} mm_option;
+#define MM_OPTION_NAME_MAX 64
+bool mm_options_parse(const char *strategy, const char *text, const mm_option *options, size_t count,
+                      mm_error *err);
+void mm_error_set(mm_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Helpers every strategy uses. */
+static inline bool mm_is_power_of_two(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
+static inline size_t mm_align_up(size_t x, size_t a) { return (x + a - 1) & ~(a - 1); }
+/* Normalises an alloc alignment argument: 0 and small values become MM_MIN_ALIGN.
+ * Returns 0 for an alignment the interface does not accept. */
+static inline size_t mm_effective_align(size_t align) {
+    if (align <= MM_MIN_ALIGN) return MM_MIN_ALIGN;
+    return (mm_is_power_of_two(align) && align <= MM_MAX_ALIGN) ? align : 0;
+}
+
+/* Debug fills (compiled in with -DMM_DEBUG, as the sanitizer builds do): fresh memory
+ * reads 0xCD and freed memory 0xDD, so use of either shows up at once. */
+#define MM_FILL_FRESH 0xCD
+#define MM_FILL_FREED 0xDD
+#ifdef MM_DEBUG
+#include <string.h>
+#define mm_debug_fill(p, n, byte) memset((p), (byte), (n))
+#else
+#define mm_debug_fill(p, n, byte) ((void)(p), (void)(n), (void)(byte))
+#endif
+
+#endif

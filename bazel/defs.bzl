@@ -1,0 +1,64 @@
+"""Macros every BUILD file uses: one place for warnings, and the sanitizer variants.
+
+mm_library and mm_test expand each target into two: the optimised one (`name`) and one
+built with AddressSanitizer + UBSan and debug fills (`name_asan`), whose deps are the
+`_asan` variants of the same libraries. So `bazel test //...` runs every test both ways in
+one invocation, with no --config switching and no rebuilds between them.
+"""
+
+MM_COPTS = [
+    "-std=c11",
+    "-D_DEFAULT_SOURCE",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-Wshadow",
+    "-Wstrict-prototypes",
+    "-Wno-missing-field-initializers",
+]
+
+SANITIZE = [
+    "-fsanitize=address,undefined",
+    "-fno-sanitize-recover=all",
+    "-fno-omit-frame-pointer",
+]
+
+VARIANTS = [
+    ("", [], []),
+    ("_asan", SANITIZE + ["-DMM_DEBUG", "-O1", "-g"], SANITIZE),
+]
+
+def _variant_label(label, suffix):
+    """`//a/b` and `//a/b:c` and `:c` -> the same label with `suffix` on the target name."""
+    if not suffix:
+        return label
+    if ":" in label:
+        return label + suffix
+    return label + ":" + label.split("/")[-1] + suffix
+
+def mm_library(name, deps = [], copts = [], linkopts = [], **kwargs):
+    """A C library in its optimised and sanitizer variants."""
+    for suffix, extra_copts, extra_linkopts in VARIANTS:
+        native.cc_library(
+            name = name + suffix,
+            deps = [_variant_label(d, suffix) for d in deps],
+            copts = MM_COPTS + copts + extra_copts,
+            linkopts = linkopts + extra_linkopts,
+            **kwargs
+        )
+
+def mm_test(name, deps = [], copts = [], linkopts = [], **kwargs):
+    """A C test in its optimised and sanitizer variants (`name`, `name_asan`)."""
+    for suffix, extra_copts, extra_linkopts in VARIANTS:
+        native.cc_test(
+            name = name + suffix,
+            linkstatic = 1,
+            deps = [_variant_label(d, suffix) for d in deps],
+            copts = MM_COPTS + copts + extra_copts,
+            linkopts = linkopts + extra_linkopts,
+            **kwargs
+        )
+
+def mm_binary(name, copts = [], **kwargs):
+    """An optimised C binary (benchmarks, tools)."""
+    native.cc_binary(name = name, copts = MM_COPTS + copts, **kwargs)

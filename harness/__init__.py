@@ -1,0 +1,1 @@
+"""mmbench's harness: the Python behind ./mmbench (build, run, test, list, tables)."""

@@ -1,0 +1,48 @@
+"""The project's metrics (docs/metrics.md), derived from Google Benchmark's JSON.
+
+One definition each, used everywhere:
+  ns_per_op       wall time per allocator operation, from items_per_second
+  peak_live, peak_footprint, footprint_at_peak, frag, frag_at_peak, internal_frag,
+  rss_peak        counters the benchmark binary reports (see workloads/bench_main.c)
+Per benchmark, each metric's samples (one per repetition) are summarised by their
+median, min, max and relative spread.
+"""
+import statistics
+
+# (key, heading, unit, lower is better); the order of every table
+COLUMNS = [
+    ("ns_per_op", "ns/op", "ns", True),
+    ("peak_live", "peak live", "bytes", None),
+    ("peak_footprint", "peak footprint", "bytes", True),
+    ("frag", "frag", "ratio", True),
+    ("frag_at_peak", "frag@peak", "ratio", True),
+    ("internal_frag", "internal", "ratio", True),
+    ("rss_peak", "rss peak", "bytes", True),
+]
+COUNTERS = ["peak_live", "peak_footprint", "footprint_at_peak", "frag", "frag_at_peak", "internal_frag",
+            "rss_peak", "check_failures", "ops_checksum"]
+
+
+def from_gbench(run):
+    """One Google Benchmark result entry -> {metric: value}."""
+    if run.get("error_occurred"):
+        raise ValueError(run.get("error_message", "benchmark failed"))
+    items = run.get("items_per_second")
+    if not items:
+        raise ValueError("no items_per_second in the benchmark output")
+    sample = {"ns_per_op": 1e9 / items}
+    for key in COUNTERS:
+        if key in run:
+            sample[key] = run[key]
+    return sample
+
+
+def summarise(values):
+    """Median, min, max and spread (stddev / mean) of one metric's samples."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    mean = statistics.fmean(values)
+    spread = statistics.stdev(values) / mean if len(values) > 1 and mean else 0.0
+    return {"median": statistics.median(values), "min": min(values), "max": max(values),
+            "spread": spread, "n": len(values)}

@@ -1,0 +1,52 @@
+"""The strategies and workloads, as the benchmark binary's own registry reports them.
+
+There is one list of strategies (allocators/strategies.def) and one of workloads
+(workloads/workloads.def); the harness never keeps a copy, it asks the binary.
+"""
+import json
+import subprocess
+
+from harness import paths
+from harness.errors import UserError
+
+
+class Registry:
+    def __init__(self, data):
+        self.strategies = data["strategies"]
+        self.workloads = data["workloads"]
+
+    @classmethod
+    def load(cls, binary=paths.BENCH_BINARY):
+        out = subprocess.run([binary, "--list-json"], capture_output=True, text=True, check=True).stdout
+        return cls(json.loads(out))
+
+    def strategy_names(self):
+        return [s["name"] for s in self.strategies]
+
+    def workload_names(self):
+        return [w["name"] for w in self.workloads]
+
+    def select(self, kind, text):
+        """Resolves a comma-separated selection ('all' or names) against `kind`
+        ('allocators' or 'workloads'), in registry order; UserError for unknown names."""
+        valid = self.strategy_names() if kind == "allocators" else self.workload_names()
+        if text is None or text.strip() == "all":
+            return list(valid)
+        wanted = [t.strip() for t in text.split(",") if t.strip()]
+        if not wanted:
+            raise UserError(f"--{kind} is empty (valid: {', '.join(valid)})")
+        for name in wanted:
+            if name not in valid:
+                singular = "allocator" if kind == "allocators" else "workload"
+                raise UserError(f"unknown {singular} '{name}' (valid: {', '.join(valid)})")
+        return [v for v in valid if v in wanted]
+
+    def workload_params(self, name, overrides):
+        """The effective parameters of workload `name`: defaults, then NAME.KEY=VALUE overrides."""
+        w = next(w for w in self.workloads if w["name"] == name)
+        values = {p["name"]: p["default"] for p in w["params"]}
+        for key, value in overrides.items():
+            prefix, _, param = key.partition(".")
+            if prefix == name and param in values:
+                values[param] = float(value)
+        return {k: int(v) if float(v).is_integer() else v for k, v in values.items()}

@@ -1,0 +1,69 @@
+"""Tables of a run: terminal text, Markdown and CSV, all from the same rows."""
+import csv
+import io
+
+from harness.metrics import COLUMNS
+
+MIB = 1024 * 1024
+
+
+def _format(key, unit, summary):
+    if summary is None:
+        return "—"
+    v = summary["median"]
+    if unit == "bytes":
+        return f"{v / MIB:.1f} MiB"
+    if unit == "ratio":
+        return f"{v * 100:.1f}%"
+    text = f"{v:.1f}" if v < 1000 else f"{v:.0f}"
+    if summary.get("n", 1) > 1:
+        text += f" ±{summary['spread'] * 100:.0f}%"
+    return text
+
+
+def rows(data):
+    """[heading row, then one row per benchmark] with formatted cells."""
+    head = ["workload", "strategy"] + [title for _, title, _, _ in COLUMNS]
+    out = [head]
+    for b in data["benchmarks"]:
+        if b.get("error"):
+            out.append([b["workload"], b["strategy"], f"FAILED: {b['error']}"] + [""] * (len(COLUMNS) - 1))
+            continue
+        metrics = b.get("metrics", {})
+        out.append([b["workload"], b["strategy"]] +
+                   [_format(key, unit, metrics.get(key)) for key, _, unit, _ in COLUMNS])
+    return out
+
+
+def text(data):
+    table = rows(data)
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    lines = []
+    for n, r in enumerate(table):
+        cells = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
+def markdown(data):
+    table = rows(data)
+    lines = ["| " + " | ".join(table[0]) + " |", "|" + "|".join("---" if i < 2 else "---:" for i in range(len(table[0]))) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in table[1:]]
+    return "\n".join(lines) + "\n"
+
+
+def csv_text(data):
+    """Raw numbers (medians and spreads), not formatted: for spreadsheets and scripts."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    keys = [key for key, _, _, _ in COLUMNS]
+    w.writerow(["workload", "strategy", "error"] + keys + ["ns_per_op_spread", "repetitions"])
+    for b in data["benchmarks"]:
+        m = b.get("metrics", {})
+        ns = m.get("ns_per_op") or {}
+        w.writerow([b["workload"], b["strategy"], b.get("error") or ""] +
+                   [("" if m.get(k) is None else f"{m[k]['median']:.6g}") for k in keys] +
+                   [f"{ns['spread']:.4f}" if ns else "", ns.get("n", 0)])
+    return buf.getvalue()

@@ -1,0 +1,134 @@
+"""./mmbench test: every test in the tree, counted case by case.
+
+1. `bazel test //...` runs the C tests (each in its optimised and ASan+UBSan variant).
+   Every C test speaks TAP (conformance/tap.h); the log of each test (and shard) is found
+   through Bazel's build event file and its "ok"/"not ok" lines are counted. A test
+   process that failed without a "not ok" line (a crash, a timeout) counts as one failure.
+2. The harness's own tests (harness/tests, unittest).
+The last line is "N passed, N failed, N skipped"; the exit status is 0 only when nothing
+failed and something ran.
+"""
+import json
+import os
+import re
+import sys
+import tempfile
+import unittest
+import urllib.parse
+
+from harness import build, deps, paths
+
+TAP_LINE = re.compile(r"^(not ok|ok) \d+ - (.*?)(?: # SKIP (.*))?$")
+
+
+class Tally:
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+        self.failures = []
+
+    def add(self, outcome, name):
+        if outcome == "ok":
+            self.passed += 1
+        elif outcome == "skip":
+            self.skipped += 1
+        else:
+            self.failed += 1
+            self.failures.append(name)
+
+
+def count_tap(text, label, tally):
+    """Counts the TAP lines of one test log; returns how many failures it held."""
+    failed = 0
+    for line in text.splitlines():
+        m = TAP_LINE.match(line)
+        if not m:
+            continue
+        outcome = "not ok" if m.group(1) == "not ok" else ("skip" if m.group(3) else "ok")
+        failed += outcome == "not ok"
+        tally.add(outcome, f"{label}: {m.group(2)}")
+    return failed
+
+
+def bazel_tests(tally, targets=("//...",)):
+    with tempfile.TemporaryDirectory() as tmp:
+        events_path = os.path.join(tmp, "events.json")
+        done = build.bazel(["test", f"--build_event_json_file={events_path}", *targets], quiet=False)
+        # 0: all passed; 3: some tests failed (counted below); anything else: no tests ran
+        if done.returncode not in (0, 3):
+            tally.add("not ok", f"bazel test exited {done.returncode} (build failure: see above)")
+            return
+        with open(events_path) as f:
+            events = [json.loads(line) for line in f if line.strip()]
+    for event in events:
+        result = event.get("testResult")
+        if result is None:
+            continue
+        ident = event["id"]["testResult"]
+        label = ident["label"]
+        if ident.get("shard", 1) > 1 or "shard" in ident:
+            label += f" (shard {ident.get('shard', 1)})"
+        log = next((o["uri"] for o in result.get("testActionOutput", []) if o["name"] == "test.log"), None)
+        text = ""
+        if log:
+            try:
+                with open(urllib.parse.unquote(urllib.parse.urlparse(log).path), errors="replace") as f:
+                    text = f.read()
+            except OSError:
+                pass
+        failures = count_tap(text, label, tally)
+        if result.get("status") != "PASSED" and failures == 0:
+            tally.add("not ok", f"{label}: {result.get('status', 'FAILED')} with no failing case reported")
+
+
+class _Result(unittest.TextTestResult):
+    def __init__(self, stream, descriptions, verbosity, tally):
+        super().__init__(stream, descriptions, verbosity)
+        self.tally = tally
+
+    def addSuccess(self, test):
+        super().addSuccess(test)
+        self.tally.add("ok", f"harness: {test.id()}")
+        print(f"ok - {test.id()}", flush=True)
+
+    def _fail(self, test, err):
+        self.tally.add("not ok", f"harness: {test.id()}")
+        print(f"not ok - {test.id()}\n{self._exc_info_to_string(err, test)}", flush=True)
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self._fail(test, err)
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self._fail(test, err)
+
+    def addSkip(self, test, reason):
+        super().addSkip(test, reason)
+        self.tally.add("skip", f"harness: {test.id()}")
+        print(f"ok - {test.id()} # SKIP {reason}", flush=True)
+
+
+def harness_tests(tally):
+    suite = unittest.defaultTestLoader.discover(os.path.join(paths.ROOT, "harness", "tests"), top_level_dir=paths.ROOT)
+    runner = unittest.TextTestRunner(stream=open(os.devnull, "w"), verbosity=0,
+                                     resultclass=lambda s, d, v: _Result(s, d, v, tally))
+    runner.run(suite)
+
+
+def execute(args):
+    deps.ensure(deps.TEST)
+    tally = Tally()
+    print("== C tests (bazel test //...)", flush=True)
+    bazel_tests(tally)
+    print("== harness tests", flush=True)
+    harness_tests(tally)
+    if tally.failures:
+        print("\nfailed:")
+        for name in tally.failures:
+            print(f"  {name}")
+    ran = tally.passed + tally.failed
+    if ran == 0:
+        print("no test ran: that is a failure")
+        tally.failed += 1
+    print(f"{tally.passed} passed, {tally.failed} failed, {tally.skipped} skipped", flush=True)
+    return 0 if tally.failed == 0 else 1

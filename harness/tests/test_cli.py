@@ -1,0 +1,85 @@
+"""The command line as a user meets it: names, bad input, exit statuses."""
+import json
+import os
+import tempfile
+import unittest
+
+from harness.tests.support import TINY, error_line, mmbench
+
+
+class ListTest(unittest.TestCase):
+    def test_list_json_names_the_registered_strategies_and_workloads(self):
+        done = mmbench("list", "--json")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        data = json.loads(done.stdout)
+        names = [a["name"] for a in data["allocators"]]
+        self.assertIn("system", names)
+        self.assertIn("bump", names)
+        self.assertIn("churn", [w["name"] for w in data["workloads"]])
+        for w in data["workloads"]:
+            self.assertTrue(w["summary"] and w["origin"], w["name"])
+
+    def test_list_text_has_a_line_per_strategy(self):
+        done = mmbench("list")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertRegex(done.stdout, r"(?m)^  system\s+\S")
+        self.assertRegex(done.stdout, r"(?m)^  bump\s+\S")
+
+
+class BadInputTest(unittest.TestCase):
+    CASES = [
+        (["run", "--allocators", "no-such"], "unknown allocator 'no-such' (valid: system, bump"),
+        (["run", "--workloads", "nope"], "unknown workload 'nope' (valid: churn"),
+        (["run", "--repetitions", "zero"], "'zero' is not a whole number"),
+        (["run", "--repetitions", "0"], "out of range"),
+        (["run", "--param", "churn.live=-5"], "churn.live=-5 is invalid"),
+        (["run", "--param", "churn.size=5"], "has no parameter 'size'"),
+        (["run", "--param", "oops"], "needs the form NAME.KEY=VALUE"),
+        (["run", "--param", "bump.chunk=1000"], "bump: option chunk=1000 is invalid"),
+        (["run", "--param", "system.x=1"], "system: unknown option 'x'"),
+        (["run", "--param", "churn.min_size=600"], "min_size must not exceed"),
+        (["run", "--limit", "lots"], "not a byte count"),
+        (["frobnicate"], "invalid choice"),
+    ]
+
+    def test_each_bad_input_is_one_line_and_exit_2(self):
+        for args, message in self.CASES:
+            with self.subTest(args=args):
+                done = mmbench(*args)
+                self.assertEqual(done.returncode, 2, done.stderr)
+                self.assertIn(message, error_line(done))
+                self.assertTrue(error_line(done).startswith("mmbench: "))
+                self.assertNotIn("Traceback", done.stderr)
+
+    def test_existing_out_is_refused_and_left_alone(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            keep = os.path.join(tmp, "earlier")
+            os.mkdir(keep)
+            with open(os.path.join(keep, "results.json"), "w") as f:
+                f.write("precious")
+            done = mmbench("run", "--out", keep, *TINY)
+            self.assertEqual(done.returncode, 2)
+            self.assertIn("already exists", error_line(done))
+            with open(os.path.join(keep, "results.json")) as f:
+                self.assertEqual(f.read(), "precious")
+
+    def test_unwritable_out_leaves_nothing_behind(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            blocker = os.path.join(tmp, "a-file")
+            with open(blocker, "w") as f:
+                f.write("not a folder")
+            done = mmbench("run", "--out", os.path.join(blocker, "run"), *TINY)
+            self.assertEqual(done.returncode, 2, done.stderr)
+            self.assertIn("--out", error_line(done))
+            self.assertEqual(os.listdir(tmp), ["a-file"])
+
+    def test_bad_name_writes_no_results(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "run")
+            done = mmbench("run", "--allocators", "bogus", "--out", out)
+            self.assertEqual(done.returncode, 2)
+            self.assertEqual(os.listdir(tmp), [])
+
+
+if __name__ == "__main__":
+    unittest.main()

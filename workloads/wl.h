@@ -1,0 +1,131 @@
+/* wl.h — workloads: operation streams that drive a strategy through the mm.h table.
+ *
+ * Vocabulary
+ *   workload   a named generator (wl_workload) with typed parameters and a run function,
+ *              listed once in workloads.def.
+ *   pass       the driver (bench_main.c) runs a workload twice on fresh heaps, with the
+ *              same seed and therefore the same operations:
+ *                metered pass  untimed; every operation also updates the meter, which reads
+ *                              the strategy's stats after each one (exact peaks);
+ *                timed pass    the same operations with no metering, under Google Benchmark.
+ *              A workload's body is written once, as an always-inline function taking
+ *              `metered` as a constant, so the timed pass carries no metering code at all.
+ *   step       one unit of a workload's timed loop; an operation is one alloc or one free.
+ *
+ * The meter's definitions are the project's metrics (docs/metrics.md):
+ *   peak_live          most requested bytes alive at once
+ *   peak_footprint     most bytes the heap held from the OS at once
+ *   footprint_at_peak  footprint at the moment live bytes peaked
+ *   usable_at_peak     sum of usable_size over the blocks alive at that moment
+ */
+#ifndef WL_H
+#define WL_H
+
+#include "allocators/mm.h"
+#include "workloads/rng.h"
+#include "workloads/shim/bench.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct wl_param {
+    const char *name;
+    const char *help;
+    double value; /* the default until --param sets it */
+    double min, max;
+    bool integer;
+} wl_param;
+
+typedef struct wl_meter {
+    size_t live, live_usable;
+    size_t peak_live, footprint_at_peak, usable_at_peak;
+    size_t peak_footprint;
+    uint64_t checksum; /* of the operation stream: same seed, same checksum */
+} wl_meter;
+
+typedef struct wl_ctx {
+    mm_heap *heap;
+    wl_bench *bench; /* the timed pass's Google Benchmark state; NULL in the metered pass */
+    const double *param;  /* the workload's parameter values, in declaration order */
+    int64_t iterations;   /* timed-loop iterations (the same in both passes) */
+    int64_t ops;          /* allocator operations in the timed loop */
+    wl_meter meter;
+    const char *error;    /* set by a workload that could not go on (allocation failed) */
+    unsigned char sink;   /* bytes read back from blocks, so no alloc/free pair is elided */
+} wl_ctx;
+
+typedef struct wl_workload {
+    const char *name;
+    const char *summary; /* what it models */
+    const char *origin;  /* where its shape comes from */
+    int threads;         /* 1: single-threaded */
+    wl_param *params;
+    size_t param_count;
+    /* Timed-loop iterations for these parameters (fixed, so every repetition does the same
+     * work); and a cross-parameter check returning a message, or NULL when fine. */
+    int64_t (*iterations)(const double *param);
+    const char *(*validate)(const double *param);
+    void (*run)(wl_ctx *c); /* runs one pass; see wl_next */
+} wl_workload;
+
+/* The registry, from workloads.def. */
+extern wl_workload *const wl_workloads[];
+extern const size_t wl_workload_count;
+wl_workload *wl_workload_find(const char *name);
+
+/* Sets workload parameter `name` from text; returns NULL or a one-line error. */
+const char *wl_param_set(wl_workload *w, const char *name, const char *text, char *buf, size_t cap);
+
+/* The timed loop's condition: Google Benchmark's in the timed pass, a countdown of the
+ * same length in the metered one. */
+static inline bool wl_next(wl_ctx *c, int64_t *left) { return c->bench ? wl_bench_next(c->bench) : (*left)-- > 0; }
+
+/* Memory for a workload's own tables: mapped directly, so it never shows in the footprint
+ * of the strategy under test (the system strategy shares the process's malloc). */
+void *wl_scratch_alloc(size_t bytes);
+void wl_scratch_free(void *p, size_t bytes);
+
+void wl_meter_sample(wl_ctx *c);
+static inline void wl_meter_mix(wl_meter *m, uint64_t v) {
+    m->checksum = (m->checksum ^ v) * 0x100000001B3ull + 0x9E3779B97F4A7C15ull;
+}
+
+/* Writes into a fresh block so its pages are really touched (and the pair is not dead). */
+static inline void wl_touch(void *p, size_t size, uint64_t tag) {
+    if (size >= sizeof tag) {
+        __builtin_memcpy(p, &tag, sizeof tag);
+        ((unsigned char *)p)[size - 1] = (unsigned char)tag;
+    } else if (size) {
+        *(unsigned char *)p = (unsigned char)tag;
+    }
+}
+
+/* The two operations every workload uses. `metered` is a compile-time constant at every
+ * call site, so the timed pass compiles to the bare table call plus the touch. */
+static inline __attribute__((always_inline)) void *wl_alloc(wl_ctx *c, size_t size, bool metered) {
+    void *p = mm_alloc(c->heap, size, 0);
+    if (metered) {
+        wl_meter_mix(&c->meter, size);
+        if (p) {
+            c->meter.live += size;
+            c->meter.live_usable += mm_usable_size(c->heap, p);
+            wl_meter_sample(c);
+        }
+    }
+    if (__builtin_expect(p != NULL, 1)) wl_touch(p, size, (uintptr_t)p);
+    else c->error = "allocation failed";
+    return p;
+}
+
+static inline __attribute__((always_inline)) void wl_free(wl_ctx *c, void *p, size_t size, bool metered) {
+    if (size) c->sink ^= *(volatile unsigned char *)p;
+    if (metered) {
+        c->meter.live -= size;
+        c->meter.live_usable -= mm_usable_size(c->heap, p);
+    }
+    mm_free(c->heap, p);
+    if (metered) wl_meter_sample(c);
+}
+
+#endif
