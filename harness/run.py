@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-from harness import build, env, metrics, paths, results, table
+from harness import build, env, metrics, paths, plan, results, table
 from harness.errors import UserError
 from harness.registry import Registry
 
@@ -73,23 +73,22 @@ def measure_once(name, params, limit, raw_path):
 def execute(args):
     build.build()
     registry = Registry.load()
-    strategies = registry.select("allocators", args.allocators)
-    workloads = registry.select("workloads", args.workloads)
+    selected = plan.benchmarks(registry, args)
     params = parse_params(args.param)
     validate_with_binary(params, args.limit)
     out = args.out or os.path.join(paths.DEFAULT_RUNS, datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
 
-    plan = [f"{w}/{s}" for w in workloads for s in strategies]
-    samples = {name: [] for name in plan}
+    names = [name for name, _, _ in selected]
+    samples = {name: [] for name in names}
     errors = {}
     context = {}
-    total = len(plan) * args.repetitions
+    total = len(names) * args.repetitions
     started = time.monotonic()
     with results.Staging(out) as folder:
         os.mkdir(os.path.join(folder, "raw"))
         step = 0
         for rep in range(1, args.repetitions + 1):
-            for name in plan:
+            for name in names:
                 step += 1
                 raw = os.path.join(folder, "raw", f"{name.replace('/', '.')}.rep{rep}.json")
                 if name in errors:
@@ -105,7 +104,7 @@ def execute(args):
                 print(f"[{step:>{len(str(total))}}/{total}] {name:<28} rep {rep}/{args.repetitions}  {note}",
                       file=sys.stderr, flush=True)
 
-        data = assemble(registry, strategies, workloads, params, args, plan, samples, errors, context)
+        data = assemble(registry, selected, params, args, samples, errors, context)
         data["elapsed_seconds"] = round(time.monotonic() - started, 1)
         results.write_atomic(os.path.join(folder, "results.json"), json.dumps(data, indent=1) + "\n")
         results.write_atomic(os.path.join(folder, "table.md"), table.markdown(data))
@@ -115,10 +114,9 @@ def execute(args):
     return 1 if errors else 0
 
 
-def assemble(registry, strategies, workloads, params, args, plan, samples, errors, context):
+def assemble(registry, selected, params, args, samples, errors, context):
     benchmarks = []
-    for name in plan:
-        w, s = name.split("/", 1)
+    for name, w, s in selected:
         runs = samples[name]
         keys = sorted({k for r in runs for k in r})
         entry = {
@@ -139,8 +137,8 @@ def assemble(registry, strategies, workloads, params, args, plan, samples, error
         "command": ["./mmbench", *sys.argv[1:]],
         "environment": environment,
         "config": {"repetitions": args.repetitions, "params": params, "limit": args.limit},
-        "strategies": [s for s in registry.strategies if s["name"] in strategies],
+        "strategies": [s for s in registry.strategies if s["name"] in {b[2] for b in selected}],
         "workloads": [dict(w, params=registry.workload_params(w["name"], params))
-                      for w in registry.workloads if w["name"] in workloads],
+                      for w in registry.workloads if w["name"] in {b[1] for b in selected}],
         "benchmarks": benchmarks,
     }
