@@ -63,11 +63,11 @@ def bazel_tests(tally, targets=("//...",)):
         result = event.get("testResult")
         if result is None:
             continue
-        ident = event["id"]["testResult"]
-        label = ident["label"]
-        if ident.get("shard", 1) > 1 or "shard" in ident:
-            label += f" (shard {ident.get('shard', 1)})"
+        label = event["id"]["testResult"]["label"]
         log = next((o["uri"] for o in result.get("testActionOutput", []) if o["name"] == "test.log"), None)
+        shard = re.search(r"/(shard_\d+_of_\d+)/", log or "")
+        if shard:
+            label += f" ({shard.group(1).replace('_', ' ')})"
         text = ""
         if log:
             try:
