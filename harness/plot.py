@@ -202,23 +202,36 @@ def cost_growth(plt, data, colours, folder, made):
     plt.close(fig)
 
 
+def _quantile_order(key):
+    """Pause statistics left to right as a distribution reads: p50, p90, p95, p99, p999, max."""
+    for rank, mark in enumerate(("p50", "p90", "p95", "p99", "p999", "max")):
+        if mark in key.split("_") or key.endswith(mark):
+            return (rank, key)
+    return (9, key)
+
+
 def pauses(plt, data, colours, folder, made):
     entries = [b for b in data.get("benchmarks", []) if not b.get("error")]
     keys = sorted({k for b in entries for k, m in (b.get("metrics") or {}).items()
-                   if "pause" in k and isinstance(m, dict) and isinstance(m.get("median"), (int, float))})
+                   if "pause" in k and isinstance(m, dict) and isinstance(m.get("median"), (int, float))},
+                  key=_quantile_order)
     if not keys:
         return
     with_pauses = [b for b in entries if any(k in (b.get("metrics") or {}) for k in keys)]
     fig, ax = plt.subplots(figsize=(max(5, 1.5 + 0.9 * len(keys)), 3.6))
+    lines = ["-", "--", ":", "-."]  # the workload; the colour and marker are the strategy's
+    workloads = _workloads(with_pauses)
     for b in with_pauses:
         c, mk = colours[b["strategy"]]
         xs = [i for i, k in enumerate(keys) if b["metrics"].get(k)]
         ys = [b["metrics"][keys[i]]["median"] for i in xs]
-        ax.plot(xs, ys, color=c, marker=mk, label=b["name"], linewidth=1)
+        ax.plot(xs, ys, color=c, marker=mk, label=b["name"], linewidth=1.2,
+                linestyle=lines[workloads.index(b["workload"]) % len(lines)])
     ax.set_xticks(range(len(keys)), [k.replace("_", " ") for k in keys], rotation=20, ha="right")
     ax.set_yscale("log")
     ax.set_ylabel("pause (as reported; log scale)")
-    ax.set_title("Collector pauses: the distribution's points per collector (lower is better)")
+    ax.set_xlabel("point of the pause distribution")
+    ax.set_title("Collector pauses, median → tail (lower is better)")
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     _save(fig, folder, "pauses", made)
     plt.close(fig)
