@@ -49,7 +49,7 @@ def add_run_options(p):
     p.add_argument("--counts", action="store_true",
                    help="also count instructions per operation under callgrind (exact; slow)")
     p.add_argument("--sweep", metavar="SPEC",
-                   help="live-set sweep: auto (default), none, or WORKLOAD.KEY=V1,V2,...")
+                   help="live-set sweep: auto (default), none, or WORKLOAD.KEY=V1,V2,... (several joined by ;)")
     p.add_argument("--no-charts", action="store_true", help="skip the charts (tables and report only)")
     p.add_argument("--resume", metavar="DIR",
                    help="finish an interrupted run in DIR (its own options are used)")

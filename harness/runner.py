@@ -145,8 +145,8 @@ def _measure_and_publish(j, folder, out, args, stage):
             if note.startswith("FAILED"):
                 failed.add(job["name"])
             _progress(step, len(todo), job["name"], label, note)
-    except KeyboardInterrupt:
-        interrupted = True  # between two measurements: nothing was in flight
+    except (KeyboardInterrupt, measure.Interrupted):
+        interrupted = True  # in a warm-up or between two measurements: nothing recorded was lost
     finally:
         warmup = os.path.join(folder, "raw", ".warmup.json")
         if os.path.exists(warmup):

@@ -76,6 +76,23 @@ class InterruptResumeTest(unittest.TestCase):
                 self.assertEqual(b["status"], "ok")
                 self.assertEqual(len(b["samples"]["ns_per_op"]), 6, b["name"])
 
+    def test_ctrl_c_before_anything_was_measured_leaves_nothing(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "run")
+            proc = subprocess.Popen([MMBENCH, "run", "--out", out, "--param", "churn.steps=2000000", "--sweep", "none",
+                                     "--warmup", "1", "--no-charts"], stderr=subprocess.PIPE,
+                                    stdout=subprocess.DEVNULL, text=True, stdin=subprocess.DEVNULL)
+            for line in proc.stderr:
+                if "warm-up" in line:
+                    proc.send_signal(signal.SIGINT)
+                    break
+            rest = proc.stderr.read()
+            proc.wait(timeout=120)
+            self.assertEqual(proc.returncode, 130, rest)
+            self.assertIn("nothing was written", rest)
+            self.assertNotIn("Traceback", rest)
+            self.assertEqual(os.listdir(tmp), [])
+
     def test_resume_of_what_is_not_a_run_is_exit_2(self):
         with tempfile.TemporaryDirectory() as tmp:
             for target in (os.path.join(tmp, "nothing"), tmp):
