@@ -1,4 +1,4 @@
-"""The ./mmbench command line: run, test, list.
+"""The ./mmbench command line: run, test, list (and compare, export, plot, report: commands.py).
 
 Every user mistake ends as one line on stderr and exit status 2 (argparse's own errors
 included); a missing dependency prints the command that installs it (exit 1).
@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 
-from harness import build, paths
+from harness import build, commands, paths
 from harness.errors import SetupError, UserError
 
 
@@ -18,14 +18,7 @@ class Parser(argparse.ArgumentParser):
                         if " " in self.prog else f"{message} (see ./mmbench --help)")
 
 
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if not 1 <= value <= 1000:
-        raise argparse.ArgumentTypeError(f"{text} is out of range (1 to 1000)")
-    return value
+positive_int = commands.whole_number(1, 1000)
 
 
 def byte_count(text):
@@ -80,6 +73,7 @@ def make_parser():
                    help="a workload parameter (churn.live=1000) or strategy option (bump.chunk=8M); repeatable")
     p.add_argument("--limit", type=byte_count, metavar="BYTES", help="page-layer memory limit for every heap")
     p.add_argument("--out", metavar="DIR", help="results folder to create (default: results/runs/<time>)")
+    commands.add_run_options(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("test", help="run every test; ends with 'N passed, N failed'")
@@ -88,6 +82,7 @@ def make_parser():
     p = sub.add_parser("list", help="strategies and workloads with a line on each")
     p.add_argument("--json", action="store_true", help="machine-readable")
     p.set_defaults(func=cmd_list)
+    commands.register(sub)
     return parser
 
 

@@ -22,6 +22,27 @@ BUILD = [
 ]
 TEST = BUILD
 RUN = BUILD
+# ./mmbench run measures whole processes with hyperfine; --counts needs valgrind (callgrind);
+# charts need matplotlib for /usr/bin/python3 (what the launcher runs).
+HYPERFINE = [("hyperfine", lambda: shutil.which("hyperfine"), "hyperfine")]
+COUNTS = [("valgrind", lambda: shutil.which("valgrind"), "valgrind")]
+
+
+def _module(name):
+    import importlib.util
+    return lambda: importlib.util.find_spec(name) is not None
+
+
+CHARTS = [("matplotlib", _module("matplotlib"), "python3-matplotlib")]
+# The shim includes <valgrind/callgrind.h> when it is there, and Bazel cannot see a header
+# appear later: valgrind belongs to the build, so every binary can be counted.
+BUILD += COUNTS
+# The harness's tests use all of them, plus a real browser for the HTML report and
+# jsonschema for the export formats' published schemas.
+TEST = TEST + HYPERFINE + COUNTS + CHARTS + [
+    ("chromium", lambda: shutil.which("chromium"), "chromium"),
+    ("jsonschema", _module("jsonschema"), "python3-jsonschema"),
+]
 
 
 def missing(requirements):

@@ -7,7 +7,7 @@ One definition each, used everywhere:
 Per benchmark, each metric's samples (one per repetition) are summarised by their
 median, min, max and relative spread.
 """
-import statistics
+from harness import stats
 
 # (key, heading, unit, lower is better); the order of every table
 COLUMNS = [
@@ -38,11 +38,6 @@ def from_gbench(run):
 
 
 def summarise(values):
-    """Median, min, max and spread (stddev / mean) of one metric's samples."""
-    values = [v for v in values if v is not None]
-    if not values:
-        return None
-    mean = statistics.fmean(values)
-    spread = statistics.stdev(values) / mean if len(values) > 1 and mean else 0.0
-    return {"median": statistics.median(values), "min": min(values), "max": max(values),
-            "spread": spread, "n": len(values)}
+    """Median, mean, stddev, min, max, spread (stddev / mean), n and `unstable` of one
+    metric's samples (stats.summary)."""
+    return stats.summary(values)

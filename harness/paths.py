@@ -6,3 +6,9 @@ BAZEL_BIN = os.path.join(ROOT, "bazel-bin")
 BENCH_TARGET = "//workloads:mmbench_bench"
 BENCH_BINARY = os.path.join(BAZEL_BIN, "workloads", "mmbench_bench")
 DEFAULT_RUNS = os.path.join(ROOT, "results", "runs")
+
+
+def bench_binary():
+    """The binary measurements run: the built one, or $MMBENCH_BENCH_BINARY (a stand-in the
+    harness's own tests use, e.g. one that crashes on purpose)."""
+    return os.environ.get("MMBENCH_BENCH_BINARY") or BENCH_BINARY

@@ -1,16 +1,22 @@
 """Results folders: created whole or not at all, and read back with clear errors.
 
-A run writes into DIR.partial-<pid> and renames it to DIR when everything is written, so
-an interrupted run never leaves a half-written folder under the name the user asked for,
-and an existing DIR is never touched. Single files are written atomically too (temporary
+A run writes into DIR.partial and renames it to DIR when it is done (or interrupted with
+something measured: see runner.py), so a half-taken run never sits under the name the
+user asked for, and an existing DIR is never touched. DIR.partial is where
+`--resume DIR` finds a run whose harness died. Single files are written atomically too (temporary
 file in the same folder, then rename).
 
 results.json (schema "mmbench.results/1"):
-  schema, created, command, environment{...}, config{repetitions, params, limit},
+  schema, created, command, environment{...}, complete, missing, warnings[...],
+  config{repetitions, warmup, params, limit, hyperfine_runs, counts, sweep[...]},
   strategies[{name, summary, caps}], workloads[{name, summary, params{...}}],
-  benchmarks[{name, workload, strategy, error, samples{metric: [per repetition]},
-              metrics{metric: {median, min, max, spread, n}}, raw[files]}]
-Readers ignore fields they do not know.
+  benchmarks[{name, workload, strategy, params, error, status,
+              samples{metric: [values]},
+              metrics{metric: {median, mean, stddev, min, max, spread, n, unstable}},
+              raw[files]}],
+  sweep[same as benchmarks, plus sweep{param, value}]
+status is ok, failed (error says why: a crash names its signal), interrupted or
+incomplete. Readers ignore fields they do not know.
 """
 import json
 import os
@@ -47,7 +53,10 @@ class Staging:
             os.makedirs(parent, exist_ok=True)
         except OSError as e:
             raise UserError(f"--out {out}: cannot create {parent}: {e.strerror}") from None
-        self.dir = f"{self.out}.partial-{os.getpid()}"
+        self.dir = f"{self.out}.partial"
+        if os.path.exists(self.dir):
+            raise UserError(f"--out {out}: an unfinished run is in {self.dir}; finish it with "
+                            f"./mmbench run --resume {out}, or delete it")
         try:
             os.mkdir(self.dir)
         except OSError as e:
@@ -56,27 +65,38 @@ class Staging:
     def __enter__(self):
         return self.dir
 
+    def publish(self):
+        os.rename(self.dir, self.out)
+
+    def discard(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
     def __exit__(self, kind, value, tb):
         if kind is None:
-            os.rename(self.dir, self.out)
+            self.publish()
         else:
-            shutil.rmtree(self.dir, ignore_errors=True)
+            self.discard()
         return False
+
+
+def read_json(path, what="results file"):
+    """The JSON in `path`, or a one-line UserError saying what is wrong with it."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such {what}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError(f"{path}: cannot read: {e}") from None
+    except json.JSONDecodeError as e:
+        raise UserError(f"{path}: not valid JSON (line {e.lineno}, column {e.colno}): {e.msg}") from None
 
 
 def load(path):
     """Reads a results.json (or a folder holding one); UserError if it is not one."""
     if os.path.isdir(path):
         path = os.path.join(path, "results.json")
-    try:
-        with open(path) as f:
-            data = json.load(f)
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such results file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UserError(f"{path}: cannot read: {e}") from None
-    except json.JSONDecodeError as e:
-        raise UserError(f"{path}: not valid JSON (line {e.lineno}, column {e.colno}): {e.msg}") from None
+    data = read_json(path)
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         raise UserError(f"{path}: not an mmbench results file (schema {found!r}, want {SCHEMA!r})")

@@ -5,6 +5,14 @@ import io
 from harness.metrics import COLUMNS
 
 MIB = 1024 * 1024
+# Shown only when some benchmark has them: whole-process time (hyperfine) and exact
+# instruction counts (--counts).
+OPTIONAL = [("process_s", "process s", "s", True), ("instructions_per_op", "instr/op", "count", True)]
+
+
+def columns(data):
+    present = {k for b in data["benchmarks"] for k in (b.get("metrics") or {})}
+    return COLUMNS + [c for c in OPTIONAL if c[0] in present]
 
 
 def _format(key, unit, summary):
@@ -15,24 +23,39 @@ def _format(key, unit, summary):
         return f"{v / MIB:.1f} MiB"
     if unit == "ratio":
         return f"{v * 100:.1f}%"
-    text = f"{v:.1f}" if v < 1000 else f"{v:.0f}"
+    if unit == "count":
+        return f"{v:.1f}"
+    text = f"{v:.3f}" if unit == "s" else (f"{v:.1f}" if v < 1000 else f"{v:.0f}")
     if summary.get("n", 1) > 1:
         text += f" ±{summary['spread'] * 100:.0f}%"
+        if summary.get("unstable"):
+            text += "!"
     return text
 
 
 def rows(data):
     """[heading row, then one row per benchmark] with formatted cells."""
-    head = ["workload", "strategy"] + [title for _, title, _, _ in COLUMNS]
+    cols = columns(data)
+    head = ["workload", "strategy"] + [title for _, title, _, _ in cols]
     out = [head]
     for b in data["benchmarks"]:
         if b.get("error"):
-            out.append([b["workload"], b["strategy"], f"FAILED: {b['error']}"] + [""] * (len(COLUMNS) - 1))
+            out.append([b["workload"], b["strategy"], f"FAILED: {b['error']}"] + [""] * (len(cols) - 1))
             continue
         metrics = b.get("metrics", {})
+        if not metrics and b.get("status") == "incomplete":
+            out.append([b["workload"], b["strategy"], "not run yet (--resume)"] + [""] * (len(cols) - 1))
+            continue
         out.append([b["workload"], b["strategy"]] +
-                   [_format(key, unit, metrics.get(key)) for key, _, unit, _ in COLUMNS])
+                   [_format(key, unit, metrics.get(key)) for key, _, unit, _ in cols])
     return out
+
+
+def footnote(data):
+    """What the marks mean, when any is used."""
+    if any(m and m.get("unstable") for b in data["benchmarks"] for m in (b.get("metrics") or {}).values()):
+        return "! unstable: the spread (stddev/mean) of the repetitions is over 10%; treat the median with care\n"
+    return ""
 
 
 def text(data):
@@ -44,21 +67,22 @@ def text(data):
         lines.append("  ".join(cells).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + footnote(data)
 
 
 def markdown(data):
     table = rows(data)
     lines = ["| " + " | ".join(table[0]) + " |", "|" + "|".join("---" if i < 2 else "---:" for i in range(len(table[0]))) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in table[1:]]
-    return "\n".join(lines) + "\n"
+    note = footnote(data)
+    return "\n".join(lines) + "\n" + ("\n" + note if note else "")
 
 
 def csv_text(data):
     """Raw numbers (medians and spreads), not formatted: for spreadsheets and scripts."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    keys = [key for key, _, _, _ in COLUMNS]
+    keys = [key for key, _, _, _ in columns(data)]
     w.writerow(["workload", "strategy", "error"] + keys + ["ns_per_op_spread", "repetitions"])
     for b in data["benchmarks"]:
         m = b.get("metrics", {})

@@ -5,13 +5,16 @@ import subprocess
 from harness import paths
 
 MMBENCH = os.path.join(paths.ROOT, "mmbench")
-# A run small enough for a test: a few thousand operations per benchmark.
-TINY = ["--param", "churn.live=500", "--param", "churn.steps=2000", "--repetitions", "2"]
+# A run small enough for a test: a few thousand operations per benchmark, no sweep, no charts.
+TINY = ["--param", "churn.live=500", "--param", "churn.steps=2000", "--repetitions", "2", "--sweep", "none",
+        "--no-charts", "--warmup", "0"]
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def mmbench(*args, timeout=600):
+def mmbench(*args, timeout=600, env=None):
     return subprocess.run([MMBENCH, *args], capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
+                          stdin=subprocess.DEVNULL, env=None if env is None else dict(os.environ, **env))
 
 
 def error_line(done):

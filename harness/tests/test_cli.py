@@ -40,6 +40,12 @@ class BadInputTest(unittest.TestCase):
         (["run", "--param", "churn.min_size=600"], "min_size must not exceed"),
         (["run", "--limit", "lots"], "not a byte count"),
         (["frobnicate"], "invalid choice"),
+        (["run", "--sweep", "churn.nope=1,2"], "workload churn has no parameter 'nope'"),
+        (["run", "--sweep", "churn.live=1,x"], "values must be numbers"),
+        (["run", "--sweep", "bogus"], "needs the form WORKLOAD.KEY=V1,V2"),
+        (["run", "--sweep", "churn.live=0"], "out of range"),
+        (["run", "--hyperfine-runs", "-1"], "out of range (0 to 100)"),
+        (["compare", "a"], "the following arguments are required"),
     ]
 
     def test_each_bad_input_is_one_line_and_exit_2(self):

@@ -28,10 +28,15 @@ class RunTest(unittest.TestCase):
         for name in ["results.json", "table.md", "table.csv"]:
             self.assertTrue(os.path.isfile(os.path.join(self.out, name)), name)
         raw = sorted(os.listdir(os.path.join(self.out, "raw")))
-        self.assertEqual(raw, sorted(f"churn.{s}.rep{r}.json" for s in ["system", "bump"] for r in [1, 2]))
-        for name in raw:  # Google Benchmark's JSON, untouched
+        gbench = sorted(f"churn.{s}.gbench.{r}.json" for s in ["system", "bump"] for r in [1, 2])
+        hyperfine = sorted(f"churn.{s}.hyperfine.1.json" for s in ["system", "bump"])
+        self.assertEqual(raw, sorted(gbench + hyperfine))
+        for name in gbench:  # Google Benchmark's JSON, untouched
             with open(os.path.join(self.out, "raw", name)) as f:
                 self.assertIn("benchmarks", json.load(f))
+        for name in hyperfine:  # hyperfine's JSON beside it
+            with open(os.path.join(self.out, "raw", name)) as f:
+                self.assertEqual(len(json.load(f)["results"][0]["times"]), 3)
         self.assertFalse([n for n in os.listdir(self.tmp.name) if "partial" in n])
 
     def test_every_strategy_has_every_metric(self):
@@ -45,6 +50,10 @@ class RunTest(unittest.TestCase):
             self.assertEqual(len(b["samples"]["ns_per_op"]), 2)
             self.assertGreater(b["metrics"]["ns_per_op"]["median"], 0)
             self.assertEqual(b["metrics"]["check_failures"]["max"], 0)
+            self.assertEqual(b["status"], "ok")
+            self.assertEqual(len(b["samples"]["process_s"]), 3)  # hyperfine's runs
+            self.assertGreater(b["metrics"]["process_rss_peak"]["median"], 0)  # from wait4, not the process
+            self.assertIn("unstable", b["metrics"]["ns_per_op"])
 
     def test_same_seed_same_operations_for_every_strategy(self):
         sums = {b["strategy"]: b["metrics"]["ops_checksum"]["median"] for b in self.data["benchmarks"]}
@@ -63,10 +72,12 @@ class RunTest(unittest.TestCase):
 
     def test_records_environment_and_parameters(self):
         env = self.data["environment"]
-        for key in ["cpu", "cores", "kernel", "compiler", "git_revision"]:
+        for key in ["cpu", "cores", "kernel", "compiler", "compiler_flags", "libraries", "git_revision",
+                    "load_average", "cpu_governor", "aslr"]:
             self.assertIn(key, env)
         self.assertEqual(self.data["workloads"][0]["params"]["live"], 500)
         self.assertEqual(self.data["config"]["repetitions"], 2)
+        self.assertTrue(self.data["complete"])
 
     def test_tables_agree_with_results(self):
         with open(os.path.join(self.out, "table.csv")) as f:

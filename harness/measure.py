@@ -1,0 +1,160 @@
+"""One measurement: a single process of the benchmark binary, three ways.
+
+  gbench     mmbench_bench --benchmark_filter=^W/S/ --benchmark_format=json: the project's
+             metrics (ns_per_op and the counters), plus the peak RSS of the process as the
+             kernel reports it to the parent (wait4), not as the process reports itself
+  hyperfine  the same command as a whole process, N runs under hyperfine: wall time of
+             startup + metered pass + timed pass + teardown (metric process_s)
+  counts     the same command under `valgrind --tool=callgrind --collect-atstart=no`: the
+             shim switches collection on for exactly the timed loop, so the collected
+             instruction count divided by the loop's operations is instructions per
+             operation, the same on every run of the same binary (metric instructions_per_op)
+
+Each returns (sample, error): sample is {metric: value} or {metric: [values]}; error is a
+one-line string (a crash names its signal). Raw output is kept beside the results,
+written atomically. A Ctrl-C while the child runs stops the child and raises Interrupted.
+"""
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import tempfile
+
+from harness import metrics, paths, results
+
+
+class Interrupted(Exception):
+    """Ctrl-C arrived while a measurement was running; that measurement is lost."""
+
+
+def command(name, params, limit, binary=None):
+    """The argv that runs benchmark `name` ("W/S") with its parameters, alone."""
+    args = [binary or paths.bench_binary(), f"--benchmark_filter=^{re.escape(name)}/", "--benchmark_format=json"]
+    args += [f"--param={k}={v}" for k, v in params.items()]
+    if limit is not None:
+        args.append(f"--limit={limit}")
+    return args
+
+
+def _describe_status(status):
+    if status < 0:
+        try:
+            return f"crashed ({signal.Signals(-status).name})"
+        except ValueError:
+            return f"killed by signal {-status}"
+    return f"exit {status}"
+
+
+def _run(args, out_path):
+    """Runs args with stdout into out_path (atomically); returns (status, stderr, rusage)."""
+    folder = os.path.dirname(out_path)
+    with tempfile.NamedTemporaryFile("w", dir=folder, prefix=".tmp-", delete=False) as out, \
+            tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except KeyboardInterrupt:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            os.unlink(out.name)
+            raise Interrupted() from None
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        stderr = err.read()
+    os.replace(out.name, out_path)
+    return proc.returncode, stderr, usage
+
+
+def _failure(status, stderr):
+    tail = " ".join(stderr.strip().splitlines()[-2:])[-200:]
+    text = _describe_status(status)
+    return f"{text}: {tail}" if tail and status > 0 else text
+
+
+def _one_result(stdout_path):
+    with open(stdout_path) as f:
+        report = json.load(f)
+    runs = [b for b in report.get("benchmarks", []) if b.get("run_type", "iteration") == "iteration"]
+    if len(runs) != 1:
+        raise ValueError(f"expected one result, got {len(runs)}")
+    return runs[0], report.get("context", {})
+
+
+def gbench(name, params, limit, raw_path):
+    """One Google Benchmark run; sample has the metrics of docs/metrics.md and process_rss_peak."""
+    status, stderr, usage = _run(command(name, params, limit), raw_path)
+    if status != 0:
+        return None, _failure(status, stderr)
+    try:
+        run, context = _one_result(raw_path)
+        sample = metrics.from_gbench(run)
+    except (ValueError, KeyError, OSError) as e:
+        return None, str(e).splitlines()[0] if str(e) else type(e).__name__
+    sample["process_rss_peak"] = usage.ru_maxrss * 1024
+    sample["_context"] = context
+    return sample, None
+
+
+def hyperfine(name, params, limit, runs, raw_path):
+    """`runs` whole-process runs under hyperfine; sample {process_s: [seconds per run]}."""
+    cmd = " ".join(shlex.quote(a) for a in command(name, params, limit))
+    folder = os.path.dirname(raw_path)
+    tmp = os.path.join(folder, f".tmp-hyperfine-{os.getpid()}.json")
+    args = ["hyperfine", "--style", "none", "--runs", str(runs), "--warmup", "0", "-N",
+            "--command-name", name, "--export-json", tmp, cmd]
+    log = raw_path + ".log"
+    status, stderr, _ = _run(args, log)
+    os.unlink(log)
+    if status != 0 or not os.path.exists(tmp):
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        return None, "hyperfine: " + _failure(status, stderr)
+    os.replace(tmp, raw_path)
+    try:
+        with open(raw_path) as f:
+            result = json.load(f)["results"][0]
+        return {"process_s": [float(t) for t in result["times"]]}, None
+    except (ValueError, KeyError, IndexError, TypeError) as e:
+        return None, f"hyperfine output unreadable: {e}"
+
+
+def counts(name, params, limit, raw_path):
+    """One run under callgrind; sample {instructions_per_op, instructions, ops}.
+
+    ASLR is switched off for the child (setarch -R) so nothing in the run depends on where
+    the kernel put things; the count is exact for a given binary and input."""
+    folder = os.path.dirname(raw_path)
+    out_file = os.path.join(folder, f".tmp-callgrind-{os.getpid()}.out")
+    args = ["valgrind", "--tool=callgrind", "--collect-atstart=no", f"--callgrind-out-file={out_file}"]
+    if shutil.which("setarch"):
+        args = ["setarch", os.uname().machine, "-R", *args]
+    status, stderr, _ = _run(args + command(name, params, limit), raw_path)
+    try:
+        if status != 0:
+            return None, "callgrind: " + _failure(status, stderr)
+        run, _ = _one_result(raw_path)
+        ops = run.get("ops")
+        instructions = None
+        with open(out_file) as f:
+            for line in f:
+                if line.startswith("totals:") or line.startswith("summary:"):
+                    instructions = int(line.split()[1])
+        if not ops or instructions is None:
+            return None, "callgrind: no instruction total or operation count in the output"
+        if instructions == 0:
+            return None, ("callgrind collected nothing: the binary was built without <valgrind/callgrind.h> "
+                          "(install valgrind and rebuild)")
+        results.write_atomic(raw_path.replace(".json", ".callgrind.txt"), f"Ir {instructions}\nops {int(ops)}\n")
+        return {"instructions_per_op": instructions / ops, "instructions": instructions, "ops": int(ops)}, None
+    except (ValueError, KeyError, OSError) as e:
+        return None, f"callgrind output unreadable: {e}"
+    finally:
+        if os.path.exists(out_file):
+            os.unlink(out_file)

@@ -1,0 +1,202 @@
+"""Taking a run's measurements, surviving interruption, and finishing later.
+
+A fresh run plans every measurement (journal.py), stages the folder as DIR.partial, and
+takes the measurements one by one, journaling each as it finishes. Then:
+  - everything done: results.json, tables, charts and report are written and DIR.partial
+    becomes DIR;
+  - a strategy crashed (a segfault in the strategy under test): that benchmark is marked
+    failed, with the signal, and the run goes on with the others;
+  - Ctrl-C: the measurement in flight is stopped and marked "interrupted (Ctrl-C)", the
+    run stops, and what was measured is published to DIR as an incomplete run (the table
+    shows which benchmarks are missing); `./mmbench run --resume DIR` takes the rest;
+  - the harness itself dies (kill -9, power cut): DIR.partial keeps the finished
+    measurements and `--resume DIR` picks it up there.
+Every file is written whole (temporary file + rename), so no result file is ever half there.
+"""
+import datetime
+import json
+import os
+import sys
+import time
+
+from harness import build, env, journal, measure, results, sweep, table
+from harness.errors import UserError
+from harness.registry import Registry
+
+OUTPUTS = ("results.json", "table.md", "table.csv")
+
+
+def start(out, registry, selected, params, args):
+    sweeps = sweep.parse(getattr(args, "sweep", None), registry, {w for _, w, _ in selected})
+    jobs = [{"name": name, "bench": name, "workload": w, "strategy": s, "params": dict(params), "sweep": None}
+            for name, w, s in selected]
+    jobs += sweep.jobs(selected, sweeps, params, lambda w: registry.workload_params(w, params))
+    counts = bool(getattr(args, "counts", False))
+    if counts:
+        from harness import deps
+        deps.ensure(deps.COUNTS)
+    hyperfine_runs = getattr(args, "hyperfine_runs", 3)
+    if hyperfine_runs:
+        from harness import deps
+        deps.ensure(deps.HYPERFINE)
+    stage = results.Staging(out)
+    environment = env.collect()
+    the_plan = {
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command": ["./mmbench", *sys.argv[1:]],
+        "environment": environment,
+        "config": {"repetitions": args.repetitions, "warmup": getattr(args, "warmup", 1), "params": params,
+                   "limit": args.limit, "hyperfine_runs": hyperfine_runs, "counts": counts,
+                   "sweep": [{"workload": w, "param": k, "values": v} for w, k, v in sweeps]},
+        "strategies": [s for s in registry.strategies if s["name"] in {b[2] for b in selected}],
+        "workloads": [dict(w, params=registry.workload_params(w["name"], params))
+                      for w in registry.workloads if w["name"] in {b[1] for b in selected}],
+        "jobs": jobs,
+    }
+    try:
+        j = journal.Journal.create(stage.dir, the_plan)
+    except BaseException:
+        stage.discard()
+        raise
+    return _measure_and_publish(j, stage.dir, out, args, stage)
+
+
+def _locate(path):
+    """The folder of a run to resume: DIR itself (published, incomplete) or DIR.partial."""
+    path = os.path.abspath(path)
+    for folder in (path, f"{path}.partial"):
+        if os.path.isfile(os.path.join(folder, "plan.json")):
+            return folder
+    if os.path.isdir(path) or os.path.isdir(f"{path}.partial"):
+        raise UserError(f"--resume {path}: not a run that can be resumed (no plan.json)")
+    raise UserError(f"--resume {path}: no such run (nor {os.path.basename(path)}.partial)")
+
+
+def resume(path, args):
+    folder = _locate(path)
+    j = journal.Journal.open(folder, path)
+    out = folder[:-len(".partial")] if folder.endswith(".partial") else folder
+    if folder != out and os.path.exists(out):
+        raise UserError(f"--resume {path}: both {out} and {folder} exist; move one away")
+    build.build()
+    names = set(Registry.load().strategy_names())
+    gone = sorted({job["strategy"] for job in j.plan["jobs"]} - names)
+    if gone:
+        raise UserError(f"--resume {path}: the binary no longer has strategy {', '.join(gone)}")
+    todo = j.missing()
+    print(f"mmbench: resuming {os.path.relpath(out)}: {len(todo)} measurement(s) missing", file=sys.stderr)
+    return _measure_and_publish(j, folder, out, args, None)
+
+
+def _progress(step, total, name, label, note):
+    print(f"[{step:>{len(str(total))}}/{total}] {name:<34} {label:<10} {note}", file=sys.stderr, flush=True)
+
+
+def _take(j, job, kind, n):
+    """Takes one measurement and journals it; returns the note for the progress line."""
+    cfg = j.plan["config"]
+    raw = j.raw_path(job, kind, n)
+    if kind == "gbench":
+        sample, error = measure.gbench(job["bench"], job["params"], cfg["limit"], raw)
+        if sample:
+            context = sample.pop("_context", {})
+            j.record(job, kind, n, sample=sample, raw=raw)
+            if not os.path.exists(os.path.join(j.folder, "context.json")):
+                results.write_atomic(os.path.join(j.folder, "context.json"), json.dumps(context) + "\n")
+            return f"{sample['ns_per_op']:8.1f} ns/op"
+    elif kind == "hyperfine":
+        sample, error = measure.hyperfine(job["bench"], job["params"], cfg["limit"], cfg["hyperfine_runs"], raw)
+        if sample:
+            j.record(job, kind, n, sample=sample, raw=raw)
+            return f"{sorted(sample['process_s'])[len(sample['process_s']) // 2]:8.3f} s/process"
+    else:
+        sample, error = measure.counts(job["bench"], job["params"], cfg["limit"], raw)
+        if sample:
+            j.record(job, kind, n, sample=sample, raw=raw)
+            return f"{sample['instructions_per_op']:8.1f} instructions/op"
+    j.record(job, kind, n, error=error, raw=raw if os.path.exists(raw) else None)
+    return f"FAILED: {error}"
+
+
+def _measure_and_publish(j, folder, out, args, stage):
+    started = time.monotonic()
+    todo = j.missing()
+    interrupted = False
+    try:
+        warm = j.plan["config"].get("warmup", 0)
+        warm_jobs = list({job["name"]: job for job, kind, _ in todo if kind == "gbench"}.values())
+        for w in range(warm):
+            for job in warm_jobs:
+                _progress(0, len(todo), job["name"], "warm-up", "")
+                measure.gbench(job["bench"], job["params"], j.plan["config"]["limit"],
+                               os.path.join(folder, "raw", ".warmup.json"))
+        failed = set()
+        for step, (job, kind, n) in enumerate(todo, 1):
+            if job["name"] in failed:
+                continue
+            label = f"rep {n}" if kind == "gbench" else kind
+            try:
+                note = _take(j, job, kind, n)
+            except measure.Interrupted:
+                j.record(job, kind, n, error=journal.INTERRUPTED)
+                _progress(step, len(todo), job["name"], label, "INTERRUPTED")
+                interrupted = True
+                break
+            if note.startswith("FAILED"):
+                failed.add(job["name"])
+            _progress(step, len(todo), job["name"], label, note)
+    except (KeyboardInterrupt, measure.Interrupted):
+        interrupted = True  # in a warm-up or between two measurements: nothing recorded was lost
+    finally:
+        warmup = os.path.join(folder, "raw", ".warmup.json")
+        if os.path.exists(warmup):
+            os.unlink(warmup)
+    if not j.records():
+        if stage:
+            stage.discard()
+        print("mmbench: interrupted before any measurement finished; nothing was written", file=sys.stderr)
+        return 130
+    data = j.assemble()
+    data["elapsed_seconds"] = round(time.monotonic() - started, 1)
+    _note_context(folder, data)
+    write_outputs(folder, data, charts=not getattr(args, "no_charts", False))
+    if stage:
+        stage.publish()
+    print(table.text(data), end="")
+    shown = os.path.relpath(out)
+    if not data["complete"]:
+        print(f"\nmmbench: {data['missing']} measurement(s) missing; finish with: ./mmbench run --resume {shown}",
+              file=sys.stderr)
+    for warning in data.get("warnings", []):
+        print(f"mmbench: warning: {warning}", file=sys.stderr)
+    print(f"\nresults: {shown}", file=sys.stderr)
+    if interrupted:
+        return 130
+    return 1 if any(b.get("error") for b in data["benchmarks"] + data["sweep"]) else 0
+
+
+def _note_context(folder, data):
+    try:
+        with open(os.path.join(folder, "context.json")) as f:
+            context = json.load(f)
+    except (OSError, ValueError):
+        return
+    environment = data.setdefault("environment", {})
+    environment["gbench_library_build_type"] = context.get("library_build_type")
+    if context.get("library_build_type") == "debug":
+        environment.setdefault("warnings", []).append(
+            "Debian's libbenchmark is built as DEBUG; it only affects the harness's own loop, not the code measured")
+
+
+def write_outputs(folder, data, charts=True):
+    """results.json and the tables, then charts and the HTML report (each file atomic)."""
+    results.write_atomic(os.path.join(folder, "results.json"), json.dumps(data, indent=1) + "\n")
+    results.write_atomic(os.path.join(folder, "table.md"), table.markdown(data))
+    results.write_atomic(os.path.join(folder, "table.csv"), table.csv_text(data))
+    made = []
+    if charts:
+        from harness import plot
+        made = plot.make_all(data, folder, quiet=True)
+    from harness import report
+    report.write(data, folder, made)
+
