@@ -48,7 +48,7 @@ def validate_with_binary(params, limit):
 
 def measure_once(name, params, limit, raw_path):
     """Runs one benchmark in its own process; returns (sample, error)."""
-    args = [paths.BENCH_BINARY, f"--benchmark_filter=^{re.escape(name)}/", "--benchmark_format=json",
+    args = [paths.BENCH_BINARY, f"--benchmark_filter=^{re.escape(name).replace(chr(92) + '-', '-')}/", "--benchmark_format=json",
             *param_args(params)]
     if limit is not None:
         args.append(f"--limit={limit}")
@@ -121,6 +121,7 @@ def assemble(registry, selected, params, args, samples, errors, context):
         keys = sorted({k for r in runs for k in r})
         entry = {
             "name": name, "workload": w, "strategy": s, "error": errors.get(name),
+            "kind": "gc" if registry.is_gc(w) else "alloc",
             "samples": {k: [r.get(k) for r in runs] for k in keys},
             "metrics": {k: metrics.summarise([r.get(k) for r in runs]) for k in keys},
             "raw": [f"raw/{name.replace('/', '.')}.rep{i}.json" for i in range(1, len(runs) + 1)],

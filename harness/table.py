@@ -2,6 +2,7 @@
 import csv
 import io
 
+from harness import gc_table
 from harness.metrics import COLUMNS
 
 MIB = 1024 * 1024
@@ -26,6 +27,8 @@ def rows(data):
     head = ["workload", "strategy"] + [title for _, title, _, _ in COLUMNS]
     out = [head]
     for b in data["benchmarks"]:
+        if b.get("kind") == "gc":
+            continue  # the GC table (gc_table.rows)
         if b.get("error"):
             out.append([b["workload"], b["strategy"], f"FAILED: {b['error']}"] + [""] * (len(COLUMNS) - 1))
             continue
@@ -36,7 +39,10 @@ def rows(data):
 
 
 def text(data):
-    table = rows(data)
+    return "\n".join(_text(t) for t in (rows(data), gc_table.rows(data)) if len(t) > 1)
+
+
+def _text(table):
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     lines = []
     for n, r in enumerate(table):
@@ -48,7 +54,10 @@ def text(data):
 
 
 def markdown(data):
-    table = rows(data)
+    return "\n".join(_markdown(t) for t in (rows(data), gc_table.rows(data)) if len(t) > 1)
+
+
+def _markdown(table):
     lines = ["| " + " | ".join(table[0]) + " |", "|" + "|".join("---" if i < 2 else "---:" for i in range(len(table[0]))) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in table[1:]]
     return "\n".join(lines) + "\n"
@@ -59,6 +68,7 @@ def csv_text(data):
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     keys = [key for key, _, _, _ in COLUMNS]
+    keys += [k for k in gc_table.COUNTERS if k not in keys]
     w.writerow(["workload", "strategy", "error"] + keys + ["ns_per_op_spread", "repetitions"])
     for b in data["benchmarks"]:
         m = b.get("metrics", {})

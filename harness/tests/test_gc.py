@@ -1,0 +1,87 @@
+"""GC workloads through ./mmbench: names, the GC table, counters that follow the design."""
+import json
+import os
+import tempfile
+import unittest
+
+from harness import results
+from harness.tests.support import error_line, mmbench
+
+GC_TINY = ["--workloads", "binary-trees,rings,nested", "--repetitions", "1",
+           "--param", "binary-trees.depth=4", "--param", "binary-trees.runs=1",
+           "--param", "rings.rings=10", "--param", "rings.runs=2",
+           "--param", "nested.objects=3000", "--param", "nested.runs=1"]
+
+
+class GcListTest(unittest.TestCase):
+    def test_list_json_names_the_collectors(self):
+        done = mmbench("list", "--json")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        data = json.loads(done.stdout)
+        names = [c["name"] for c in data["collectors"]]
+        for name in ["manual", "rc", "rc-gen", "boehm"]:
+            self.assertIn(name, names)
+        self.assertIn("system", data["gc_default_allocators"])
+        kinds = {w["name"]: w["kind"] for w in data["workloads"]}
+        self.assertEqual([kinds[w] for w in ["binary-trees", "rings", "nested"]], ["gc"] * 3)
+
+    def test_bad_collector_input_is_one_line_and_exit_2(self):
+        for args, message in [(["run", "--collectors", "nope"], "unknown collector 'nope'"),
+                              (["run", "--param", "rc-gen.threshold0=x"], "rc-gen: option threshold0=x is invalid")]:
+            with self.subTest(args=args):
+                done = mmbench(*args)
+                self.assertEqual(done.returncode, 2, done.stderr)
+                self.assertIn(message, error_line(done))
+
+
+class GcRunTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.out = os.path.join(cls.tmp.name, "run")
+        cls.done = mmbench("run", "--out", cls.out, *GC_TINY)
+        cls.data = results.load(cls.out) if cls.done.returncode == 0 else None
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def setUp(self):
+        self.assertEqual(self.done.returncode, 0, self.done.stderr)
+
+    def bench(self, name):
+        return {k: v["median"] for k, v in
+                next(b for b in self.data["benchmarks"] if b["name"] == name)["metrics"].items()}
+
+    def test_default_matrix_names(self):
+        names = [b["name"] for b in self.data["benchmarks"]]
+        for w in ["binary-trees", "rings", "nested"]:
+            for heap in ["manual/system", "rc/system", "rc-gen/system", "boehm"]:
+                self.assertIn(f"{w}/{heap}", names)
+        self.assertTrue(all(b["kind"] == "gc" and b["error"] is None for b in self.data["benchmarks"]))
+
+    def test_counters_follow_the_design(self):
+        rings = 2 * 10 * 21
+        self.assertEqual(self.bench("rings/rc/system")["gc_leaked"], rings)  # rc leaks cycles, counted
+        self.assertGreaterEqual(self.bench("rings/rc-gen/system")["gc_collected"], rings)
+        self.assertEqual(self.bench("rings/rc-gen/system")["gc_leaked"], 0)
+        self.assertEqual(self.bench("rings/manual/system")["gc_leaked"], 0)
+        self.assertGreaterEqual(self.bench("rings/boehm")["gc_collections2"], 2)
+        self.assertEqual(self.bench("nested/rc-gen/system")["gc_collected"], 0)  # no garbage at all
+        for b in self.data["benchmarks"]:
+            m = {k: v["median"] for k, v in b["metrics"].items()}
+            self.assertEqual(m["check_failures"], 0, b["name"])
+            self.assertLessEqual(m["pause_p50_ns"], m["pause_p99_ns"])
+            self.assertLessEqual(m["pause_p99_ns"], m["pause_max_ns"])
+
+    def test_gc_table_is_separate(self):
+        self.assertIn("ns/object", self.done.stdout)
+        self.assertIn("pause max", self.done.stdout)
+        with open(os.path.join(self.out, "table.md")) as f:
+            md = f.read()
+        self.assertIn("| rings | rc-gen/system |", md)
+        self.assertNotIn("frag@peak", md)  # no allocator rows in this run: no allocator table
+
+
+if __name__ == "__main__":
+    unittest.main()
