@@ -53,7 +53,7 @@ static void node_finalize(gc_heap *h, gc_object *o) {
         gc_store(h, o, 1, NULL);
     }
     if (fin.collect_inside) fin.inner_collect += gc_collect(h, 2);
-    if (fin.resurrect && keeper) gc_store(h, keeper, 0, o);
+    if (fin.resurrect && keeper) gc_store(h, keeper, keeper->slot[0] && keeper->type->slots > 1 ? 1 : 0, o);
 }
 
 static const gc_type node = {.name = "node", .slots = 2};
@@ -487,6 +487,30 @@ static void check_finalizer_effects(gc_heap *h, bool collect_inside) {
     finish(h);
 }
 
+/* Every finalizer breaks its links and resurrects its object: a's finalizer frees b by
+ * counting in the middle of the collection, b's finalizer brings b back (re-tracked while
+ * the collection runs), then a resurrects too. Both must come back whole and clean. */
+static void check_resurrection_mid_collection(gc_heap *h) {
+    if (!exact(h)) {
+        tap_skip("%s does not collect cycles exactly", h->collector->name);
+        gc_close(h);
+        return;
+    }
+    keeper = make(h, &node);
+    fin.resurrect = fin.break_links = true;
+    gc_object *b, *a = two_cycle(h, &fnode, true, &b);
+    gc_collect(h, 2);
+    EXPECT(fin.calls == 2 && live(h) == 3, "both finalized once and resurrected (calls %u, live %llu)", fin.calls,
+           (unsigned long long)live(h));
+    EXPECT(keeper->slot[0] == b && keeper->slot[1] == a, "the keeper holds both");
+    EXPECT(gc_check(h) == 0, "no collection state left on the resurrected objects");
+    fin.resurrect = fin.break_links = false;
+    gc_store(h, keeper, 0, NULL), gc_store(h, keeper, 1, NULL);
+    EXPECT(live(h) == 1 && fin.calls == 2, "released, they are freed without a second finalization");
+    release(h, keeper);
+    finish(h);
+}
+
 static void check_stats_add_up(gc_heap *h) {
     if (!exact(h)) {
         tap_skip("%s keeps no exact per-generation counts", h->collector->name);
@@ -574,6 +598,7 @@ int main(void) {
         GC_CASE("weakrefs", check_weakrefs(h));
         GC_CASE("finalizer-breaks-links", check_finalizer_effects(h, false));
         GC_CASE("collect-in-finalizer", check_finalizer_effects(h, true));
+        GC_CASE("resurrection-mid-collection", check_resurrection_mid_collection(h));
         GC_CASE("stats-add-up", check_stats_add_up(h));
         GC_CASE("bounded-under-churn", check_bounded(h));
     }

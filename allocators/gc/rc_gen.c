@@ -111,6 +111,8 @@ static void gen_track(rc_heap *rc, gc_object *o) {
     gc_head *g = head_of(o);
     g->gen = 0;
     list_append(g, &h->list[0]);
+    /* an object resurrected while a collection frees its cycle comes back clean */
+    o->flags &= ~(uint32_t)(GC_COLLECTING | GC_UNREACHABLE | GC_UNCOLLECTABLE);
     o->flags |= GC_TRACKED;
 }
 
