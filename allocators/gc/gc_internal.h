@@ -63,10 +63,10 @@ void rc_store(gc_heap *heap, gc_object *holder, size_t slot, gc_object *value);
 void rc_root_noop(gc_heap *heap, gc_object **where);
 gc_object *rc_weakref_new(gc_heap *heap, gc_object *target, gc_weak_callback cb, void *arg);
 gc_object *rc_weakref_get(gc_heap *heap, gc_object *weakref);
-/* Clears every weakref whose target `dead(target, ctx)` says is dying, then runs the
- * callbacks of those that are not themselves dying (is_dying(weakref)). */
 void rc_weak_unlink(rc_heap *h, gc_object *weakref); /* off the heap's weakref list */
-void rc_weakrefs_clear(rc_heap *h, bool (*dead)(gc_object *target, void *ctx), void *ctx);
+/* Clears every weakref whose target `dead(target, ctx)` says is dying, then runs the
+ * callbacks of those that are not themselves dying; returns the callbacks run. */
+size_t rc_weakrefs_clear(rc_heap *h, bool (*dead)(gc_object *target, void *ctx), void *ctx);
 /* Runs o's finalizer if it has one that has not run; returns true if o was resurrected
  * (a reference to it was kept). The caller holds one reference to o throughout. */
 bool rc_finalize_once(rc_heap *h, gc_object *o);

@@ -148,8 +148,9 @@ gc_object *rc_weakref_get(gc_heap *heap, gc_object *weakref) {
     return gc_weak_of(weakref)->target;
 }
 
-void rc_weakrefs_clear(rc_heap *h, bool (*dead)(gc_object *target, void *ctx), void *ctx) {
+size_t rc_weakrefs_clear(rc_heap *h, bool (*dead)(gc_object *target, void *ctx), void *ctx) {
     gc_object *calls = NULL;
+    size_t called = 0;
     for (gc_object *w = h->weakrefs; w; w = gc_weak_of(w)->next) {
         gc_weak *k = gc_weak_of(w);
         if (k->target == NULL || !dead(k->target, ctx)) continue;
@@ -168,7 +169,9 @@ void rc_weakrefs_clear(rc_heap *h, bool (*dead)(gc_object *target, void *ctx), v
         k->next_call = NULL;
         k->callback(&h->base, w, k->arg);
         rc_decref_inline(h, w);
+        called++;
     }
+    return called;
 }
 
 size_t rc_no_collect(gc_heap *heap, int generation) {

@@ -123,13 +123,13 @@ static void gen_untrack(rc_heap *rc, gc_object *o) {
     if (h->count[0] > 0) h->count[0]--; /* a deallocation offsets an allocation */
 }
 
-/* Steps 1 and 2 over a list whose members carry `member` in their flags. */
+/* Step 1: every member of `l` is marked as part of the collection, gc_refs := refcnt. */
 static void update_refs(gc_head *l) {
     for (gc_head *g = l->next; g != l; g = g->next) {
         gc_object *o = object_of(g);
         assert(o->refcnt > 0 && "a tracked object in a collection is alive");
         g->refs = (intptr_t)o->refcnt;
-        o->flags &= ~(uint32_t)GC_UNREACHABLE;
+        o->flags = (o->flags & ~(uint32_t)GC_UNREACHABLE) | GC_COLLECTING;
     }
 }
 
@@ -143,8 +143,12 @@ static void subtract_refs(gc_head *l) {
     }
 }
 
-/* Step 3: leaves the reachable members in `l`, moves the others to `unreachable`. */
-static void move_unreachable(gc_head *l, gc_head *unreachable) {
+/* Step 3: leaves the reachable members in `l`, moves the others to `unreachable`. A
+ * reachable member is done once scanned: it leaves the collection there and then
+ * (GC_COLLECTING off, its generation set to `gen`), which saves a pass. Returns how many
+ * stayed. */
+static size_t move_unreachable(gc_head *l, gc_head *unreachable, intptr_t gen) {
+    size_t reachable = 0;
     gc_head *g = l->next;
     while (g != l) {
         gc_object *o = object_of(g);
@@ -161,6 +165,9 @@ static void move_unreachable(gc_head *l, gc_head *unreachable) {
                     gv->refs = 1; /* not scanned yet: it will be, as reachable */
                 }
             }
+            o->flags &= ~(uint32_t)GC_COLLECTING;
+            g->gen = gen;
+            reachable++;
             g = g->next;
         } else {
             gc_head *next = g->next;
@@ -169,6 +176,7 @@ static void move_unreachable(gc_head *l, gc_head *unreachable) {
             g = next;
         }
     }
+    return reachable;
 }
 
 static void clear_flags(gc_head *l, uint32_t flags, intptr_t gen) {
@@ -205,8 +213,10 @@ static bool in_unreachable(gc_object *target, void *ctx) {
     return (target->flags & GC_UNREACHABLE) != 0;
 }
 
-/* Step 7. Objects move to `seen` first, so a finalizer that frees others is harmless. */
-static void finalize_garbage(gen_heap *h, gc_head *unreachable) {
+/* Step 7. Objects move to `seen` first, so a finalizer that frees others is harmless.
+ * Returns the number of finalizers run. */
+static size_t finalize_garbage(gen_heap *h, gc_head *unreachable) {
+    size_t ran = 0;
     gc_head seen;
     list_init(&seen);
     while (!list_empty(unreachable)) {
@@ -217,9 +227,11 @@ static void finalize_garbage(gen_heap *h, gc_head *unreachable) {
             o->refcnt++;
             rc_finalize_once(&h->rc, o);
             rc_decref_inline(&h->rc, o);
+            ran++;
         }
     }
     list_merge(&seen, unreachable);
+    return ran;
 }
 
 /* Step 9: clear one object at a time, pinned, then let the counts free it. */
@@ -252,14 +264,11 @@ static size_t collect(gen_heap *h, int generation) {
     int old_gen = generation + 1 < GC_GENERATIONS ? generation + 1 : generation;
     gc_head *old = &h->list[old_gen];
 
-    for (gc_head *g = young->next; g != young; g = g->next) object_of(g)->flags |= GC_COLLECTING;
     update_refs(young);
     subtract_refs(young);
     gc_head unreachable;
     list_init(&unreachable);
-    move_unreachable(young, &unreachable);
-    clear_flags(young, GC_COLLECTING, old_gen);
-    size_t survivors = list_size(young);
+    size_t survivors = move_unreachable(young, &unreachable, old_gen);
     if (generation == 1) h->long_lived_pending += survivors;
     if (young != old) list_merge(young, old);
     if (generation == 2) {
@@ -275,22 +284,24 @@ static size_t collect(gen_heap *h, int generation) {
     list_merge(&finalizers, &h->list[GARBAGE]);
 
     size_t found = list_size(&unreachable);
-    rc_weakrefs_clear(&h->rc, in_unreachable, NULL);
-    finalize_garbage(h, &unreachable); /* may free some members: they were garbage */
+    size_t user_code = rc_weakrefs_clear(&h->rc, in_unreachable, NULL);
+    user_code += finalize_garbage(h, &unreachable); /* may free some members: they were garbage */
     size_t freed_by_finalizers = found - list_size(&unreachable);
 
-    /* Step 8: what a finalizer made reachable again survives, with all it reaches. */
-    update_refs(&unreachable);
-    subtract_refs(&unreachable);
+    /* Step 8: what a finalizer or callback made reachable again survives, with all it
+     * reaches. Without user code having run, nothing can have changed: skipped. */
     gc_head still;
     list_init(&still);
-    move_unreachable(&unreachable, &still);
-    size_t resurrected = list_size(&unreachable);
-    clear_flags(&unreachable, GC_COLLECTING | GC_UNREACHABLE, old_gen);
-    list_merge(&unreachable, old);
+    if (user_code) {
+        update_refs(&unreachable);
+        subtract_refs(&unreachable);
+        move_unreachable(&unreachable, &still, old_gen);
+        list_merge(&unreachable, old);
+    } else {
+        list_merge(&unreachable, &still);
+    }
 
     size_t collected = list_size(&still) + freed_by_finalizers;
-    (void)resurrected;
     delete_garbage(h, &still, old, old_gen);
 
     gc_heap *base = &h->rc.base;
