@@ -46,20 +46,14 @@ def heaps(registry, args):
     return out
 
 
-def _cell(unit, summary):
-    if summary is None:
-        return "—"
+def _cell(key, unit, summary):
+    from harness import table  # the allocator table's cells (bytes, ratios, ns ± spread)
+    if summary is None or unit not in ("count", "time"):
+        return table._format(key, unit, summary)
     v = summary["median"]
     if unit == "count":
         return f"{v:.0f}"
-    if unit == "ratio":
-        return f"{v * 100:.1f}%"
-    if unit == "bytes":
-        return f"{v / (1 << 20):.1f} MiB"
-    if unit == "time":
-        return f"{v / 1e3:.1f} µs" if v < 1e6 else f"{v / 1e6:.2f} ms"
-    text = f"{v:.1f}" if v < 1000 else f"{v:.0f}"
-    return text + (f" ±{summary['spread'] * 100:.0f}%" if summary.get("n", 1) > 1 else "")
+    return f"{v / 1e3:.1f} µs" if v < 1e6 else f"{v / 1e6:.2f} ms"
 
 
 def rows(data):
@@ -73,5 +67,5 @@ def rows(data):
             out.append([b["workload"], b["strategy"], f"FAILED: {b['error']}"] + [""] * (len(COLUMNS) - 1))
             continue
         m = b.get("metrics", {})
-        out.append([b["workload"], b["strategy"]] + [_cell(unit, m.get(key)) for key, _, unit, _ in COLUMNS])
+        out.append([b["workload"], b["strategy"]] + [_cell(key, unit, m.get(key)) for key, _, unit, _ in COLUMNS])
     return out

@@ -4,13 +4,33 @@ import os
 import tempfile
 import unittest
 
-from harness import results
+from harness import gc_table, results, table
 from harness.tests.support import error_line, mmbench
 
 GC_TINY = ["--workloads", "binary-trees,rings,nested", "--repetitions", "1",
            "--param", "binary-trees.depth=4", "--param", "binary-trees.runs=1",
            "--param", "rings.rings=10", "--param", "rings.runs=2",
            "--param", "nested.objects=3000", "--param", "nested.runs=1"]
+
+
+class GcTableTest(unittest.TestCase):
+    def test_cells_and_separation(self):
+        data = {"benchmarks": [
+            {"kind": "alloc", "workload": "churn", "strategy": "system", "error": None, "metrics": {}},
+            {"kind": "gc", "workload": "rings", "strategy": "rc/system", "error": None,
+             "metrics": {"ns_per_op": {"median": 12.3, "spread": 0.1, "n": 3}, "gc_leaked": {"median": 420},
+                         "pause_max_ns": {"median": 2.5e6}, "pause_p50_ns": {"median": 1500},
+                         "gc_time_frac": {"median": 0.5}}},
+            {"kind": "gc", "workload": "rings", "strategy": "boehm", "error": "crashed (SIGSEGV)", "metrics": {}}]}
+        rows = gc_table.rows(data)
+        self.assertEqual(len(rows), 3)  # heading + the two GC benchmarks, not the allocator one
+        cells = dict(zip(rows[0], rows[1]))
+        self.assertEqual((cells["collector"], cells["ns/object"], cells["leaked"]), ("rc/system", "12.3 ±10%", "420"))
+        self.assertEqual((cells["pause max"], cells["p50"], cells["GC time"]), ("2.50 ms", "1.5 µs", "50.0%"))
+        self.assertEqual(cells["collected"], "—")
+        self.assertEqual(rows[2][2], "FAILED: crashed (SIGSEGV)")
+        self.assertEqual(len(table.rows(data)), 2)  # the allocator table skips GC rows
+        self.assertIn("ns/object", table.text(data))
 
 
 class GcListTest(unittest.TestCase):
