@@ -24,7 +24,8 @@ COLUMNS = [
     ("peak_footprint", "peak footprint", "bytes", True),
     ("rss_peak", "rss peak", "bytes", True),
 ]
-COUNTERS = [key for key, _, _, _ in COLUMNS[1:]] + ["gc_pauses"]
+COUNTERS = [key for key, _, _, _ in COLUMNS[1:]] + ["gc_pauses", "gc_finalizers"] + [
+    f"gc_{what}{g}" for what in ("collected", "uncollectable") for g in range(3)]
 
 
 def heaps(registry, args):

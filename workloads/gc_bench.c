@@ -4,8 +4,9 @@
  *
  * One benchmark iteration is one run of the workload (gc_workloads.c); items are objects
  * created, so ns/op is time per object. Counters (docs/metrics.md, "Collectors"):
- *   gc_collections0..2, gc_collected, gc_uncollectable, gc_leaked (objects alive at the
- *   end: rc's leaked cycles), gc_time_frac (time in pauses / wall time), pause_max_ns,
+ *   gc_collections0..2, gc_collected0..2 and gc_uncollectable0..2 (and their totals
+ *   gc_collected, gc_uncollectable), gc_finalizers, gc_leaked (objects alive at the end:
+ *   rc's leaked cycles), gc_time_frac (time in pauses / wall time), pause_max_ns,
  *   pause_p50_ns, pause_p99_ns, gc_pauses, peak_footprint (the allocator's, or libgc's
  *   heap), rss_peak, check_failures. boehm keeps no object counts: no gc_leaked/collected.
  * GC workloads have no metered pass: the counters come from the timed run itself.
@@ -124,16 +125,23 @@ static void run_gc_case(wl_bench *b, void *arg) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     wl_bench_set_items(b, c.ops);
+    bool counted = caps & (GC_CAP_COUNTS | GC_CAP_DELETE); /* boehm keeps no object counts */
     for (int g = 0; g < GC_GENERATIONS; g++) {
         char name[32];
         snprintf(name, sizeof name, "gc_collections%d", g);
         wl_bench_counter(b, name, (double)s.collections[g]);
+        if (!counted) continue;
+        snprintf(name, sizeof name, "gc_collected%d", g);
+        wl_bench_counter(b, name, (double)s.collected[g]);
+        snprintf(name, sizeof name, "gc_uncollectable%d", g);
+        wl_bench_counter(b, name, (double)s.uncollectable[g]);
     }
-    if (caps & (GC_CAP_COUNTS | GC_CAP_DELETE)) {
+    if (counted) {
         wl_bench_counter(b, "gc_collected", (double)(s.collected[0] + s.collected[1] + s.collected[2]));
         wl_bench_counter(b, "gc_uncollectable",
                          (double)(s.uncollectable[0] + s.uncollectable[1] + s.uncollectable[2]));
         wl_bench_counter(b, "gc_leaked", (double)s.objects_live);
+        wl_bench_counter(b, "gc_finalizers", (double)s.finalizers_run);
     }
     wl_bench_counter(b, "gc_time_frac", wall ? (double)s.gc_ns / (double)wall : 0.0);
     wl_bench_counter(b, "gc_pauses", (double)s.pauses);
