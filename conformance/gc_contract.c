@@ -511,6 +511,94 @@ static void check_resurrection_mid_collection(gc_heap *h) {
     finish(h);
 }
 
+static const char *current; /* the heap name of the running case */
+
+/* A chain of n `holder` objects hanging off `head` (the caller holds head only). */
+static gc_object *grow_chain(gc_heap *h, gc_object *tail, int n) {
+    for (int i = 0; i < n && tail; i++) {
+        gc_object *o = make(h, &holder);
+        gc_store(h, tail, 0, o);
+        release(h, o);
+        tail = o;
+    }
+    return tail;
+}
+
+static void release_chain(gc_heap *h, gc_object *head) {
+    if (!is_manual(h)) {
+        release(h, head);
+        return;
+    }
+    for (gc_object *o = head, *next; o; o = next) next = o->slot[0], gc_delete(h, o);
+}
+
+/* threshold0=N: the young collection comes at the (N+1)th tracked allocation, not before;
+ * threshold0=0 turns automatic collection off. Only rc-gen has thresholds. */
+static void check_threshold_option(gc_heap *h) {
+    bool generations = caps(h) & GC_CAP_GENERATIONS;
+    gc_close(h);
+    mm_error err = {{0}};
+    gc_config cfg = {.options = "threshold0=100"};
+    h = gc_open_named(current, &cfg, &err);
+    if (!generations) {
+        EXPECT(h == NULL, "%s accepted a threshold it does not have", current);
+        EXPECT(strstr(err.message, "threshold0") != NULL, "the refusal names the option: '%s'", err.message);
+        if (h) gc_close(h);
+        return;
+    }
+    if (!EXPECT(h != NULL, "threshold0=100 accepted: %s", err.message)) return;
+    reset();
+    gc_object *garbage = two_cycle(h, &fnode, true, NULL); /* 2 tracked allocations */
+    (void)garbage;
+    gc_object *head = make(h, &holder);                     /* 3 */
+    gc_object *tail = grow_chain(h, head, 97);              /* 100 */
+    EXPECT(stats(h).collections[0] == 0, "no collection at 100 tracked allocations");
+    grow_chain(h, tail, 1);                                 /* 101 */
+    EXPECT(stats(h).collections[0] == 1 && stats(h).collected[0] == 2, "the 101st triggers one that finds the cycle");
+    release_chain(h, head);
+    finish(h);
+    cfg.options = "threshold0=0";
+    h = gc_open_named(current, &cfg, &err);
+    if (!EXPECT(h != NULL, "threshold0=0 accepted: %s", err.message)) return;
+    head = make(h, &holder);
+    grow_chain(h, head, 10000);
+    EXPECT(stats(h).collections[0] == 0, "threshold0=0: never automatic");
+    release_chain(h, head);
+    gc_close(h);
+}
+
+/* The 25% rule: with a long-lived structure of 4000 objects, full collections wait until
+ * more than 1000 objects were promoted into the old generation since the last one. */
+static void check_long_lived_rule(gc_heap *h) {
+    if (!(caps(h) & GC_CAP_GENERATIONS)) {
+        tap_skip("%s has no generations", h->collector->name);
+        gc_close(h);
+        return;
+    }
+    gc_close(h);
+    mm_error err = {{0}};
+    gc_config cfg = {.options = "threshold0=100,threshold1=1,threshold2=1"};
+    h = gc_open_named(current, &cfg, &err);
+    if (!EXPECT(h != NULL, "open: %s", err.message)) return;
+    reset();
+    gc_set_enabled(h, false);
+    gc_object *old = make(h, &holder);
+    grow_chain(h, old, 3999);
+    gc_collect(h, 2); /* long_lived_total = 4000 */
+    gc_set_enabled(h, true);
+    gc_object *young = make(h, &holder);
+    gc_object *tail = grow_chain(h, young, 899);
+    gc_stats s = stats(h);
+    EXPECT(s.collections[1] >= 2, "middle collections ran (%llu)", (unsigned long long)s.collections[1]);
+    EXPECT(s.collections[2] == 1, "no automatic full collection while <= 25%% new (%llu)",
+           (unsigned long long)s.collections[2]);
+    grow_chain(h, tail, 1500);
+    EXPECT(stats(h).collections[2] >= 2, "past 25%% new, a full collection runs");
+    release_chain(h, young);
+    release_chain(h, old);
+    finish(h);
+}
+
 static void check_stats_add_up(gc_heap *h) {
     if (!exact(h)) {
         tap_skip("%s keeps no exact per-generation counts", h->collector->name);
@@ -579,6 +667,7 @@ int main(void) {
 #define GC_CASE(check_name, call)                                          \
     if (tap_shard_owns(item++)) {                                          \
         tap_case("gc.%s[%s]", check_name, names[i]);                       \
+        current = names[i];                                                \
         gc_heap *h = open_heap(names[i], NULL);                            \
         if (h) call;                                                       \
     }
@@ -599,6 +688,8 @@ int main(void) {
         GC_CASE("finalizer-breaks-links", check_finalizer_effects(h, false));
         GC_CASE("collect-in-finalizer", check_finalizer_effects(h, true));
         GC_CASE("resurrection-mid-collection", check_resurrection_mid_collection(h));
+        GC_CASE("threshold-option", check_threshold_option(h));
+        GC_CASE("long-lived-25-percent", check_long_lived_rule(h));
         GC_CASE("stats-add-up", check_stats_add_up(h));
         GC_CASE("bounded-under-churn", check_bounded(h));
     }

@@ -95,7 +95,7 @@ static void list_json(void) {
         printf("]}");
     }
     printf("]");
-    gc_bench_list_json();
+    gc_bench_list_json(json_string);
     printf("}\n");
 }
 

@@ -179,9 +179,7 @@ void gc_bench_register(char (*strategy_options)[GC_BENCH_OPTIONS_MAX], size_t li
     }
 }
 
-static void json_name(const char *s) { printf("\"%s\"", s); } /* names and summaries hold no quotes */
-
-void gc_bench_list_json(void) {
+void gc_bench_list_json(void (*json_name)(const char *s)) {
     printf(",\n\"collectors\": [");
     for (size_t i = 0; i < gc_collector_count; i++) {
         const gc_collector *c = gc_collectors[i];
@@ -192,6 +190,9 @@ void gc_bench_list_json(void) {
         printf(", \"own_allocator\": %s}", (c->caps & GC_CAP_OWN_ALLOCATOR) ? "true" : "false");
     }
     printf("],\n\"gc_default_allocators\": [");
-    for (size_t i = 0; gc_default_allocators[i]; i++) printf("%s\"%s\"", i ? ", " : "", gc_default_allocators[i]);
+    for (size_t i = 0; gc_default_allocators[i]; i++) {
+        printf("%s", i ? ", " : "");
+        json_name(gc_default_allocators[i]);
+    }
     printf("]");
 }

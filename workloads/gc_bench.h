@@ -11,7 +11,8 @@ enum { GC_BENCH_OPTIONS_MAX = 512 };
 int gc_bench_args(int argc, char **argv);
 /* Registers every GC workload × collector × strategy (boehm: × nothing) as "W/C/S". */
 void gc_bench_register(char (*strategy_options)[GC_BENCH_OPTIONS_MAX], size_t limit);
-/* Prints `, "collectors": [...], "gc_default_allocators": [...]` for --list-json. */
-void gc_bench_list_json(void);
+/* Prints `, "collectors": [...], "gc_default_allocators": [...]` for --list-json, strings
+ * through the driver's `json_string`. */
+void gc_bench_list_json(void (*json_string)(const char *s));
 
 #endif
