@@ -139,6 +139,8 @@ def assemble(registry, selected, params, args, samples, errors, context):
         "environment": environment,
         "config": {"repetitions": args.repetitions, "params": params, "limit": args.limit},
         "strategies": [s for s in registry.strategies if s["name"] in {b[2] for b in selected}],
+        "collectors": [c for c in registry.collectors
+                       if c["name"] in {b[2].split("/")[0] for b in selected if registry.is_gc(b[1])}],
         "workloads": [dict(w, params=registry.workload_params(w["name"], params))
                       for w in registry.workloads if w["name"] in {b[1] for b in selected}],
         "benchmarks": benchmarks,

@@ -15,9 +15,9 @@
  *   rings         `rings` rings of 21 objects, made and dropped, then one explicit full
  *                 collection (gc.collect()-style): cyclic garbage only a cycle detector or
  *                 a tracer reclaims; rc leaks it (counted), manual deletes it node by node.
- *   nested        a nested container (4 slots each) of `objects` objects built breadth
- *                 first, then traversed `passes` times with an explicit stack, then
- *                 dropped: no garbage at all while it lives, so every collection the build
+ *   nested        a nested container of `objects` containers (`fanout` children each, 1 to
+ *                 4; 1 nests them all in one chain) built breadth first, then traversed
+ *                 `passes` times with an explicit stack, then dropped: no garbage at all while it lives, so every collection the build
  *                 triggers is pure overhead (rc-gen's 25% rule keeps full ones rare).
  * Every object is stored into a reachable parent the moment it exists, so a tracing
  * collector always sees it (the workloads' own tables are not scanned).
@@ -189,9 +189,10 @@ wl_workload wl_rings = {
 
 /* ---- nested containers, no garbage ------------------------------------------------ */
 
-enum { NE_OBJECTS, NE_PASSES, NE_RUNS };
+enum { NE_OBJECTS, NE_FANOUT, NE_PASSES, NE_RUNS };
 static wl_param ne_params[] = {
     [NE_OBJECTS] = {"objects", "containers in the nested structure", 200000, 1, 1e8, true},
+    [NE_FANOUT] = {"fanout", "children per container (1: one chain, as deep as it is long)", 4, 1, 4, true},
     [NE_PASSES] = {"passes", "full traversals per run", 3, 0, 1000, true},
     [NE_RUNS] = {"runs", "timed runs (build, traverse, drop)", 3, 1, 1e6, true},
 };
@@ -213,6 +214,7 @@ static void ne_run(wl_ctx *c) {
     gc_heap *h = c->gc;
     const size_t objects = (size_t)c->param[NE_OBJECTS];
     const int passes = (int)c->param[NE_PASSES];
+    const int fanout = (int)c->param[NE_FANOUT];
     gc_object **work = wl_scratch_alloc(objects * sizeof *work); /* build queue, then traversal stack */
     if (work == NULL) {
         c->error = "no memory for the work list";
@@ -228,9 +230,9 @@ static void ne_run(wl_ctx *c) {
         }
         size_t made = 1, head = 0, tail = 0;
         work[tail++] = root;
-        while (made < objects) { /* breadth first: each container gets 4 children in turn */
+        while (made < objects) { /* breadth first: each container gets `fanout` children in turn */
             gc_object *parent = work[head++];
-            for (int i = 0; i < 4 && made < objects; i++) {
+            for (int i = 0; i < fanout && made < objects; i++) {
                 gc_object *o = gc_new(h, &container, sizeof(uint64_t));
                 if (o == NULL) {
                     c->error = "allocation failed";

@@ -10,7 +10,7 @@ from harness.tests.support import error_line, mmbench
 GC_TINY = ["--workloads", "binary-trees,rings,nested", "--repetitions", "1",
            "--param", "binary-trees.depth=4", "--param", "binary-trees.runs=1",
            "--param", "rings.rings=10", "--param", "rings.runs=2",
-           "--param", "nested.objects=3000", "--param", "nested.runs=1"]
+           "--param", "nested.objects=3000", "--param", "nested.runs=1", "--param", "nested.fanout=1"]
 
 
 class GcTableTest(unittest.TestCase):
@@ -79,6 +79,7 @@ class GcRunTest(unittest.TestCase):
             for heap in ["manual/system", "rc/system", "rc-gen/system", "boehm"]:
                 self.assertIn(f"{w}/{heap}", names)
         self.assertTrue(all(b["kind"] == "gc" and b["error"] is None for b in self.data["benchmarks"]))
+        self.assertEqual([c["name"] for c in self.data["collectors"]], ["manual", "rc", "rc-gen", "boehm"])
 
     def test_counters_follow_the_design(self):
         rings = 2 * 10 * 21
