@@ -11,6 +11,10 @@
  *   3. slots emptied; each referent loses a reference (and may be pushed)
  *   4. memory back to the allocator
  * So a chain of a million objects costs a million loop turns and no C stack.
+ *
+ * Weakrefs: one list per heap; an object that ever had a weakref carries
+ * GC_WEAKLY_REFERENCED, and only its death walks the list (O(weakrefs alive) then:
+ * weakrefs are rare in the workloads; a per-object list would cost every object a word).
  */
 #include "allocators/gc/gc_internal.h"
 

@@ -25,7 +25,9 @@
  *   2. for each reference between two of them, the target's gc_refs -= 1 (subtract_refs):
  *      what is left is the number of references from outside the generation
  *   3. move_unreachable: objects with gc_refs > 0 are reachable, and so is everything they
- *      reach (rescued back from the tentative unreachable list); the rest is unreachable
+ *      reach (rescued back from the tentative unreachable list); the rest is unreachable.
+ *      A reachable object leaves the collection as soon as it is scanned (three passes
+ *      in all over the survivors, as in CPython)
  *   4. survivors are promoted to generation g+1
  *   5. unreachable objects with a legacy finalizer, and all they reach, go to `garbage`
  *      (uncollectable, reported)
@@ -34,6 +36,7 @@
  *   7. finalizers run, each at most once (GC_FINALIZED)
  *   8. resurrection check: steps 1-3 again over the unreachable set; whatever a finalizer
  *      made reachable, and everything it reaches, survives intact into the old generation
+ *      (skipped when no finalizer and no callback ran: nothing can have changed)
  *   9. the rest is cleared slot by slot; reference counting frees it
  * A collection started while one runs (from a finalizer or callback) returns 0 at once.
  *
