@@ -35,11 +35,15 @@ def cmd_list(args):
     from harness.registry import Registry
     reg = Registry.load()
     if args.json:
-        print(json.dumps({"allocators": reg.strategies, "workloads": reg.workloads}, indent=1))
+        print(json.dumps({"allocators": reg.strategies, "workloads": reg.workloads, "collectors": reg.collectors,
+                          "gc_default_allocators": reg.gc_default_allocators}, indent=1))
         return 0
     print("allocators:")
     for s in reg.strategies:
         print(f"  {s['name']:<12} {s['summary']}")
+    print("\ncollectors (COLLECTOR/ALLOCATOR, e.g. rc-gen/system):")
+    for c in reg.collectors:
+        print(f"  {c['name']:<12} {c['summary']}")
     print("\nworkloads:")
     for w in reg.workloads:
         threads = "single-threaded" if w["threads"] == 1 else f"{w['threads']} threads"
@@ -67,6 +71,8 @@ def make_parser():
     p = sub.add_parser("run", help="measure strategies on workloads; print and save a table")
     p.add_argument("--allocators", metavar="A,B", help="strategies to measure (default: all)")
     p.add_argument("--workloads", metavar="W,X", help="workloads to run (default: all)")
+    p.add_argument("--collectors", metavar="C,D", help="collectors for GC workloads (default: all, over "
+                   "--allocators or the default allocators)")
     p.add_argument("--repetitions", type=positive_int, default=5, metavar="N",
                    help="measurements of each benchmark, interleaved (default: 5)")
     p.add_argument("--param", action="append", metavar="NAME.KEY=VALUE",

@@ -19,6 +19,7 @@ BUILD = [
     ("a C compiler", lambda: shutil.which("gcc"), "gcc"),
     ("a C++ compiler", lambda: shutil.which("g++"), "g++"),
     ("Google Benchmark", lambda: os.path.exists("/usr/include/benchmark/benchmark.h"), "libbenchmark-dev"),
+    ("the Boehm collector (libgc)", lambda: os.path.exists("/usr/include/gc/gc.h"), "libgc-dev"),
 ]
 TEST = BUILD
 RUN = BUILD

@@ -133,7 +133,7 @@ class Journal:
             error = real[0] if real else (INTERRUPTED if errors else None)
             entry = {
                 "name": job["name"], "workload": job["workload"], "strategy": job["strategy"],
-                "params": job.get("params", {}), "error": error,
+                "kind": job.get("kind", "alloc"), "params": job.get("params", {}), "error": error,
                 "status": "failed" if real else ("interrupted" if errors else ("incomplete" if lacking else "ok")),
                 "samples": samples,
                 "metrics": {k: stats.summary(v) for k, v in sorted(samples.items())},
@@ -144,7 +144,7 @@ class Journal:
             entries["sweep" if job.get("sweep") else "benchmarks"].append(entry)
         unstable = [f"{e['name']} {k}" for e in entries["benchmarks"] for k, m in e["metrics"].items()
                     if m and m.get("unstable") and k in ("ns_per_op", "process_s")]
-        data = {key: plan[key] for key in ("created", "command", "environment", "config", "strategies", "workloads")
+        data = {key: plan[key] for key in ("created", "command", "environment", "config", "strategies", "collectors", "workloads")
                 if key in plan}
         data.update(schema=results.SCHEMA, complete=not missing, missing=len(missing), **entries)
         if unstable:

@@ -30,9 +30,15 @@ class Interrupted(Exception):
     """Ctrl-C arrived while a measurement was running; that measurement is lost."""
 
 
+def _pattern(name):
+    """A benchmark name as a Google Benchmark filter: its regex engine rejects the escaped
+    hyphen that re.escape writes, so hyphens (first-fit, rc-gen) stay as they are."""
+    return re.escape(name).replace("\\-", "-")
+
+
 def command(name, params, limit, binary=None):
     """The argv that runs benchmark `name` ("W/S") with its parameters, alone."""
-    args = [binary or paths.bench_binary(), f"--benchmark_filter=^{re.escape(name)}/", "--benchmark_format=json"]
+    args = [binary or paths.bench_binary(), f"--benchmark_filter=^{_pattern(name)}/", "--benchmark_format=json"]
     args += [f"--param={k}={v}" for k, v in params.items()]
     if limit is not None:
         args.append(f"--limit={limit}")

@@ -9,6 +9,8 @@ median, min, max and relative spread.
 """
 from harness import stats
 
+from harness import gc_table
+
 # (key, heading, unit, lower is better); the order of every table
 COLUMNS = [
     ("ns_per_op", "ns/op", "ns", True),
@@ -31,7 +33,7 @@ def from_gbench(run):
     if not items:
         raise ValueError("no items_per_second in the benchmark output")
     sample = {"ns_per_op": 1e9 / items}
-    for key in COUNTERS:
+    for key in COUNTERS + gc_table.COUNTERS:
         if key in run:
             sample[key] = run[key]
     return sample

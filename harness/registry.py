@@ -14,6 +14,8 @@ class Registry:
     def __init__(self, data):
         self.strategies = data["strategies"]
         self.workloads = data["workloads"]
+        self.collectors = data.get("collectors", [])
+        self.gc_default_allocators = data.get("gc_default_allocators", [])
 
     @classmethod
     def load(cls, binary=paths.BENCH_BINARY):
@@ -22,6 +24,9 @@ class Registry:
 
     def strategy_names(self):
         return [s["name"] for s in self.strategies]
+
+    def is_gc(self, workload):
+        return any(w["name"] == workload and w.get("kind") == "gc" for w in self.workloads)
 
     def workload_names(self):
         return [w["name"] for w in self.workloads]

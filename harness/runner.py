@@ -19,7 +19,7 @@ import os
 import sys
 import time
 
-from harness import build, env, journal, measure, results, sweep, table
+from harness import build, env, gc_table, journal, measure, results, sweep, table
 from harness.errors import UserError
 from harness.registry import Registry
 
@@ -28,7 +28,8 @@ OUTPUTS = ("results.json", "table.md", "table.csv")
 
 def start(out, registry, selected, params, args):
     sweeps = sweep.parse(getattr(args, "sweep", None), registry, {w for _, w, _ in selected})
-    jobs = [{"name": name, "bench": name, "workload": w, "strategy": s, "params": dict(params), "sweep": None}
+    jobs = [{"name": name, "bench": name, "workload": w, "strategy": s, "params": dict(params), "sweep": None,
+             "kind": "gc" if registry.is_gc(w) else "alloc"}
             for name, w, s in selected]
     jobs += sweep.jobs(selected, sweeps, params, lambda w: registry.workload_params(w, params))
     counts = bool(getattr(args, "counts", False))
@@ -49,6 +50,8 @@ def start(out, registry, selected, params, args):
                    "limit": args.limit, "hyperfine_runs": hyperfine_runs, "counts": counts,
                    "sweep": [{"workload": w, "param": k, "values": v} for w, k, v in sweeps]},
         "strategies": [s for s in registry.strategies if s["name"] in {b[2] for b in selected}],
+        "collectors": [c for c in registry.collectors
+                       if c["name"] in {b[2].split("/")[0] for b in selected if registry.is_gc(b[1])}],
         "workloads": [dict(w, params=registry.workload_params(w["name"], params))
                       for w in registry.workloads if w["name"] in {b[1] for b in selected}],
         "jobs": jobs,
@@ -79,7 +82,9 @@ def resume(path, args):
     if folder != out and os.path.exists(out):
         raise UserError(f"--resume {path}: both {out} and {folder} exist; move one away")
     build.build()
-    names = set(Registry.load().strategy_names())
+    registry = Registry.load()
+    names = set(registry.strategy_names()) | set(
+        gc_table.heap_names(registry, [c["name"] for c in registry.collectors], registry.strategy_names()))
     gone = sorted({job["strategy"] for job in j.plan["jobs"]} - names)
     if gone:
         raise UserError(f"--resume {path}: the binary no longer has strategy {', '.join(gone)}")

@@ -2,6 +2,7 @@
 import csv
 import io
 
+from harness import gc_table
 from harness.metrics import COLUMNS
 
 MIB = 1024 * 1024
@@ -39,6 +40,8 @@ def rows(data):
     head = ["workload", "strategy"] + [title for _, title, _, _ in cols]
     out = [head]
     for b in data["benchmarks"]:
+        if b.get("kind") == "gc":
+            continue  # the GC table (gc_table.rows)
         if b.get("error"):
             out.append([b["workload"], b["strategy"], f"FAILED: {b['error']}"] + [""] * (len(cols) - 1))
             continue
@@ -58,8 +61,16 @@ def footnote(data):
     return ""
 
 
+def _tables(data):
+    """The allocator table and the GC table, each only when it has rows."""
+    return [t for t in (rows(data), gc_table.rows(data)) if len(t) > 1]
+
+
 def text(data):
-    table = rows(data)
+    return "\n".join(_text(t) for t in _tables(data)) + footnote(data)
+
+
+def _text(table):
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     lines = []
     for n, r in enumerate(table):
@@ -67,15 +78,18 @@ def text(data):
         lines.append("  ".join(cells).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines) + "\n" + footnote(data)
+    return "\n".join(lines) + "\n"
 
 
 def markdown(data):
-    table = rows(data)
+    note = footnote(data)
+    return "\n".join(_markdown(t) for t in _tables(data)) + ("\n" + note if note else "")
+
+
+def _markdown(table):
     lines = ["| " + " | ".join(table[0]) + " |", "|" + "|".join("---" if i < 2 else "---:" for i in range(len(table[0]))) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in table[1:]]
-    note = footnote(data)
-    return "\n".join(lines) + "\n" + ("\n" + note if note else "")
+    return "\n".join(lines) + "\n"
 
 
 def csv_text(data):
@@ -83,6 +97,7 @@ def csv_text(data):
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     keys = [key for key, _, _, _ in columns(data)]
+    keys += [k for k in gc_table.COUNTERS if k not in keys]
     w.writerow(["workload", "strategy", "error"] + keys + ["ns_per_op_spread", "repetitions"])
     for b in data["benchmarks"]:
         m = b.get("metrics", {})

@@ -16,6 +16,7 @@
  */
 #include "allocators/mm.h"
 #include "workloads/shim/bench.h"
+#include "workloads/gc_bench.h"
 #include "workloads/wl.h"
 
 #include <errno.h>
@@ -80,6 +81,7 @@ static void list_json(void) {
         json_string(w->summary);
         printf(", \"origin\": ");
         json_string(w->origin);
+        printf(", \"kind\": \"%s\"", w->collected ? "gc" : "alloc");
         printf(", \"threads\": %d, \"params\": [", w->threads);
         for (size_t k = 0; k < w->param_count; k++) {
             const wl_param *p = &w->params[k];
@@ -92,7 +94,9 @@ static void list_json(void) {
         }
         printf("]}");
     }
-    printf("]}\n");
+    printf("]");
+    gc_bench_list_json(json_string);
+    printf("}\n");
 }
 
 static double ratio_minus_one(size_t num, size_t den) { return den ? (double)num / (double)den - 1.0 : 0.0; }
@@ -192,6 +196,7 @@ int main(int argc, char **argv) {
     if (mm_strategy_count > 64) usage_error("too many strategies%s%s", "", "");
     bool validate = false;
     size_t limit = 0;
+    argc = gc_bench_args(argc, argv);
     int kept = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -234,6 +239,7 @@ int main(int argc, char **argv) {
     }
     if (validate) return 0;
     for (size_t w = 0; w < wl_workload_count; w++) {
+        if (wl_workloads[w]->collected) continue; /* GC workloads: gc_bench_register below */
         for (size_t s = 0; s < mm_strategy_count && n < sizeof cases / sizeof *cases; s++) {
             bench_case *k = &cases[n++];
             *k = (bench_case){.workload = wl_workloads[w], .strategy = mm_strategies[s], .options = options[s],
@@ -244,5 +250,6 @@ int main(int argc, char **argv) {
             wl_bench_register(name, run_case, k, k->workload->iterations(k->param));
         }
     }
+    gc_bench_register(options, limit);
     return wl_bench_main(argc, argv);
 }

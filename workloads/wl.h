@@ -53,6 +53,7 @@ typedef struct wl_ctx {
     wl_meter meter;
     const char *error;    /* set by a workload that could not go on (allocation failed) */
     unsigned char sink;   /* bytes read back from blocks, so no alloc/free pair is elided */
+    struct gc_heap *gc;   /* GC workloads: the collector under test (heap is the allocator below it) */
 } wl_ctx;
 
 typedef struct wl_workload {
@@ -67,6 +68,7 @@ typedef struct wl_workload {
     int64_t (*iterations)(const double *param);
     const char *(*validate)(const double *param);
     void (*run)(wl_ctx *c); /* runs one pass; see wl_next */
+    bool collected;         /* a GC workload: runs on a collector, named W/COLLECTOR/STRATEGY (gc_bench.c) */
 } wl_workload;
 
 /* The registry, from workloads.def. */

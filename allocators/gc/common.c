@@ -1,0 +1,164 @@
+/* common.c — what every collector shares: the registry (from collectors.def), the default
+ * collector × allocator matrix, opening by name, the pause histogram and statistics.
+ *
+ * Vocabulary
+ *   heap name   "COLLECTOR/STRATEGY" ("rc-gen/system"); a collector with its own
+ *               allocator (GC_CAP_OWN_ALLOCATOR: boehm) is named alone ("boehm").
+ *   bucket      the pause histogram is log-linear: values below 16 ns have a bucket each;
+ *               above, each power of two is cut into 16 equal buckets. A percentile is
+ *               reported as the upper edge of its bucket (at most 1/16 above the truth).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "allocators/gc/gc_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+const gc_collector *const gc_collectors[] = {
+#define GC_COLLECTOR(id) &gc_##id,
+#include "allocators/gc/collectors.def"
+#undef GC_COLLECTOR
+};
+const size_t gc_collector_count = sizeof gc_collectors / sizeof gc_collectors[0];
+
+/* THE default matrix: every collector over each of these allocators in a default run.
+ * (Add "pool" here once the classic allocators are merged.) */
+const char *const gc_default_allocators[] = {"system", NULL};
+
+const gc_type gc_weakref_type = {.name = "weakref", .slots = 0};
+
+const gc_collector *gc_collector_find(const char *name) {
+    for (size_t i = 0; i < gc_collector_count; i++)
+        if (strcmp(gc_collectors[i]->name, name) == 0) return gc_collectors[i];
+    return NULL;
+}
+
+uint64_t gc_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static size_t hist_index(uint64_t ns) {
+    if (ns < GC_HIST_SUB) return (size_t)ns;
+    unsigned top = 63u - (unsigned)__builtin_clzll(ns); /* >= 4 */
+    uint64_t sub = (ns >> (top - 4)) & (GC_HIST_SUB - 1);
+    size_t i = (size_t)(top - 3) * GC_HIST_SUB + (size_t)sub;
+    return i < GC_HIST_BUCKETS ? i : GC_HIST_BUCKETS - 1;
+}
+
+static uint64_t hist_upper(size_t i) {
+    if (i < GC_HIST_SUB) return i;
+    unsigned top = (unsigned)(i / GC_HIST_SUB) + 3;
+    uint64_t sub = i % GC_HIST_SUB;
+    return ((GC_HIST_SUB + sub + 1) << (top - 4)) - 1;
+}
+
+void gc_hist_record(gc_hist *h, uint64_t ns) {
+    h->count++;
+    h->total_ns += ns;
+    if (ns > h->max_ns) h->max_ns = ns;
+    h->bucket[hist_index(ns)]++;
+}
+
+uint64_t gc_hist_percentile(const gc_hist *h, double fraction) {
+    if (h->count == 0) return 0;
+    uint64_t want = (uint64_t)(fraction * (double)h->count + 0.999999);
+    if (want == 0) want = 1;
+    uint64_t seen = 0;
+    for (size_t i = 0; i < GC_HIST_BUCKETS; i++) {
+        seen += h->bucket[i];
+        if (seen >= want) {
+            uint64_t up = hist_upper(i);
+            return up < h->max_ns ? up : h->max_ns;
+        }
+    }
+    return h->max_ns;
+}
+
+void gc_pause_record(gc_heap *h, uint64_t ns) {
+    gc_hist_record(&h->pauses, ns);
+    h->stats.gc_ns += ns;
+}
+
+void gc_heap_init(gc_heap *h, const gc_collector *c, mm_heap *alloc) {
+    memset(h, 0, sizeof *h);
+    h->collector = c;
+    h->alloc = alloc;
+    h->enabled = true;
+}
+
+void gc_stats_get(gc_heap *h, gc_stats *out) {
+    *out = h->stats;
+    out->objects_live = out->objects_allocated - out->objects_freed;
+    out->pauses = h->pauses.count;
+    out->pause_max_ns = h->pauses.max_ns;
+    out->pause_p50_ns = gc_hist_percentile(&h->pauses, 0.50);
+    out->pause_p99_ns = gc_hist_percentile(&h->pauses, 0.99);
+}
+
+gc_heap *gc_open(const gc_collector *c, mm_heap *alloc, const gc_config *config, mm_error *err) {
+    static const gc_config defaults = {0};
+    if (!(c->caps & GC_CAP_OWN_ALLOCATOR) && alloc == NULL) {
+        mm_error_set(err, "%s needs an allocator (name it as %s/STRATEGY)", c->name, c->name);
+        return NULL;
+    }
+    gc_heap *h = c->open((c->caps & GC_CAP_OWN_ALLOCATOR) ? NULL : alloc, config ? config : &defaults, err);
+    if (h) h->collector = c;
+    return h;
+}
+
+void gc_close(gc_heap *h) {
+    mm_heap *alloc = h->owns_alloc ? h->alloc : NULL;
+    h->collector->close(h);
+    if (alloc) mm_close(alloc);
+}
+
+static void list_names(char *buf, size_t cap) {
+    size_t used = 0;
+    for (size_t i = 0; i < gc_collector_count && used < cap; i++)
+        used += (size_t)snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", gc_collectors[i]->name);
+}
+
+gc_heap *gc_open_named(const char *name, const gc_config *config, mm_error *err) {
+    static const gc_config defaults = {0};
+    if (config == NULL) config = &defaults;
+    char collector[64];
+    const char *slash = strchr(name, '/');
+    size_t len = slash ? (size_t)(slash - name) : strlen(name);
+    snprintf(collector, sizeof collector, "%.*s", (int)len, name);
+    const gc_collector *c = gc_collector_find(collector);
+    if (c == NULL) {
+        char names[160];
+        list_names(names, sizeof names);
+        mm_error_set(err, "unknown collector '%s' (valid: %s)", collector, names);
+        return NULL;
+    }
+    if (c->caps & GC_CAP_OWN_ALLOCATOR) {
+        if (slash) {
+            mm_error_set(err, "%s runs over its own allocator: name it '%s' alone", c->name, c->name);
+            return NULL;
+        }
+        return gc_open(c, NULL, config, err);
+    }
+    if (!slash) {
+        mm_error_set(err, "'%s' needs an allocator: name it %s/STRATEGY (e.g. %s/system)", name, c->name, c->name);
+        return NULL;
+    }
+    const mm_strategy *s = mm_strategy_find(slash + 1);
+    if (s == NULL) {
+        mm_error_set(err, "unknown allocator '%s' in '%s' (see ./mmbench list)", slash + 1, name);
+        return NULL;
+    }
+    mm_config mc = {.limit = config->limit, .options = config->alloc_options};
+    mm_heap *alloc = mm_open(s, &mc, err);
+    if (alloc == NULL) return NULL;
+    gc_heap *h = gc_open(c, alloc, config, err);
+    if (h == NULL) {
+        mm_close(alloc);
+        return NULL;
+    }
+    h->owns_alloc = true;
+    return h;
+}

@@ -1,0 +1,201 @@
+/* rc_core.c — the counting core under manual, rc and rc-gen: object layout over an
+ * allocator heap, the non-recursive decref cascade, weakrefs and finalize-once.
+ * Vocabulary and invariants: gc_internal.h.
+ *
+ * The cascade (rc_release). An object whose count reaches zero is pushed on `pending`
+ * (its refcnt word becomes the link, GC_DYING is set). Only the outermost release runs
+ * the loop; a release from inside (a slot's referent reaching zero, a finalizer's or a
+ * callback's decref) just pushes. Per popped object, in CPython's order:
+ *   1. finalizer, once (GC_FINALIZED); it may resurrect: then stop here, it lives on
+ *   2. weakrefs to it cleared, then callbacks of the weakrefs still alive
+ *   3. slots emptied; each referent loses a reference (and may be pushed)
+ *   4. memory back to the allocator
+ * So a chain of a million objects costs a million loop turns and no C stack.
+ *
+ * Weakrefs: one list per heap; an object that ever had a weakref carries
+ * GC_WEAKLY_REFERENCED, and only its death walks the list (O(weakrefs alive) then:
+ * weakrefs are rare in the workloads; a per-object list would cost every object a word).
+ */
+#include "allocators/gc/gc_internal.h"
+
+#include <assert.h>
+#include <string.h>
+
+bool rc_heap_init(rc_heap *h, mm_heap *alloc, size_t prefix) {
+    memset(h, 0, sizeof *h);
+    h->prefix = prefix;
+    (void)alloc;
+    return true;
+}
+
+gc_object *rc_new(rc_heap *h, const gc_type *type, size_t payload) {
+    size_t bytes = h->prefix + sizeof(gc_object) + (size_t)type->slots * sizeof(gc_object *) + payload;
+    if (payload > UINT32_MAX) return NULL;
+    char *block = mm_alloc(h->base.alloc, bytes, 0);
+    if (block == NULL) return NULL;
+    gc_object *o = (gc_object *)(block + h->prefix);
+    o->type = type;
+    o->refcnt = 1;
+    o->flags = 0;
+    o->payload = (uint32_t)payload;
+    memset(o->slot, 0, (size_t)type->slots * sizeof(gc_object *));
+    h->base.stats.objects_allocated++;
+    return o;
+}
+
+void rc_free_memory(rc_heap *h, gc_object *o) {
+    mm_debug_fill(o, sizeof *o, MM_FILL_FREED);
+    mm_free(h->base.alloc, (char *)o - h->prefix);
+    h->base.stats.objects_freed++;
+}
+
+bool rc_finalize_once(rc_heap *h, gc_object *o) {
+    if (o->type->finalize == NULL || (o->flags & GC_FINALIZED) || h->closing) return false;
+    o->flags |= GC_FINALIZED;
+    h->base.stats.finalizers_run++;
+    uintptr_t before = o->refcnt;
+    o->type->finalize(&h->base, o);
+    assert(o->refcnt >= before && "a finalizer gives back no reference it did not take");
+    return o->refcnt > before;
+}
+
+static bool is_target(gc_object *target, void *ctx) { return target == ctx; }
+
+void rc_weak_unlink(rc_heap *h, gc_object *w) {
+    gc_weak *k = gc_weak_of(w);
+    if (k->prev) gc_weak_of(k->prev)->next = k->next;
+    else h->weakrefs = k->next;
+    if (k->next) gc_weak_of(k->next)->prev = k->prev;
+    k->next = k->prev = NULL;
+}
+
+void rc_release(rc_heap *h, gc_object *o) {
+    assert(o->refcnt == 0 && !(o->flags & GC_DYING) && "only a live object reaching zero is released");
+    if (h->untrack && (o->flags & GC_TRACKED)) h->untrack(h, o);
+    o->flags |= GC_DYING;
+    o->refcnt = (uintptr_t)h->pending;
+    h->pending = o;
+    if (h->in_cascade) return;
+    h->in_cascade = true;
+    uint64_t freed = 0, started = 0;
+    while ((o = h->pending) != NULL) {
+        h->pending = (gc_object *)o->refcnt;
+        o->refcnt = 0;
+        o->flags &= ~(uint32_t)GC_DYING;
+        if (o->type->finalize && !(o->flags & GC_FINALIZED) && !h->closing) {
+            o->refcnt = 1; /* the finalizer sees a live object */
+            bool resurrected = rc_finalize_once(h, o);
+            o->refcnt--;
+            if (resurrected) {
+                if (h->track) h->track(h, o); /* rc-gen: back into generation 0 */
+                continue;
+            }
+        }
+        if ((o->flags & GC_WEAKLY_REFERENCED) && !h->closing) rc_weakrefs_clear(h, is_target, o);
+        if (o->type == &gc_weakref_type) rc_weak_unlink(h, o);
+        for (uint32_t i = 0; i < o->type->slots; i++) {
+            gc_object *v = o->slot[i];
+            if (v == NULL) continue;
+            o->slot[i] = NULL;
+            if (--v->refcnt == 0) {
+                if (h->untrack && (v->flags & GC_TRACKED)) h->untrack(h, v);
+                v->flags |= GC_DYING;
+                v->refcnt = (uintptr_t)h->pending;
+                h->pending = v;
+            }
+        }
+        rc_free_memory(h, o);
+        if (++freed == 1 && h->pending && h->cascade_pauses) started = gc_now_ns();
+    }
+    h->in_cascade = false;
+    if (freed > h->base.stats.longest_cascade) h->base.stats.longest_cascade = freed;
+    if (started) gc_pause_record(&h->base, gc_now_ns() - started);
+}
+
+void rc_incref(gc_heap *heap, gc_object *o) {
+    (void)heap;
+    o->refcnt++;
+}
+
+void rc_decref(gc_heap *heap, gc_object *o) {
+    assert(o->refcnt > 0 && !(o->flags & GC_DYING) && "decref of a live object only");
+    rc_decref_inline((rc_heap *)heap, o);
+}
+
+void rc_store(gc_heap *heap, gc_object *holder, size_t slot, gc_object *value) {
+    assert(slot < holder->type->slots && "store into a slot the type has");
+    if (value) value->refcnt++;
+    gc_object *old = holder->slot[slot];
+    holder->slot[slot] = value;
+    if (old) rc_decref_inline((rc_heap *)heap, old);
+}
+
+void rc_root_noop(gc_heap *heap, gc_object **where) {
+    (void)heap; /* the reference a root holds is counted like any other */
+    (void)where;
+}
+
+gc_object *rc_weakref_new(gc_heap *heap, gc_object *target, gc_weak_callback cb, void *arg) {
+    rc_heap *h = (rc_heap *)heap;
+    gc_object *w = rc_new(h, &gc_weakref_type, sizeof(gc_weak));
+    if (w == NULL) return NULL;
+    gc_weak *k = gc_weak_of(w);
+    *k = (gc_weak){.target = target, .callback = cb, .arg = arg, .next = h->weakrefs};
+    if (h->weakrefs) gc_weak_of(h->weakrefs)->prev = w;
+    h->weakrefs = w;
+    target->flags |= GC_WEAKLY_REFERENCED;
+    return w;
+}
+
+gc_object *rc_weakref_get(gc_heap *heap, gc_object *weakref) {
+    (void)heap;
+    return gc_weak_of(weakref)->target;
+}
+
+size_t rc_weakrefs_clear(rc_heap *h, bool (*dead)(gc_object *target, void *ctx), void *ctx) {
+    gc_object *calls = NULL;
+    size_t called = 0;
+    for (gc_object *w = h->weakrefs; w; w = gc_weak_of(w)->next) {
+        gc_weak *k = gc_weak_of(w);
+        if (k->target == NULL || !dead(k->target, ctx)) continue;
+        k->target = NULL;
+        /* a weakref that dies along with its target gets no callback (CPython's rule) */
+        if (k->callback && !(w->flags & (GC_UNREACHABLE | GC_DYING))) {
+            w->refcnt++; /* kept alive until its callback has run */
+            k->next_call = calls;
+            calls = w;
+        }
+    }
+    while (calls) {
+        gc_object *w = calls;
+        gc_weak *k = gc_weak_of(w);
+        calls = k->next_call;
+        k->next_call = NULL;
+        k->callback(&h->base, w, k->arg);
+        rc_decref_inline(h, w);
+        called++;
+    }
+    return called;
+}
+
+size_t rc_no_collect(gc_heap *heap, int generation) {
+    (void)heap;
+    (void)generation;
+    return 0;
+}
+
+size_t rc_no_generation(gc_heap *heap, int generation) {
+    (void)heap;
+    (void)generation;
+    return 0;
+}
+
+size_t rc_check_counts(const gc_heap *heap) {
+    const rc_heap *h = (const rc_heap *)heap;
+    size_t broken = 0;
+    if (heap->stats.objects_freed > heap->stats.objects_allocated) broken++;
+    if (h->pending != NULL || h->in_cascade) broken++; /* no cascade outside an operation */
+    for (gc_object *w = h->weakrefs; w; w = gc_weak_of(w)->next)
+        if (w->type != &gc_weakref_type || w->refcnt == 0) broken++;
+    return broken;
+}

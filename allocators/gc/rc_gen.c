@@ -1,0 +1,457 @@
+/* rc_gen.c — reference counting plus CPython's generational cycle detector (the design of
+ * CPython's Python/gc.c before 3.13's incremental collector; docs/gc.md draws it).
+ *
+ * Vocabulary
+ *   gc head      32 bytes in front of every object: generation list links, gc_refs (the
+ *                scratch count of a collection) and the generation number.
+ *
+ *                [ next | prev | gc_refs | gen ][ type | refcnt | flags payload | slots | payload ]
+ *                 ^ block from the allocator     ^ the gc_object everyone else sees
+ *
+ *   tracked      an object with slots (a container) lives in exactly one list: a
+ *                generation (0 young .. 2 old) or `garbage` (uncollectable). Objects
+ *                without slots cannot form cycles and are never tracked, as in CPython.
+ *   count        generation 0: tracked allocations minus deallocations since its last
+ *                collection; generation g > 0: collections of generation g-1 since g's last.
+ *                Generation g is collected when its count exceeds its threshold
+ *                (default 2000 / 10 / 10; `threshold0=...`).
+ *   long-lived   a full collection (generation 2) also waits until the objects promoted
+ *                into generation 2 since the last full one (long_lived_pending) exceed 25%
+ *                of those that survived it (long_lived_total): full collections stay
+ *                linear in the heap instead of quadratic.
+ *
+ * One collection of generation g (collect):
+ *   1. merge generations 0..g; gc_refs := refcnt for each (update_refs)
+ *   2. for each reference between two of them, the target's gc_refs -= 1 (subtract_refs):
+ *      what is left is the number of references from outside the generation
+ *   3. move_unreachable: objects with gc_refs > 0 are reachable, and so is everything they
+ *      reach (rescued back from the tentative unreachable list); the rest is unreachable.
+ *      A reachable object leaves the collection as soon as it is scanned (three passes
+ *      in all over the survivors, as in CPython)
+ *   4. survivors are promoted to generation g+1
+ *   5. unreachable objects with a legacy finalizer, and all they reach, go to `garbage`
+ *      (uncollectable, reported)
+ *   6. weakrefs to unreachable objects are cleared; callbacks run only for weakrefs that
+ *      are themselves reachable
+ *   7. finalizers run, each at most once (GC_FINALIZED)
+ *   8. resurrection check: steps 1-3 again over the unreachable set; whatever a finalizer
+ *      made reachable, and everything it reaches, survives intact into the old generation
+ *      (skipped when no finalizer and no callback ran: nothing can have changed)
+ *   9. the rest is cleared slot by slot; reference counting frees it
+ * A collection started while one runs (from a finalizer or callback) returns 0 at once.
+ *
+ * Invariants (check() counts violations)
+ *   every list is a consistent ring; each tracked object is in exactly one list and its
+ *   `gen` says which; outside a collection no object carries GC_COLLECTING/UNREACHABLE;
+ *   references from tracked objects to a tracked object never exceed its refcnt.
+ */
+#include "allocators/gc/gc_internal.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct gc_head {
+    struct gc_head *next, *prev;
+    intptr_t refs;
+    intptr_t gen; /* 0..2, or GARBAGE */
+} gc_head;
+
+enum { GARBAGE = GC_GENERATIONS, LISTS = GC_GENERATIONS + 1 };
+_Static_assert(sizeof(gc_head) % MM_MIN_ALIGN == 0, "the gc head keeps objects 16-aligned");
+
+typedef struct gen_heap {
+    rc_heap rc;
+    gc_head list[LISTS]; /* generations 0..2, then garbage */
+    size_t count[GC_GENERATIONS];
+    size_t threshold[GC_GENERATIONS];
+    size_t long_lived_total, long_lived_pending;
+    bool collecting;
+} gen_heap;
+
+static inline gc_head *head_of(gc_object *o) { return (gc_head *)((char *)o - sizeof(gc_head)); }
+static inline gc_object *object_of(gc_head *g) { return (gc_object *)((char *)g + sizeof(gc_head)); }
+
+static void list_init(gc_head *l) { l->next = l->prev = l; }
+static bool list_empty(const gc_head *l) { return l->next == l; }
+static void list_remove(gc_head *g) {
+    g->prev->next = g->next;
+    g->next->prev = g->prev;
+}
+static void list_append(gc_head *g, gc_head *l) {
+    g->prev = l->prev;
+    g->next = l;
+    l->prev->next = g;
+    l->prev = g;
+}
+static void list_move(gc_head *g, gc_head *l) {
+    list_remove(g);
+    list_append(g, l);
+}
+/* Appends all of `from` to `to`, leaving `from` empty. */
+static void list_merge(gc_head *from, gc_head *to) {
+    if (list_empty(from)) return;
+    gc_head *first = from->next, *last = from->prev;
+    first->prev = to->prev;
+    to->prev->next = first;
+    last->next = to;
+    to->prev = last;
+    list_init(from);
+}
+static size_t list_size(const gc_head *l) {
+    size_t n = 0;
+    for (const gc_head *g = l->next; g != l; g = g->next) n++;
+    return n;
+}
+
+/* Containers and weakrefs are tracked (a weakref may die with the garbage it points at:
+ * then it gets no callback); objects without slots cannot be part of a cycle. */
+static bool trackable(const gc_type *t) { return t->slots != 0 || t == &gc_weakref_type; }
+
+static void gen_track(rc_heap *rc, gc_object *o) {
+    gen_heap *h = (gen_heap *)rc;
+    if (!trackable(o->type)) return;
+    gc_head *g = head_of(o);
+    g->gen = 0;
+    list_append(g, &h->list[0]);
+    /* an object resurrected while a collection frees its cycle comes back clean */
+    o->flags &= ~(uint32_t)(GC_COLLECTING | GC_UNREACHABLE | GC_UNCOLLECTABLE);
+    o->flags |= GC_TRACKED;
+}
+
+static void gen_untrack(rc_heap *rc, gc_object *o) {
+    gen_heap *h = (gen_heap *)rc;
+    list_remove(head_of(o));
+    o->flags &= ~(uint32_t)(GC_TRACKED | GC_UNCOLLECTABLE);
+    if (h->count[0] > 0) h->count[0]--; /* a deallocation offsets an allocation */
+}
+
+/* Step 1: every member of `l` is marked as part of the collection, gc_refs := refcnt. */
+static void update_refs(gc_head *l) {
+    for (gc_head *g = l->next; g != l; g = g->next) {
+        gc_object *o = object_of(g);
+        assert(o->refcnt > 0 && "a tracked object in a collection is alive");
+        g->refs = (intptr_t)o->refcnt;
+        o->flags = (o->flags & ~(uint32_t)GC_UNREACHABLE) | GC_COLLECTING;
+    }
+}
+
+static void subtract_refs(gc_head *l) {
+    for (gc_head *g = l->next; g != l; g = g->next) {
+        gc_object *o = object_of(g);
+        for (uint32_t i = 0; i < o->type->slots; i++) {
+            gc_object *v = o->slot[i];
+            if (v && (v->flags & GC_COLLECTING)) head_of(v)->refs--;
+        }
+    }
+}
+
+/* Step 3: leaves the reachable members in `l`, moves the others to `unreachable`. A
+ * reachable member is done once scanned: it leaves the collection there and then
+ * (GC_COLLECTING off, its generation set to `gen`), which saves a pass. Returns how many
+ * stayed. */
+static size_t move_unreachable(gc_head *l, gc_head *unreachable, intptr_t gen) {
+    size_t reachable = 0;
+    gc_head *g = l->next;
+    while (g != l) {
+        gc_object *o = object_of(g);
+        if (g->refs > 0) {
+            for (uint32_t i = 0; i < o->type->slots; i++) {
+                gc_object *v = o->slot[i];
+                if (v == NULL || !(v->flags & GC_COLLECTING)) continue;
+                gc_head *gv = head_of(v);
+                if (v->flags & GC_UNREACHABLE) { /* rescued: scanned again at the tail */
+                    v->flags &= ~(uint32_t)GC_UNREACHABLE;
+                    list_move(gv, l);
+                    gv->refs = 1;
+                } else if (gv->refs == 0) {
+                    gv->refs = 1; /* not scanned yet: it will be, as reachable */
+                }
+            }
+            o->flags &= ~(uint32_t)GC_COLLECTING;
+            g->gen = gen;
+            reachable++;
+            g = g->next;
+        } else {
+            gc_head *next = g->next;
+            o->flags |= GC_UNREACHABLE;
+            list_move(g, unreachable);
+            g = next;
+        }
+    }
+    return reachable;
+}
+
+static void clear_flags(gc_head *l, uint32_t flags, intptr_t gen) {
+    for (gc_head *g = l->next; g != l; g = g->next) {
+        object_of(g)->flags &= ~flags;
+        if (gen >= 0) g->gen = gen;
+    }
+}
+
+/* Step 5: legacy-finalizer objects and everything they reach move to `finalizers`. */
+static void move_legacy_finalizers(gc_head *unreachable, gc_head *finalizers) {
+    for (gc_head *g = unreachable->next, *next; g != unreachable; g = next) {
+        next = g->next;
+        gc_object *o = object_of(g);
+        if (!o->type->legacy_finalizer) continue;
+        o->flags &= ~(uint32_t)GC_UNREACHABLE;
+        list_move(g, finalizers);
+    }
+    for (gc_head *g = finalizers->next; g != finalizers; g = g->next) {
+        gc_object *o = object_of(g);
+        for (uint32_t i = 0; i < o->type->slots; i++) {
+            gc_object *v = o->slot[i];
+            if (v == NULL || !(v->flags & GC_UNREACHABLE)) continue;
+            v->flags &= ~(uint32_t)GC_UNREACHABLE;
+            list_move(head_of(v), finalizers);
+        }
+        o->flags &= ~(uint32_t)GC_COLLECTING;
+        o->flags |= GC_UNCOLLECTABLE;
+    }
+}
+
+static bool in_unreachable(gc_object *target, void *ctx) {
+    (void)ctx;
+    return (target->flags & GC_UNREACHABLE) != 0;
+}
+
+/* Step 7. Objects move to `seen` first, so a finalizer that frees others is harmless.
+ * Returns the number of finalizers run. */
+static size_t finalize_garbage(gen_heap *h, gc_head *unreachable) {
+    size_t ran = 0;
+    gc_head seen;
+    list_init(&seen);
+    while (!list_empty(unreachable)) {
+        gc_head *g = unreachable->next;
+        gc_object *o = object_of(g);
+        list_move(g, &seen);
+        if (o->type->finalize && !(o->flags & GC_FINALIZED)) {
+            o->refcnt++;
+            rc_finalize_once(&h->rc, o);
+            rc_decref_inline(&h->rc, o);
+            ran++;
+        }
+    }
+    list_merge(&seen, unreachable);
+    return ran;
+}
+
+/* Step 9: clear one object at a time, pinned, then let the counts free it. */
+static void delete_garbage(gen_heap *h, gc_head *collectable, gc_head *old, int old_gen) {
+    while (!list_empty(collectable)) {
+        gc_head *g = collectable->next;
+        gc_object *o = object_of(g);
+        o->refcnt++;
+        o->flags &= ~(uint32_t)(GC_UNREACHABLE | GC_COLLECTING);
+        list_move(g, old); /* whatever the clearing does, o has left the collectable list */
+        g->gen = old_gen;
+        for (uint32_t i = 0; i < o->type->slots; i++) {
+            gc_object *v = o->slot[i];
+            if (v == NULL) continue;
+            o->slot[i] = NULL;
+            rc_decref_inline(&h->rc, v);
+        }
+        rc_decref_inline(&h->rc, o);
+    }
+}
+
+static size_t collect(gen_heap *h, int generation) {
+    if (h->collecting) return 0;
+    h->collecting = true;
+    uint64_t started = gc_now_ns();
+    if (generation + 1 < GC_GENERATIONS) h->count[generation + 1]++;
+    for (int i = 0; i <= generation; i++) h->count[i] = 0;
+    for (int i = 0; i < generation; i++) list_merge(&h->list[i], &h->list[generation]);
+    gc_head *young = &h->list[generation];
+    int old_gen = generation + 1 < GC_GENERATIONS ? generation + 1 : generation;
+    gc_head *old = &h->list[old_gen];
+
+    update_refs(young);
+    subtract_refs(young);
+    gc_head unreachable;
+    list_init(&unreachable);
+    size_t survivors = move_unreachable(young, &unreachable, old_gen);
+    if (generation == 1) h->long_lived_pending += survivors;
+    if (young != old) list_merge(young, old);
+    if (generation == 2) {
+        h->long_lived_pending = 0;
+        h->long_lived_total = survivors;
+    }
+
+    gc_head finalizers;
+    list_init(&finalizers);
+    move_legacy_finalizers(&unreachable, &finalizers);
+    size_t uncollectable = list_size(&finalizers);
+    clear_flags(&finalizers, 0, GARBAGE);
+    list_merge(&finalizers, &h->list[GARBAGE]);
+
+    size_t found = list_size(&unreachable);
+    size_t user_code = rc_weakrefs_clear(&h->rc, in_unreachable, NULL);
+    user_code += finalize_garbage(h, &unreachable); /* may free some members: they were garbage */
+    size_t freed_by_finalizers = found - list_size(&unreachable);
+
+    /* Step 8: what a finalizer or callback made reachable again survives, with all it
+     * reaches. Without user code having run, nothing can have changed: skipped. */
+    gc_head still;
+    list_init(&still);
+    if (user_code) {
+        update_refs(&unreachable);
+        subtract_refs(&unreachable);
+        move_unreachable(&unreachable, &still, old_gen);
+        list_merge(&unreachable, old);
+    } else {
+        list_merge(&unreachable, &still);
+    }
+
+    size_t collected = list_size(&still) + freed_by_finalizers;
+    delete_garbage(h, &still, old, old_gen);
+
+    gc_heap *base = &h->rc.base;
+    base->stats.collections[generation]++;
+    base->stats.collected[generation] += collected;
+    base->stats.uncollectable[generation] += uncollectable;
+    gc_pause_record(base, gc_now_ns() - started);
+    h->collecting = false;
+    return collected + uncollectable;
+}
+
+static void collect_generations(gen_heap *h) {
+    for (int i = GC_GENERATIONS - 1; i >= 0; i--) {
+        if (h->count[i] <= h->threshold[i]) continue;
+        if (i == GC_GENERATIONS - 1 && h->long_lived_pending < h->long_lived_total / 4) continue;
+        collect(h, i);
+        break;
+    }
+}
+
+static gc_heap *gen_open(mm_heap *alloc, const gc_config *config, mm_error *err) {
+    size_t t[GC_GENERATIONS] = {2000, 10, 10};
+    const mm_option options[] = {
+        {"threshold0", MM_OPTION_SIZE, "tracked allocations that trigger a young collection (0 = never)", 0,
+         1000000000, false, &t[0]},
+        {"threshold1", MM_OPTION_SIZE, "young collections before a middle one", 0, 1000000000, false, &t[1]},
+        {"threshold2", MM_OPTION_SIZE, "middle collections before a full one", 0, 1000000000, false, &t[2]},
+    };
+    if (!mm_options_parse("rc-gen", config->options, options, 3, err)) return NULL;
+    gen_heap *h = calloc(1, sizeof *h);
+    if (h == NULL) {
+        mm_error_set(err, "rc-gen: out of memory opening the heap");
+        return NULL;
+    }
+    rc_heap_init(&h->rc, alloc, sizeof(gc_head));
+    gc_heap_init(&h->rc.base, &gc_rc_gen, alloc);
+    h->rc.track = gen_track;
+    h->rc.untrack = gen_untrack;
+    for (int i = 0; i < LISTS; i++) list_init(&h->list[i]);
+    memcpy(h->threshold, t, sizeof t);
+    return &h->rc.base;
+}
+
+/* close(): every object still tracked is cleared (no finalizers, no callbacks) and freed. */
+static void gen_close(gc_heap *heap) {
+    gen_heap *h = (gen_heap *)heap;
+    heap->stats.leaked_at_exit = heap->stats.objects_allocated - heap->stats.objects_freed;
+    h->rc.closing = true;
+    h->collecting = true;
+    gc_head doomed;
+    list_init(&doomed);
+    for (int l = 0; l < LISTS; l++) {
+        while (!list_empty(&h->list[l])) {
+            gc_head *g = h->list[l].next;
+            gc_object *o = object_of(g);
+            list_move(g, &doomed);
+            o->refcnt++;
+            for (uint32_t i = 0; i < o->type->slots; i++) {
+                gc_object *v = o->slot[i];
+                if (v == NULL) continue;
+                o->slot[i] = NULL;
+                rc_decref_inline(&h->rc, v);
+            }
+        }
+    }
+    while (!list_empty(&doomed)) {
+        gc_head *g = doomed.next;
+        list_remove(g);
+        rc_free_memory(&h->rc, object_of(g));
+    }
+    free(h);
+}
+
+static gc_object *gen_new(gc_heap *heap, const gc_type *type, size_t payload) {
+    gen_heap *h = (gen_heap *)heap;
+    gc_object *o = rc_new(&h->rc, type, payload);
+    if (o == NULL || !trackable(type)) return o;
+    gen_track(&h->rc, o);
+    if (++h->count[0] > h->threshold[0] && h->threshold[0] && heap->enabled && !h->collecting)
+        collect_generations(h);
+    return o;
+}
+
+static gc_object *gen_weakref_new(gc_heap *heap, gc_object *target, gc_weak_callback cb, void *arg) {
+    gen_heap *h = (gen_heap *)heap;
+    gc_object *w = rc_weakref_new(heap, target, cb, arg);
+    if (w) gen_track(&h->rc, w);
+    return w;
+}
+
+static size_t gen_collect(gc_heap *heap, int generation) {
+    if (generation < 0) generation = 0;
+    if (generation >= GC_GENERATIONS) generation = GC_GENERATIONS - 1;
+    return collect((gen_heap *)heap, generation);
+}
+
+static size_t gen_live_in(gc_heap *heap, int generation) {
+    gen_heap *h = (gen_heap *)heap;
+    return generation >= 0 && generation < LISTS ? list_size(&h->list[generation]) : 0;
+}
+
+static size_t gen_check(gc_heap *heap) {
+    gen_heap *h = (gen_heap *)heap;
+    size_t broken = rc_check_counts(heap);
+    if (h->collecting) broken++;
+    /* pass 1: list shape, membership, flags; gc_refs := refcnt */
+    for (int l = 0; l < LISTS; l++) {
+        for (gc_head *g = h->list[l].next, *prev = &h->list[l]; prev->next != &h->list[l]; prev = g, g = g->next) {
+            if (g->prev != prev) {
+                broken++;
+                break;
+            }
+            gc_object *o = object_of(g);
+            if (!(o->flags & GC_TRACKED) || g->gen != l || (o->flags & (GC_COLLECTING | GC_UNREACHABLE | GC_DYING)) ||
+                o->refcnt == 0 || !trackable(o->type))
+                broken++;
+            g->refs = (intptr_t)o->refcnt;
+        }
+    }
+    /* pass 2: references from tracked objects never exceed a tracked target's count */
+    for (int l = 0; l < LISTS; l++)
+        for (gc_head *g = h->list[l].next; g != &h->list[l]; g = g->next) {
+            gc_object *o = object_of(g);
+            for (uint32_t i = 0; i < o->type->slots; i++)
+                if (o->slot[i] && (o->slot[i]->flags & GC_TRACKED)) head_of(o->slot[i])->refs--;
+        }
+    for (int l = 0; l < LISTS; l++)
+        for (gc_head *g = h->list[l].next; g != &h->list[l]; g = g->next) broken += g->refs < 0;
+    return broken;
+}
+
+const gc_collector gc_rc_gen = {
+    .name = "rc-gen",
+    .summary = "reference counting + CPython's 3-generation cycle detector (thresholds 2000/10/10)",
+    .caps = GC_CAP_COUNTS | GC_CAP_CYCLES | GC_CAP_EXACT | GC_CAP_GENERATIONS | GC_CAP_WEAK_CALLBACKS,
+    .open = gen_open,
+    .close = gen_close,
+    .new_object = gen_new,
+    .incref = rc_incref,
+    .decref = rc_decref,
+    .store = rc_store,
+    .delete_object = NULL,
+    .root_add = rc_root_noop,
+    .root_remove = rc_root_noop,
+    .collect = gen_collect,
+    .weakref_new = gen_weakref_new,
+    .weakref_get = rc_weakref_get,
+    .check = gen_check,
+    .live_in_generation = gen_live_in,
+};

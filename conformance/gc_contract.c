@@ -1,0 +1,697 @@
+/* gc_contract.c — the collector contract (allocators/gc/gc.h), checked against every
+ * collector over every allocator strategy ("rc-gen/system", ...; boehm alone). Each check
+ * is a TAP case "gc.<check>[<heap>]". Where a collector cannot meet a check by design
+ * (rc and cycles, manual and counting, boehm and exact counts) the case asserts the
+ * documented behaviour instead, so every case can still fail; a skip says why.
+ *
+ * Vocabulary
+ *   node       the test type: 2 slots and a payload of a `node_data` (a sentinel and how
+ *              often its finalizer ran); `fnode` adds a finalizer, `lnode` a legacy one.
+ *   keeper     a static object (scanned by boehm) finalizers store into to resurrect.
+ *   release    the mutator gives its reference back: decref for the counting collectors,
+ *              forgetting the pointer for boehm; manual checks delete explicitly.
+ */
+#include "allocators/gc/gc.h"
+#include "conformance/tap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct node_data {
+    uint64_t sentinel;
+    unsigned finalized;
+    unsigned epoch; /* the case that made it: boehm may finalize an earlier case's garbage late */
+} node_data;
+
+static unsigned epoch;
+
+enum { SENTINEL = 0x5EA7EDu };
+
+static struct {
+    unsigned calls;            /* finalizer calls in all */
+    unsigned twice;            /* objects finalized more than once */
+    bool resurrect;            /* finalizers store their object into keeper */
+    bool break_links;          /* finalizers empty their own slots */
+    bool collect_inside;       /* finalizers call gc_collect */
+    size_t inner_collect;      /* what those nested collects returned */
+    gc_object *watch;          /* a weakref the finalizer checks is already cleared */
+    bool watch_was_cleared;
+    unsigned callbacks;
+} fin;
+
+static gc_object *keeper; /* static: boehm scans it */
+
+static void node_finalize(gc_heap *h, gc_object *o) {
+    node_data *d = gc_payload(o);
+    if (d->epoch != epoch) return; /* an earlier case's garbage, finalized late (boehm) */
+    fin.calls++;
+    if (++d->finalized > 1) fin.twice++;
+    if (fin.watch) fin.watch_was_cleared = gc_weakref_get(h, fin.watch) == NULL;
+    if (fin.break_links) {
+        gc_store(h, o, 0, NULL);
+        gc_store(h, o, 1, NULL);
+    }
+    if (fin.collect_inside) fin.inner_collect += gc_collect(h, 2);
+    if (fin.resurrect && keeper) gc_store(h, keeper, keeper->slot[0] && keeper->type->slots > 1 ? 1 : 0, o);
+}
+
+static const gc_type node = {.name = "node", .slots = 2};
+static const gc_type fnode = {.name = "fnode", .slots = 2, .finalize = node_finalize};
+static const gc_type lnode = {.name = "lnode", .slots = 2, .finalize = node_finalize, .legacy_finalizer = true};
+static const gc_type holder = {.name = "holder", .slots = 1};
+
+static unsigned caps(gc_heap *h) { return h->collector->caps; }
+static bool counting(gc_heap *h) { return caps(h) & GC_CAP_COUNTS; }
+static bool exact(gc_heap *h) { return caps(h) & GC_CAP_EXACT; }
+static bool is_manual(gc_heap *h) { return caps(h) & GC_CAP_DELETE; }
+
+static gc_object *make(gc_heap *h, const gc_type *t) {
+    gc_object *o = gc_new(h, t, sizeof(node_data));
+    EXPECT(o != NULL, "gc_new(%s) failed", t->name);
+    if (o) *(node_data *)gc_payload(o) = (node_data){.sentinel = SENTINEL, .epoch = epoch};
+    return o;
+}
+
+static void release(gc_heap *h, gc_object *o) {
+    if (counting(h)) gc_decref(h, o);
+}
+
+static bool intact(gc_object *o) { return ((node_data *)gc_payload(o))->sentinel == SENTINEL; }
+
+static uint64_t live(gc_heap *h) {
+    gc_stats s;
+    gc_stats_get(h, &s);
+    return s.objects_live;
+}
+
+static gc_stats stats(gc_heap *h) {
+    gc_stats s;
+    gc_stats_get(h, &s);
+    return s;
+}
+
+static uint64_t collected_total(gc_heap *h) {
+    gc_stats s = stats(h);
+    return s.collected[0] + s.collected[1] + s.collected[2];
+}
+
+/* a -> b -> a, both of type t; returns a, the caller holding one reference to each
+ * unless `drop` (then none: the cycle is garbage). */
+static gc_object *two_cycle(gc_heap *h, const gc_type *t, bool drop, gc_object **b_out) {
+    gc_object *a = make(h, t), *b = make(h, t);
+    if (!a || !b) return NULL;
+    gc_store(h, a, 0, b);
+    gc_store(h, b, 0, a);
+    if (b_out) *b_out = b;
+    if (drop) release(h, a), release(h, b);
+    return a;
+}
+
+/* Breaks a cycle rc leaked (documented) so the test leaves nothing behind. */
+static void break_cycle(gc_heap *h, gc_object *a) {
+    gc_incref(h, a);
+    gc_store(h, a, 0, NULL);
+    gc_decref(h, a);
+}
+
+static void reset(void) {
+    memset(&fin, 0, sizeof fin);
+    epoch++;
+    keeper = NULL;
+}
+
+static gc_heap *open_heap(const char *name, const char *options) {
+    mm_error err = {{0}};
+    gc_config cfg = {.options = options};
+    gc_heap *h = gc_open_named(name, &cfg, &err);
+    EXPECT(h != NULL, "%s failed to open: %s", name, err.message);
+    reset();
+    return h;
+}
+
+static void finish(gc_heap *h) {
+    EXPECT(gc_check(h) == 0, "check() found %zu broken invariants", gc_check(h));
+    EXPECT(fin.twice == 0, "%u objects were finalized twice", fin.twice);
+    gc_close(h);
+}
+
+/* ---- the checks ---------------------------------------------------------------- */
+
+static void check_last_decref(gc_heap *h) {
+    gc_object *o = make(h, &fnode);
+    if (!o) return;
+    if (is_manual(h)) {
+        gc_decref(h, o);
+        EXPECT(fin.calls == 0 && live(h) == 1, "manual: decref does nothing (calls %u, live %llu)", fin.calls,
+               (unsigned long long)live(h));
+        gc_delete(h, o);
+        EXPECT(fin.calls == 1 && live(h) == 0, "manual: delete finalizes once and frees (calls %u)", fin.calls);
+    } else if (counting(h)) {
+        gc_incref(h, o);
+        gc_decref(h, o);
+        EXPECT(fin.calls == 0, "alive with one reference left");
+        gc_decref(h, o);
+        EXPECT(fin.calls == 1, "the last decref runs the finalizer once (calls %u)", fin.calls);
+        EXPECT(live(h) == 0, "and frees the object (live %llu)", (unsigned long long)live(h));
+    } else {
+        gc_decref(h, o);
+        EXPECT(fin.calls == 0, "boehm: decref is a no-op, nothing is finalized at once");
+        EXPECT(intact(o), "boehm: the object is intact after decref");
+    }
+    finish(h);
+}
+
+static void check_deep_cascade(gc_heap *h) {
+    enum { N = 1000000 };
+    gc_object *head = make(h, &node);
+    gc_object *tail = head;
+    for (int i = 1; i < N && tail; i++) { /* head -> ... -> tail, each holding the next */
+        gc_object *next = make(h, &node);
+        if (!next) break;
+        gc_store(h, tail, 0, next);
+        release(h, next);
+        tail = next;
+    }
+    if (is_manual(h)) {
+        for (gc_object *o = head, *next; o; o = next) next = o->slot[0], gc_delete(h, o);
+        EXPECT(live(h) == 0, "manual: an iterative delete walk frees the chain");
+    } else if (counting(h)) {
+        release(h, head);
+        EXPECT(live(h) == 0, "one decref frees the whole chain of %d (live %llu)", N, (unsigned long long)live(h));
+        EXPECT(stats(h).longest_cascade >= N, "longest cascade %llu", (unsigned long long)stats(h).longest_cascade);
+    } else {
+        head = NULL;
+        gc_collect(h, 2); /* marking a million-long chain: must not overflow either */
+        EXPECT(stats(h).collections[2] >= 1, "boehm collected");
+    }
+    finish(h);
+}
+
+/* self-cycle (n = 1) or two-cycle (n = 2) */
+static void check_small_cycle(gc_heap *h, int n) {
+    gc_object *a = make(h, &fnode), *b = n == 2 ? make(h, &fnode) : NULL;
+    if (!a || (n == 2 && !b)) return;
+    gc_store(h, a, 0, n == 2 ? b : a);
+    if (b) gc_store(h, b, 0, a);
+    release(h, a);
+    if (b) release(h, b);
+    size_t found = gc_collect(h, 2);
+    if (exact(h)) {
+        EXPECT(found == (size_t)n, "collect found %zu, want %d", found, n);
+        EXPECT(stats(h).collected[2] == (uint64_t)n, "collected[2] = %llu", (unsigned long long)stats(h).collected[2]);
+        EXPECT(fin.calls == (unsigned)n && live(h) == 0, "finalizers %u, live %llu", fin.calls,
+               (unsigned long long)live(h));
+    } else if (counting(h)) {
+        EXPECT(found == 0 && live(h) == (uint64_t)n && fin.calls == 0, "rc leaks the cycle, by design (live %llu)",
+               (unsigned long long)live(h));
+        break_cycle(h, a);
+        EXPECT(live(h) == 0 && fin.calls == (unsigned)n, "breaking it frees all (live %llu)", (unsigned long long)live(h));
+    } else if (is_manual(h)) {
+        EXPECT(found == 0 && live(h) == (uint64_t)n, "manual: collect finds nothing");
+        gc_delete(h, a);
+        if (b) gc_delete(h, b);
+        EXPECT(live(h) == 0, "manual: deleted");
+    } else {
+        tap_skip("%s is conservative: whether one small cycle is freed is not observable exactly",
+                 h->collector->name);
+    }
+    finish(h);
+}
+
+static void check_rings(gc_heap *h) {
+    enum { RINGS = 100, LEN = 21 };
+    gc_object *firsts[RINGS] = {0};
+    for (int r = 0; r < RINGS; r++) {
+        gc_object *first = make(h, &fnode), *prev = first;
+        for (int i = 1; i < LEN; i++) {
+            gc_object *o = make(h, &fnode);
+            gc_store(h, prev, 0, o);
+            release(h, o);
+            prev = o;
+        }
+        gc_store(h, prev, 0, first);
+        release(h, first);
+        if (!exact(h) && counting(h)) firsts[r] = first;
+        if (is_manual(h)) firsts[r] = first;
+    }
+    size_t found = gc_collect(h, 2);
+    if (exact(h)) {
+        (void)found; /* automatic collections may have found some rings first */
+        EXPECT(collected_total(h) >= RINGS * LEN, "collected %llu, want >= %d",
+               (unsigned long long)collected_total(h), RINGS * LEN);
+        EXPECT(live(h) == 0, "live %llu", (unsigned long long)live(h));
+    } else if (counting(h)) {
+        EXPECT(live(h) == RINGS * LEN, "rc leaks every ring, by design (live %llu)", (unsigned long long)live(h));
+        for (int r = 0; r < RINGS; r++) {
+            gc_object *last = firsts[r];
+            for (int i = 1; i < LEN; i++) last = last->slot[0];
+            gc_incref(h, firsts[r]);
+            gc_store(h, last, 0, NULL);
+            gc_decref(h, firsts[r]);
+        }
+        EXPECT(live(h) == 0, "breaking each ring frees it");
+    } else if (is_manual(h)) {
+        for (int r = 0; r < RINGS; r++) {
+            gc_object *o = firsts[r];
+            for (int i = 0; i < LEN; i++) {
+                gc_object *next = o->slot[0];
+                gc_delete(h, o);
+                o = next;
+            }
+        }
+        EXPECT(live(h) == 0 && fin.calls == RINGS * LEN, "manual: every node deleted and finalized once");
+    } else {
+        gc_collect(h, 2);
+        EXPECT(fin.calls >= RINGS * LEN - 5 * LEN, "boehm finalized %u of %d ring nodes", fin.calls, RINGS * LEN);
+    }
+    finish(h);
+}
+
+static void check_held_cycle(gc_heap *h) {
+    gc_object *b;
+    gc_object *a = two_cycle(h, &fnode, false, &b);
+    if (!a) return;
+    release(h, b); /* the mutator keeps a only */
+    gc_collect(h, 2);
+    EXPECT(fin.calls == 0 && intact(a) && intact(b), "a cycle held from outside survives a collection");
+    EXPECT(a->slot[0] == b && b->slot[0] == a, "with its links intact");
+    if (counting(h)) EXPECT(a->refcnt == 2 && b->refcnt == 1, "counts a=%zu b=%zu", (size_t)a->refcnt, (size_t)b->refcnt);
+    if (exact(h)) {
+        release(h, a);
+        EXPECT(gc_collect(h, 2) == 2 && live(h) == 0, "released, it is collected");
+    } else if (counting(h)) {
+        release(h, a);
+        EXPECT(live(h) == 2, "rc: released, it leaks");
+        break_cycle(h, a);
+    } else if (is_manual(h)) {
+        gc_delete(h, a), gc_delete(h, b);
+    }
+    finish(h);
+}
+
+static void check_garbage_to_live(gc_heap *h) {
+    gc_object *l = make(h, &fnode);
+    gc_object *b, *a = two_cycle(h, &fnode, true, &b);
+    if (!l || !a) return;
+    gc_store(h, a, 1, l);
+    gc_store(h, b, 1, l);
+    gc_collect(h, 2);
+    EXPECT(intact(l) && ((node_data *)gc_payload(l))->finalized == 0, "the live object is untouched");
+    if (exact(h)) {
+        EXPECT(l->refcnt == 1, "its count is back to the mutator's one reference (%zu)", (size_t)l->refcnt);
+        EXPECT(live(h) == 1 && fin.calls == 2, "only the garbage went (live %llu)", (unsigned long long)live(h));
+    } else if (counting(h)) {
+        EXPECT(l->refcnt == 3, "rc: the leaked cycle still holds it (%zu)", (size_t)l->refcnt);
+        break_cycle(h, a);
+        EXPECT(l->refcnt == 1, "freed garbage gave its references back (%zu)", (size_t)l->refcnt);
+    } else if (is_manual(h)) {
+        gc_delete(h, a), gc_delete(h, b);
+    }
+    if (is_manual(h)) gc_delete(h, l);
+    else release(h, l);
+    finish(h);
+}
+
+static void check_promotion(gc_heap *h) {
+    if (!(caps(h) & GC_CAP_GENERATIONS)) {
+        EXPECT(gc_live_in_generation(h, 0) == 0, "no generations: nothing reported in one");
+        tap_skip("%s has no generations", h->collector->name);
+        gc_close(h);
+        return;
+    }
+    gc_set_enabled(h, false);
+    gc_object *o = make(h, &node);
+    EXPECT(gc_live_in_generation(h, 0) == 1, "a new container starts in generation 0");
+    gc_collect(h, 0);
+    EXPECT(gc_live_in_generation(h, 0) == 0 && gc_live_in_generation(h, 1) == 1, "survives 0 -> generation 1");
+    gc_collect(h, 1);
+    EXPECT(gc_live_in_generation(h, 1) == 0 && gc_live_in_generation(h, 2) == 1, "survives 1 -> generation 2");
+    gc_collect(h, 2);
+    EXPECT(gc_live_in_generation(h, 2) == 1, "stays in generation 2");
+    gc_object *young = two_cycle(h, &node, true, NULL);
+    (void)young;
+    EXPECT(gc_collect(h, 0) == 2 && stats(h).collected[0] == 2, "a young cycle is found by a generation-0 collection");
+    release(h, o);
+    finish(h);
+}
+
+static void check_automatic(gc_heap *h, bool disabled) {
+    if (disabled) gc_set_enabled(h, false);
+    gc_object *garbage = two_cycle(h, &fnode, true, NULL);
+    (void)garbage;
+    if (counting(h) || is_manual(h)) {
+        gc_object *chain = make(h, &holder), *tail = chain;
+        for (int i = 0; i < 2001; i++) { /* 2 + 2001 tracked allocations: past threshold0 = 2000 */
+            gc_object *o = make(h, &holder);
+            gc_store(h, tail, 0, o);
+            release(h, o);
+            tail = o;
+        }
+        gc_stats s = stats(h);
+        if (exact(h) && !disabled) {
+            EXPECT(s.collections[0] == 1, "one automatic young collection (got %llu)",
+                   (unsigned long long)s.collections[0]);
+            EXPECT(s.collected[0] == 2 && fin.calls == 2, "it found the cycle (%llu)", (unsigned long long)s.collected[0]);
+        } else {
+            EXPECT(s.collections[0] + s.collections[1] + s.collections[2] == 0 && fin.calls == 0,
+                   "%s: no automatic collection", disabled ? "disabled" : "no cycle detector");
+        }
+        if (exact(h) && disabled) {
+            gc_set_enabled(h, true);
+            EXPECT(gc_collect(h, 2) == 2, "an explicit collection still works when automatic ones are off");
+        }
+        if (is_manual(h)) {
+            for (gc_object *o = chain, *next; o; o = next) next = o->slot[0], gc_delete(h, o);
+            gc_object *b = garbage->slot[0];
+            gc_delete(h, garbage), gc_delete(h, b);
+        } else {
+            release(h, chain);
+            if (!exact(h)) break_cycle(h, garbage);
+        }
+    } else {
+        uint64_t before = stats(h).collections[2];
+        for (int i = 0; i < 1000000; i++) gc_new(h, &node, 200); /* ~240 MB of garbage */
+        uint64_t after = stats(h).collections[2];
+        if (disabled) EXPECT(after == before, "boehm disabled: no collection (%llu)", (unsigned long long)(after - before));
+        else EXPECT(after > before, "boehm collects by itself under allocation");
+        gc_set_enabled(h, true);
+        gc_new(h, &node, 0);
+    }
+    finish(h);
+}
+
+static void check_resurrection(gc_heap *h, bool transitive) {
+    keeper = make(h, &holder);
+    fin.resurrect = true;
+    gc_object *a = make(h, &fnode), *b = make(h, &node), *c = make(h, &node);
+    if (!keeper || !a || !b || !c) return;
+    gc_store(h, a, 0, b);
+    gc_store(h, b, 1, c);
+    if (exact(h)) gc_store(h, b, 0, a); /* a <-> b, b -> c: cyclic garbage once released */
+    release(h, b), release(h, c), release(h, a);
+    if (exact(h)) gc_collect(h, 2);
+    if (is_manual(h)) {
+        gc_delete(h, a);
+        EXPECT(fin.calls == 1, "manual: delete finalizes once; resurrection cannot stop it");
+        keeper->slot[0] = NULL;
+        gc_delete(h, b), gc_delete(h, c), gc_delete(h, keeper);
+        finish(h);
+        return;
+    }
+    if (!counting(h)) {
+        gc_collect(h, 2);
+        EXPECT(fin.calls <= 1, "boehm: a finalizer runs at most once (%u)", fin.calls);
+        keeper = NULL;
+        finish(h);
+        return;
+    }
+    EXPECT(fin.calls == 1 && keeper->slot[0] == a, "the finalizer ran once and resurrected a");
+    EXPECT(intact(a) && a->slot[0] == b, "a is intact");
+    if (transitive) {
+        EXPECT(intact(b) && intact(c) && b->slot[1] == c, "what a reaches (b, c) survives intact");
+        EXPECT(gc_check(h) == 0, "counts consistent after resurrection");
+    }
+    fin.resurrect = false;
+    gc_store(h, keeper, 0, NULL); /* a is garbage again */
+    if (exact(h)) gc_collect(h, 2);
+    EXPECT(fin.calls == 1, "the finalizer did not run a second time (%u)", fin.calls);
+    EXPECT(live(h) == 1, "all but the keeper freed (live %llu)", (unsigned long long)live(h));
+    release(h, keeper);
+    finish(h);
+}
+
+static void on_weak(gc_heap *h, gc_object *w, void *arg) {
+    (void)arg;
+    EXPECT(gc_weakref_get(h, w) == NULL, "the weakref is cleared when its callback runs");
+    fin.callbacks++;
+}
+
+static void check_weakrefs(gc_heap *h) {
+    gc_object *t = make(h, &fnode);
+    gc_object *w = gc_weakref_new(h, t, on_weak, NULL);
+    if (!t || !w) return;
+    EXPECT(gc_weakref_get(h, w) == t, "a weakref gives its live target");
+    if (!(caps(h) & GC_CAP_WEAK_CALLBACKS)) {
+        tap_skip("%s: disappearing links without callbacks; clearing is not exact", h->collector->name);
+        finish(h);
+        return;
+    }
+    fin.watch = w;
+    if (is_manual(h)) gc_delete(h, t);
+    else release(h, t);
+    EXPECT(gc_weakref_get(h, w) == NULL && fin.callbacks == 1, "target gone: cleared, callback once (%u)",
+           fin.callbacks);
+    EXPECT(fin.watch_was_cleared == false, "at plain death the finalizer runs before weakrefs are cleared");
+    if (exact(h)) {
+        /* cyclic target: cleared before finalizers run; callback for the surviving weakref */
+        gc_object *a = two_cycle(h, &fnode, true, NULL);
+        gc_object *w2 = gc_weakref_new(h, a, on_weak, NULL);
+        fin.watch = w2;
+        /* a weakref that is itself garbage: no callback */
+        gc_object *b = two_cycle(h, &node, false, NULL);
+        gc_object *w3 = gc_weakref_new(h, b, on_weak, NULL);
+        gc_store(h, b, 1, w3);
+        release(h, w3);
+        gc_object *b2 = b->slot[0];
+        release(h, b), release(h, b2);
+        fin.callbacks = 0;
+        gc_collect(h, 2);
+        EXPECT(fin.watch_was_cleared, "in a collection, weakrefs are cleared before finalizers run");
+        EXPECT(gc_weakref_get(h, w2) == NULL, "the weakref to cyclic garbage is cleared");
+        EXPECT(fin.callbacks == 1, "only the surviving weakref's callback ran (%u)", fin.callbacks);
+        release(h, w2);
+    }
+    fin.watch = NULL;
+    if (is_manual(h)) gc_delete(h, w);
+    else release(h, w);
+    EXPECT(live(h) == 0, "live %llu", (unsigned long long)live(h));
+    finish(h);
+}
+
+static void check_finalizer_effects(gc_heap *h, bool collect_inside) {
+    if (!exact(h)) {
+        tap_skip("%s does not collect cycles exactly", h->collector->name);
+        gc_close(h);
+        return;
+    }
+    fin.break_links = !collect_inside;
+    fin.collect_inside = collect_inside;
+    gc_object *a = make(h, &fnode), *b = make(h, &fnode), *c = make(h, &fnode);
+    gc_store(h, a, 0, b), gc_store(h, b, 0, c), gc_store(h, c, 0, a), gc_store(h, a, 1, c);
+    release(h, a), release(h, b), release(h, c);
+    size_t found = gc_collect(h, 2);
+    EXPECT(found == 3 && stats(h).collected[2] == 3, "all three collected (found %zu)", found);
+    EXPECT(fin.calls == 3 && live(h) == 0, "each finalized once, all freed (calls %u)", fin.calls);
+    if (collect_inside) EXPECT(fin.inner_collect == 0, "a collection inside a finalizer is a safe no-op");
+    finish(h);
+}
+
+/* Every finalizer breaks its links and resurrects its object: a's finalizer frees b by
+ * counting in the middle of the collection, b's finalizer brings b back (re-tracked while
+ * the collection runs), then a resurrects too. Both must come back whole and clean. */
+static void check_resurrection_mid_collection(gc_heap *h) {
+    if (!exact(h)) {
+        tap_skip("%s does not collect cycles exactly", h->collector->name);
+        gc_close(h);
+        return;
+    }
+    keeper = make(h, &node);
+    fin.resurrect = fin.break_links = true;
+    gc_object *b, *a = two_cycle(h, &fnode, true, &b);
+    gc_collect(h, 2);
+    EXPECT(fin.calls == 2 && live(h) == 3, "both finalized once and resurrected (calls %u, live %llu)", fin.calls,
+           (unsigned long long)live(h));
+    EXPECT(keeper->slot[0] == b && keeper->slot[1] == a, "the keeper holds both");
+    EXPECT(gc_check(h) == 0, "no collection state left on the resurrected objects");
+    fin.resurrect = fin.break_links = false;
+    gc_store(h, keeper, 0, NULL), gc_store(h, keeper, 1, NULL);
+    EXPECT(live(h) == 1 && fin.calls == 2, "released, they are freed without a second finalization");
+    release(h, keeper);
+    finish(h);
+}
+
+static const char *current; /* the heap name of the running case */
+
+/* A chain of n `holder` objects hanging off `head` (the caller holds head only). */
+static gc_object *grow_chain(gc_heap *h, gc_object *tail, int n) {
+    for (int i = 0; i < n && tail; i++) {
+        gc_object *o = make(h, &holder);
+        gc_store(h, tail, 0, o);
+        release(h, o);
+        tail = o;
+    }
+    return tail;
+}
+
+static void release_chain(gc_heap *h, gc_object *head) {
+    if (!is_manual(h)) {
+        release(h, head);
+        return;
+    }
+    for (gc_object *o = head, *next; o; o = next) next = o->slot[0], gc_delete(h, o);
+}
+
+/* threshold0=N: the young collection comes at the (N+1)th tracked allocation, not before;
+ * threshold0=0 turns automatic collection off. Only rc-gen has thresholds. */
+static void check_threshold_option(gc_heap *h) {
+    bool generations = caps(h) & GC_CAP_GENERATIONS;
+    gc_close(h);
+    mm_error err = {{0}};
+    gc_config cfg = {.options = "threshold0=100"};
+    h = gc_open_named(current, &cfg, &err);
+    if (!generations) {
+        EXPECT(h == NULL, "%s accepted a threshold it does not have", current);
+        EXPECT(strstr(err.message, "threshold0") != NULL, "the refusal names the option: '%s'", err.message);
+        if (h) gc_close(h);
+        return;
+    }
+    if (!EXPECT(h != NULL, "threshold0=100 accepted: %s", err.message)) return;
+    reset();
+    gc_object *garbage = two_cycle(h, &fnode, true, NULL); /* 2 tracked allocations */
+    (void)garbage;
+    gc_object *head = make(h, &holder);                     /* 3 */
+    gc_object *tail = grow_chain(h, head, 97);              /* 100 */
+    EXPECT(stats(h).collections[0] == 0, "no collection at 100 tracked allocations");
+    grow_chain(h, tail, 1);                                 /* 101 */
+    EXPECT(stats(h).collections[0] == 1 && stats(h).collected[0] == 2, "the 101st triggers one that finds the cycle");
+    release_chain(h, head);
+    finish(h);
+    cfg.options = "threshold0=0";
+    h = gc_open_named(current, &cfg, &err);
+    if (!EXPECT(h != NULL, "threshold0=0 accepted: %s", err.message)) return;
+    head = make(h, &holder);
+    grow_chain(h, head, 10000);
+    EXPECT(stats(h).collections[0] == 0, "threshold0=0: never automatic");
+    release_chain(h, head);
+    gc_close(h);
+}
+
+/* The 25% rule: with a long-lived structure of 4000 objects, full collections wait until
+ * more than 1000 objects were promoted into the old generation since the last one. */
+static void check_long_lived_rule(gc_heap *h) {
+    if (!(caps(h) & GC_CAP_GENERATIONS)) {
+        tap_skip("%s has no generations", h->collector->name);
+        gc_close(h);
+        return;
+    }
+    gc_close(h);
+    mm_error err = {{0}};
+    gc_config cfg = {.options = "threshold0=100,threshold1=1,threshold2=1"};
+    h = gc_open_named(current, &cfg, &err);
+    if (!EXPECT(h != NULL, "open: %s", err.message)) return;
+    reset();
+    gc_set_enabled(h, false);
+    gc_object *old = make(h, &holder);
+    grow_chain(h, old, 3999);
+    gc_collect(h, 2); /* long_lived_total = 4000 */
+    gc_set_enabled(h, true);
+    gc_object *young = make(h, &holder);
+    gc_object *tail = grow_chain(h, young, 899);
+    gc_stats s = stats(h);
+    EXPECT(s.collections[1] >= 2, "middle collections ran (%llu)", (unsigned long long)s.collections[1]);
+    EXPECT(s.collections[2] == 1, "no automatic full collection while <= 25%% new (%llu)",
+           (unsigned long long)s.collections[2]);
+    grow_chain(h, tail, 1500);
+    EXPECT(stats(h).collections[2] >= 2, "past 25%% new, a full collection runs");
+    release_chain(h, young);
+    release_chain(h, old);
+    finish(h);
+}
+
+static void check_stats_add_up(gc_heap *h) {
+    if (!exact(h)) {
+        tap_skip("%s keeps no exact per-generation counts", h->collector->name);
+        gc_close(h);
+        return;
+    }
+    gc_set_enabled(h, false);
+    for (int g = 0; g < GC_GENERATIONS; g++) {
+        for (int i = 0; i < 10 * (g + 1); i++) two_cycle(h, &fnode, true, NULL);
+        gc_collect(h, g);
+    }
+    gc_object *l1 = two_cycle(h, &lnode, true, NULL);
+    (void)l1;
+    gc_collect(h, 2);
+    gc_stats s = stats(h);
+    EXPECT(s.collected[0] == 20 && s.collected[1] == 40 && s.collected[2] == 60, "per generation %llu/%llu/%llu",
+           (unsigned long long)s.collected[0], (unsigned long long)s.collected[1], (unsigned long long)s.collected[2]);
+    EXPECT(s.collected[0] + s.collected[1] + s.collected[2] == s.finalizers_run, "collected adds up to finalizers run");
+    EXPECT(s.uncollectable[2] == 2 && gc_live_in_generation(h, GC_GENERATIONS) == 2,
+           "a legacy-finalizer cycle is uncollectable and reported (%llu)", (unsigned long long)s.uncollectable[2]);
+    EXPECT(s.collections[0] == 1 && s.collections[1] == 1 && s.collections[2] == 2, "collections counted");
+    finish(h); /* close frees the uncollectable pair and reports it leaked */
+}
+
+static void check_bounded(gc_heap *h) {
+    enum { ROUNDS = 300, PER = 100 };
+    uint64_t most = 0;
+    gc_object **kept = is_manual(h) || (counting(h) && !exact(h)) ? calloc(ROUNDS * PER, sizeof *kept) : NULL;
+    for (int r = 0; r < ROUNDS; r++) {
+        for (int i = 0; i < PER; i++) {
+            gc_object *a = two_cycle(h, &fnode, true, NULL);
+            if (kept) kept[r * PER + i] = a;
+        }
+        if (is_manual(h))
+            for (int i = 0; i < PER; i++) {
+                gc_object *a = kept[r * PER + i], *b = a->slot[0];
+                gc_delete(h, a), gc_delete(h, b);
+            }
+        if (live(h) > most) most = live(h);
+    }
+    if (exact(h) || is_manual(h)) {
+        EXPECT(most <= 3 * 2000, "live objects stayed bounded (most %llu of %d made)", (unsigned long long)most,
+               2 * ROUNDS * PER);
+    } else if (counting(h)) {
+        EXPECT(live(h) == 2 * ROUNDS * PER, "rc: all cycles leak, by design (live %llu)", (unsigned long long)live(h));
+        for (int i = 0; i < ROUNDS * PER; i++) break_cycle(h, kept[i]);
+    } else {
+        gc_collect(h, 2);
+        EXPECT(fin.calls >= 2 * ROUNDS * PER * 9 / 10, "boehm reclaimed the churn (%u finalized)", fin.calls);
+    }
+    free(kept);
+    finish(h);
+}
+
+int main(void) {
+    size_t item = 0;
+    char names[256][64];
+    size_t n = 0;
+    for (size_t c = 0; c < gc_collector_count; c++) {
+        const gc_collector *col = gc_collectors[c];
+        if (col->caps & GC_CAP_OWN_ALLOCATOR) snprintf(names[n++], 64, "%s", col->name);
+        else
+            for (size_t s = 0; s < mm_strategy_count && n < 256; s++)
+                snprintf(names[n++], 64, "%s/%s", col->name, mm_strategies[s]->name);
+    }
+#define GC_CASE(check_name, call)                                          \
+    if (tap_shard_owns(item++)) {                                          \
+        tap_case("gc.%s[%s]", check_name, names[i]);                       \
+        current = names[i];                                                \
+        gc_heap *h = open_heap(names[i], NULL);                            \
+        if (h) call;                                                       \
+    }
+    for (size_t i = 0; i < n; i++) {
+        GC_CASE("last-decref", check_last_decref(h));
+        GC_CASE("deep-cascade", check_deep_cascade(h));
+        GC_CASE("self-cycle", check_small_cycle(h, 1));
+        GC_CASE("two-cycle", check_small_cycle(h, 2));
+        GC_CASE("rings-of-21", check_rings(h));
+        GC_CASE("held-cycle-survives", check_held_cycle(h));
+        GC_CASE("garbage-to-live", check_garbage_to_live(h));
+        GC_CASE("promotion", check_promotion(h));
+        GC_CASE("automatic-collection", check_automatic(h, false));
+        GC_CASE("disabled-collection", check_automatic(h, true));
+        GC_CASE("finalizer-once-resurrection", check_resurrection(h, false));
+        GC_CASE("transitive-resurrection", check_resurrection(h, true));
+        GC_CASE("weakrefs", check_weakrefs(h));
+        GC_CASE("finalizer-breaks-links", check_finalizer_effects(h, false));
+        GC_CASE("collect-in-finalizer", check_finalizer_effects(h, true));
+        GC_CASE("resurrection-mid-collection", check_resurrection_mid_collection(h));
+        GC_CASE("threshold-option", check_threshold_option(h));
+        GC_CASE("long-lived-25-percent", check_long_lived_rule(h));
+        GC_CASE("stats-add-up", check_stats_add_up(h));
+        GC_CASE("bounded-under-churn", check_bounded(h));
+    }
+    return tap_finish();
+}

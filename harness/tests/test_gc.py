@@ -1,0 +1,108 @@
+"""GC workloads through ./mmbench: names, the GC table, counters that follow the design."""
+import json
+import os
+import tempfile
+import unittest
+
+from harness import gc_table, results, table
+from harness.tests.support import error_line, mmbench
+
+GC_TINY = ["--workloads", "binary-trees,rings,nested", "--repetitions", "1",
+           "--param", "binary-trees.depth=4", "--param", "binary-trees.runs=1",
+           "--param", "rings.rings=10", "--param", "rings.runs=2",
+           "--param", "nested.objects=3000", "--param", "nested.runs=1", "--param", "nested.fanout=1"]
+
+
+class GcTableTest(unittest.TestCase):
+    def test_cells_and_separation(self):
+        data = {"benchmarks": [
+            {"kind": "alloc", "workload": "churn", "strategy": "system", "error": None, "metrics": {}},
+            {"kind": "gc", "workload": "rings", "strategy": "rc/system", "error": None,
+             "metrics": {"ns_per_op": {"median": 12.3, "spread": 0.1, "n": 3}, "gc_leaked": {"median": 420},
+                         "pause_max_ns": {"median": 2.5e6}, "pause_p50_ns": {"median": 1500},
+                         "gc_time_frac": {"median": 0.5}}},
+            {"kind": "gc", "workload": "rings", "strategy": "boehm", "error": "crashed (SIGSEGV)", "metrics": {}}]}
+        rows = gc_table.rows(data)
+        self.assertEqual(len(rows), 3)  # heading + the two GC benchmarks, not the allocator one
+        cells = dict(zip(rows[0], rows[1]))
+        self.assertEqual((cells["collector"], cells["ns/object"], cells["leaked"]), ("rc/system", "12.3 ±10%", "420"))
+        self.assertEqual((cells["pause max"], cells["p50"], cells["GC time"]), ("2.50 ms", "1.5 µs", "50.0%"))
+        self.assertEqual(cells["collected"], "—")
+        self.assertEqual(rows[2][2], "FAILED: crashed (SIGSEGV)")
+        self.assertEqual(len(table.rows(data)), 2)  # the allocator table skips GC rows
+        self.assertIn("ns/object", table.text(data))
+
+
+class GcListTest(unittest.TestCase):
+    def test_list_json_names_the_collectors(self):
+        done = mmbench("list", "--json")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        data = json.loads(done.stdout)
+        names = [c["name"] for c in data["collectors"]]
+        for name in ["manual", "rc", "rc-gen", "boehm"]:
+            self.assertIn(name, names)
+        self.assertIn("system", data["gc_default_allocators"])
+        kinds = {w["name"]: w["kind"] for w in data["workloads"]}
+        self.assertEqual([kinds[w] for w in ["binary-trees", "rings", "nested"]], ["gc"] * 3)
+
+    def test_bad_collector_input_is_one_line_and_exit_2(self):
+        for args, message in [(["run", "--collectors", "nope"], "unknown collector 'nope'"),
+                              (["run", "--param", "rc-gen.threshold0=x"], "rc-gen: option threshold0=x is invalid")]:
+            with self.subTest(args=args):
+                done = mmbench(*args)
+                self.assertEqual(done.returncode, 2, done.stderr)
+                self.assertIn(message, error_line(done))
+
+
+class GcRunTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.out = os.path.join(cls.tmp.name, "run")
+        cls.done = mmbench("run", "--out", cls.out, *GC_TINY)
+        cls.data = results.load(cls.out) if cls.done.returncode == 0 else None
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def setUp(self):
+        self.assertEqual(self.done.returncode, 0, self.done.stderr)
+
+    def bench(self, name):
+        return {k: v["median"] for k, v in
+                next(b for b in self.data["benchmarks"] if b["name"] == name)["metrics"].items()}
+
+    def test_default_matrix_names(self):
+        names = [b["name"] for b in self.data["benchmarks"]]
+        for w in ["binary-trees", "rings", "nested"]:
+            for heap in ["manual/system", "rc/system", "rc-gen/system", "boehm"]:
+                self.assertIn(f"{w}/{heap}", names)
+        self.assertTrue(all(b["kind"] == "gc" and b["error"] is None for b in self.data["benchmarks"]))
+        self.assertEqual([c["name"] for c in self.data["collectors"]], ["manual", "rc", "rc-gen", "boehm"])
+
+    def test_counters_follow_the_design(self):
+        rings = 2 * 10 * 21
+        self.assertEqual(self.bench("rings/rc/system")["gc_leaked"], rings)  # rc leaks cycles, counted
+        self.assertGreaterEqual(self.bench("rings/rc-gen/system")["gc_collected"], rings)
+        self.assertEqual(self.bench("rings/rc-gen/system")["gc_leaked"], 0)
+        self.assertEqual(self.bench("rings/manual/system")["gc_leaked"], 0)
+        self.assertGreaterEqual(self.bench("rings/boehm")["gc_collections2"], 2)
+        self.assertEqual(self.bench("nested/rc-gen/system")["gc_collected"], 0)  # no garbage at all
+        for b in self.data["benchmarks"]:
+            m = {k: v["median"] for k, v in b["metrics"].items()}
+            self.assertEqual(m["check_failures"], 0, b["name"])
+            self.assertLessEqual(m["pause_p50_ns"], m["pause_p99_ns"])
+            self.assertLessEqual(m["pause_p99_ns"], m["pause_max_ns"])
+
+    def test_gc_table_is_separate(self):
+        self.assertIn("ns/object", self.done.stdout)
+        self.assertIn("pause max", self.done.stdout)
+        with open(os.path.join(self.out, "table.md")) as f:
+            md = f.read()
+        self.assertIn("| rings | rc-gen/system |", md)
+        self.assertNotIn("frag@peak", md)  # no allocator rows in this run: no allocator table
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,198 @@
+/* gc_bench.c — GC workloads as Google Benchmarks: every workload of workloads.def marked
+ * `collected`, on every collector over every allocator strategy ("binary-trees/rc-gen/system";
+ * boehm, over its own allocator, is "binary-trees/boehm").
+ *
+ * One benchmark iteration is one run of the workload (gc_workloads.c); items are objects
+ * created, so ns/op is time per object. Counters (docs/metrics.md, "Collectors"):
+ *   gc_collections0..2, gc_collected0..2 and gc_uncollectable0..2 (and their totals
+ *   gc_collected, gc_uncollectable), gc_finalizers, gc_leaked (objects alive at the end:
+ *   rc's leaked cycles), gc_time_frac (time in pauses / wall time), pause_max_ns,
+ *   pause_p50_ns, pause_p99_ns, gc_pauses, peak_footprint (the allocator's, or libgc's
+ *   heap), rss_peak, check_failures. boehm keeps no object counts: no gc_leaked/collected.
+ * GC workloads have no metered pass: the counters come from the timed run itself.
+ */
+#include "workloads/gc_bench.h"
+
+#include "allocators/gc/gc.h"
+#include "workloads/wl.h"
+
+#include <gc/gc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+typedef struct gc_case {
+    wl_workload *workload;
+    char name[96]; /* COLLECTOR/STRATEGY or COLLECTOR */
+    const char *alloc_options;
+    size_t limit;
+    double param[32];
+} gc_case;
+
+static char collector_options[16][GC_BENCH_OPTIONS_MAX];
+
+static void usage(const char *msg) {
+    fprintf(stderr, "mmbench_bench: %s\n", msg);
+    exit(2);
+}
+
+int gc_bench_args(int argc, char **argv) {
+    int kept = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *value = NULL;
+        int used = 1;
+        if (strcmp(argv[i], "--param") == 0 && i + 1 < argc) value = argv[i + 1], used = 2;
+        else if (strncmp(argv[i], "--param=", 8) == 0) value = argv[i] + 8;
+        const char *dot = value ? strchr(value, '.') : NULL;
+        const gc_collector *c = NULL;
+        size_t index = 0;
+        if (dot) {
+            char name[64];
+            snprintf(name, sizeof name, "%.*s", (int)(dot - value), value);
+            for (index = 0; index < gc_collector_count; index++)
+                if (strcmp(gc_collectors[index]->name, name) == 0) break;
+            if (index < gc_collector_count) c = gc_collectors[index];
+        }
+        if (c == NULL) {
+            argv[kept++] = argv[i];
+            continue;
+        }
+        char *opts = collector_options[index];
+        size_t len = strlen(opts);
+        int n = snprintf(opts + len, GC_BENCH_OPTIONS_MAX - len, "%s%s", len ? "," : "", dot + 1);
+        if (n < 0 || (size_t)n >= GC_BENCH_OPTIONS_MAX - len) usage("too many collector options");
+        i += used - 1;
+    }
+    for (size_t k = 0; k < gc_collector_count; k++) { /* check them once, over the system allocator */
+        if (!collector_options[k][0]) continue;
+        char name[80];
+        snprintf(name, sizeof name, "%s%s", gc_collectors[k]->name,
+                 (gc_collectors[k]->caps & GC_CAP_OWN_ALLOCATOR) ? "" : "/system");
+        mm_error err = {{0}};
+        gc_config cfg = {.options = collector_options[k]};
+        gc_heap *h = gc_open_named(name, &cfg, &err);
+        if (h == NULL) usage(err.message);
+        gc_close(h);
+    }
+    return kept;
+}
+
+static const char *options_of(const char *collector_name) {
+    for (size_t k = 0; k < gc_collector_count; k++)
+        if (strncmp(gc_collectors[k]->name, collector_name, strlen(gc_collectors[k]->name)) == 0 &&
+            (collector_name[strlen(gc_collectors[k]->name)] == '/' || !collector_name[strlen(gc_collectors[k]->name)]))
+            return collector_options[k][0] ? collector_options[k] : NULL;
+    return NULL;
+}
+
+static void run_gc_case(wl_bench *b, void *arg) {
+    gc_case *k = arg;
+    mm_error err = {{0}};
+    gc_config cfg = {.limit = k->limit, .options = options_of(k->name), .alloc_options = k->alloc_options};
+    gc_heap *h = gc_open_named(k->name, &cfg, &err);
+    if (h == NULL) {
+        wl_bench_fail(b, err.message);
+        return;
+    }
+    wl_ctx c;
+    memset(&c, 0, sizeof c);
+    c.gc = h;
+    c.heap = h->alloc;
+    c.param = k->param;
+    c.iterations = k->workload->iterations(k->param);
+    c.bench = b;
+    uint64_t started = gc_now_ns();
+    k->workload->run(&c);
+    uint64_t wall = gc_now_ns() - started;
+    gc_stats s;
+    gc_stats_get(h, &s);
+    size_t broken = gc_check(h);
+    double footprint = 0;
+    if (h->alloc) {
+        mm_stats ms;
+        mm_stats_get(h->alloc, &ms);
+        footprint = (double)ms.peak_footprint;
+    } else {
+        footprint = (double)GC_get_heap_size();
+    }
+    unsigned caps = h->collector->caps;
+    gc_close(h);
+    if (c.error) {
+        wl_bench_fail(b, c.error);
+        return;
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    wl_bench_set_items(b, c.ops);
+    bool counted = caps & (GC_CAP_COUNTS | GC_CAP_DELETE); /* boehm keeps no object counts */
+    for (int g = 0; g < GC_GENERATIONS; g++) {
+        char name[32];
+        snprintf(name, sizeof name, "gc_collections%d", g);
+        wl_bench_counter(b, name, (double)s.collections[g]);
+        if (!counted) continue;
+        snprintf(name, sizeof name, "gc_collected%d", g);
+        wl_bench_counter(b, name, (double)s.collected[g]);
+        snprintf(name, sizeof name, "gc_uncollectable%d", g);
+        wl_bench_counter(b, name, (double)s.uncollectable[g]);
+    }
+    if (counted) {
+        wl_bench_counter(b, "gc_collected", (double)(s.collected[0] + s.collected[1] + s.collected[2]));
+        wl_bench_counter(b, "gc_uncollectable",
+                         (double)(s.uncollectable[0] + s.uncollectable[1] + s.uncollectable[2]));
+        wl_bench_counter(b, "gc_leaked", (double)s.objects_live);
+        wl_bench_counter(b, "gc_finalizers", (double)s.finalizers_run);
+    }
+    wl_bench_counter(b, "gc_time_frac", wall ? (double)s.gc_ns / (double)wall : 0.0);
+    wl_bench_counter(b, "gc_pauses", (double)s.pauses);
+    wl_bench_counter(b, "pause_max_ns", (double)s.pause_max_ns);
+    wl_bench_counter(b, "pause_p50_ns", (double)s.pause_p50_ns);
+    wl_bench_counter(b, "pause_p99_ns", (double)s.pause_p99_ns);
+    wl_bench_counter(b, "peak_footprint", footprint);
+    wl_bench_counter(b, "rss_peak", (double)ru.ru_maxrss * 1024.0);
+    wl_bench_counter(b, "check_failures", (double)broken);
+    wl_bench_counter(b, "sink", (double)(c.sink & 1));
+}
+
+void gc_bench_register(char (*strategy_options)[GC_BENCH_OPTIONS_MAX], size_t limit) {
+    static gc_case cases[4096];
+    size_t n = 0;
+    for (size_t w = 0; w < wl_workload_count; w++) {
+        wl_workload *wl = wl_workloads[w];
+        if (!wl->collected) continue;
+        for (size_t c = 0; c < gc_collector_count; c++) {
+            const gc_collector *col = gc_collectors[c];
+            bool own = col->caps & GC_CAP_OWN_ALLOCATOR;
+            for (size_t s = 0; s < (own ? 1 : mm_strategy_count) && n < sizeof cases / sizeof *cases; s++) {
+                gc_case *k = &cases[n++];
+                k->workload = wl;
+                k->limit = limit;
+                k->alloc_options = own ? NULL : (strategy_options[s][0] ? strategy_options[s] : NULL);
+                if (own) snprintf(k->name, sizeof k->name, "%s", col->name);
+                else snprintf(k->name, sizeof k->name, "%s/%s", col->name, mm_strategies[s]->name);
+                for (size_t p = 0; p < wl->param_count; p++) k->param[p] = wl->params[p].value;
+                char bench_name[200];
+                snprintf(bench_name, sizeof bench_name, "%s/%s", wl->name, k->name);
+                wl_bench_register(bench_name, run_gc_case, k, wl->iterations(k->param));
+            }
+        }
+    }
+}
+
+void gc_bench_list_json(void (*json_name)(const char *s)) {
+    printf(",\n\"collectors\": [");
+    for (size_t i = 0; i < gc_collector_count; i++) {
+        const gc_collector *c = gc_collectors[i];
+        printf("%s\n  {\"name\": ", i ? "," : "");
+        json_name(c->name);
+        printf(", \"summary\": ");
+        json_name(c->summary);
+        printf(", \"own_allocator\": %s}", (c->caps & GC_CAP_OWN_ALLOCATOR) ? "true" : "false");
+    }
+    printf("],\n\"gc_default_allocators\": [");
+    for (size_t i = 0; gc_default_allocators[i]; i++) {
+        printf("%s", i ? ", " : "");
+        json_name(gc_default_allocators[i]);
+    }
+    printf("]");
+}

@@ -1,0 +1,276 @@
+/* gc_workloads.c — the GC workloads: object graphs driven through a collector (gc.h).
+ *
+ * Vocabulary
+ *   drop      the mutator is done with a structure it owns: decref for the counting
+ *             collectors, forgetting it for boehm, an explicit delete walk for manual (the
+ *             no-GC baseline: what a C program does to free the same structure).
+ *   run       one timed iteration: the whole shape below, once.
+ *   op        one object created: ns/op is wall time per object, for every collector.
+ *
+ * Shapes
+ *   binary-trees  the Benchmarks Game program: a stretch tree of depth D+1, a long-lived
+ *                 tree of depth D, then for d = 4, 6, .. D, 2^(D-d+4) trees of depth d,
+ *                 each built, checked (nodes counted) and dropped. Bottom-up garbage with
+ *                 no cycles: reference counting frees it at once, tracing must find it.
+ *   rings         `rings` rings of 21 objects, made and dropped, then one explicit full
+ *                 collection (gc.collect()-style): cyclic garbage only a cycle detector or
+ *                 a tracer reclaims; rc leaks it (counted), manual deletes it node by node.
+ *   nested        a nested container of `objects` containers (`fanout` children each, 1 to
+ *                 4; 1 nests them all in one chain) built breadth first, then traversed
+ *                 `passes` times with an explicit stack, then dropped: no garbage at all while it lives, so every collection the build
+ *                 triggers is pure overhead (rc-gen's 25% rule keeps full ones rare).
+ * Every object is stored into a reachable parent the moment it exists, so a tracing
+ * collector always sees it (the workloads' own tables are not scanned).
+ */
+#include "allocators/gc/gc.h"
+#include "workloads/wl.h"
+
+#include <string.h>
+
+static const gc_type tree_node = {.name = "tree", .slots = 2};
+static const gc_type ring_node = {.name = "ring", .slots = 1};
+static const gc_type container = {.name = "container", .slots = 4};
+
+static inline void own_release(gc_heap *h, gc_object *o) {
+    if (h->collector->caps & GC_CAP_COUNTS) gc_decref(h, o);
+}
+
+/* ---- binary-trees ---------------------------------------------------------------- */
+
+enum { BT_DEPTH, BT_RUNS };
+static wl_param bt_params[] = {
+    [BT_DEPTH] = {"depth", "maximum tree depth (the Benchmarks Game's N)", 12, 4, 22, true},
+    [BT_RUNS] = {"runs", "timed runs of the whole program", 3, 1, 1000, true},
+};
+
+static gc_object *bt_make(wl_ctx *c, int depth) {
+    gc_heap *h = c->gc;
+    gc_object *n = gc_new(h, &tree_node, 0);
+    if (n == NULL) {
+        c->error = "allocation failed";
+        return NULL;
+    }
+    c->ops++;
+    if (depth > 0) {
+        for (int i = 0; i < 2; i++) {
+            gc_object *child = bt_make(c, depth - 1);
+            if (child == NULL) return n;
+            gc_store(h, n, (size_t)i, child);
+            own_release(h, child);
+        }
+    }
+    return n;
+}
+
+static uint64_t bt_check(gc_object *n) {
+    return 1 + (n->slot[0] ? bt_check(n->slot[0]) + bt_check(n->slot[1]) : 0);
+}
+
+static void bt_drop(wl_ctx *c, gc_object *n) {
+    gc_heap *h = c->gc;
+    if (n == NULL) return;
+    if (!(h->collector->caps & GC_CAP_DELETE)) {
+        own_release(h, n);
+        return;
+    }
+    gc_object *stack[64]; /* a tree of depth <= 23: at most one pending right child per level */
+    size_t top = 0;
+    stack[top++] = n;
+    while (top) {
+        gc_object *o = stack[--top];
+        while (o) {
+            gc_object *left = o->slot[0], *right = o->slot[1];
+            gc_delete(h, o);
+            if (right) stack[top++] = right;
+            o = left;
+        }
+    }
+}
+
+static int64_t bt_iterations(const double *param) { return (int64_t)param[BT_RUNS]; }
+
+static void bt_run(wl_ctx *c) {
+    const int depth = (int)c->param[BT_DEPTH];
+    int64_t left = c->iterations;
+    uint64_t check = 0;
+    while (wl_next(c, &left) && !c->error) {
+        gc_object *stretch = bt_make(c, depth + 1);
+        if (stretch) check += bt_check(stretch);
+        bt_drop(c, stretch);
+        gc_object *long_lived = bt_make(c, depth);
+        for (int d = 4; d <= depth && !c->error; d += 2) {
+            int64_t n = (int64_t)1 << (depth - d + 4);
+            for (int64_t i = 0; i < n && !c->error; i++) {
+                gc_object *t = bt_make(c, d);
+                if (t) check += bt_check(t);
+                bt_drop(c, t);
+            }
+        }
+        if (long_lived) check += bt_check(long_lived);
+        bt_drop(c, long_lived);
+    }
+    c->sink ^= (unsigned char)check;
+    wl_meter_mix(&c->meter, check);
+}
+
+wl_workload wl_binary_trees = {
+    .name = "binary-trees",
+    .summary = "GC: build, check and drop perfect binary trees; a long-lived tree beside them",
+    .origin = "the Computer Language Benchmarks Game's binary-trees (Boehm's GCBench before it)",
+    .threads = 1,
+    .params = bt_params,
+    .param_count = sizeof bt_params / sizeof bt_params[0],
+    .iterations = bt_iterations,
+    .run = bt_run,
+    .collected = true,
+};
+
+/* ---- rings of 21 ----------------------------------------------------------------- */
+
+enum { RG_RINGS, RG_RUNS };
+enum { RING = 21 };
+static wl_param rg_params[] = {
+    [RG_RINGS] = {"rings", "rings of 21 objects made and dropped before each collect", 1000, 1, 1e7, true},
+    [RG_RUNS] = {"runs", "timed rounds (rings, then one explicit full collection)", 20, 1, 1e6, true},
+};
+
+static int64_t rg_iterations(const double *param) { return (int64_t)param[RG_RUNS]; }
+
+static void rg_run(wl_ctx *c) {
+    gc_heap *h = c->gc;
+    const int64_t rings = (int64_t)c->param[RG_RINGS];
+    const bool manual = h->collector->caps & GC_CAP_DELETE;
+    int64_t left = c->iterations;
+    while (wl_next(c, &left) && !c->error) {
+        for (int64_t r = 0; r < rings; r++) {
+            gc_object *first = gc_new(h, &ring_node, 16), *prev = first;
+            if (first == NULL) {
+                c->error = "allocation failed";
+                return;
+            }
+            for (int i = 1; i < RING; i++) {
+                gc_object *o = gc_new(h, &ring_node, 16);
+                if (o == NULL) {
+                    c->error = "allocation failed";
+                    break;
+                }
+                gc_store(h, prev, 0, o);
+                own_release(h, o);
+                prev = o;
+            }
+            gc_store(h, prev, 0, first);
+            c->ops += RING;
+            if (manual) {
+                gc_object *o = first;
+                for (int i = 0; i < RING; i++) {
+                    gc_object *next = o->slot[0];
+                    gc_delete(h, o);
+                    o = next;
+                }
+            } else {
+                own_release(h, first);
+            }
+        }
+        gc_collect(h, GC_GENERATIONS - 1);
+    }
+}
+
+wl_workload wl_rings = {
+    .name = "rings",
+    .summary = "GC: rings of 21 objects dropped as cyclic garbage, then an explicit full collection",
+    .origin = "CPython's gc tests (rings of 21) under gc.collect()-style timing",
+    .threads = 1,
+    .params = rg_params,
+    .param_count = sizeof rg_params / sizeof rg_params[0],
+    .iterations = rg_iterations,
+    .run = rg_run,
+    .collected = true,
+};
+
+/* ---- nested containers, no garbage ------------------------------------------------ */
+
+enum { NE_OBJECTS, NE_FANOUT, NE_PASSES, NE_RUNS };
+static wl_param ne_params[] = {
+    [NE_OBJECTS] = {"objects", "containers in the nested structure", 200000, 1, 1e8, true},
+    [NE_FANOUT] = {"fanout", "children per container (1: one chain, as deep as it is long)", 4, 1, 4, true},
+    [NE_PASSES] = {"passes", "full traversals per run", 3, 0, 1000, true},
+    [NE_RUNS] = {"runs", "timed runs (build, traverse, drop)", 3, 1, 1e6, true},
+};
+
+static int64_t ne_iterations(const double *param) { return (int64_t)param[NE_RUNS]; }
+
+static void ne_drop_manual(gc_heap *h, gc_object *root, gc_object **stack) {
+    size_t top = 0;
+    stack[top++] = root;
+    while (top) {
+        gc_object *o = stack[--top];
+        for (int i = 0; i < 4; i++)
+            if (o->slot[i]) stack[top++] = o->slot[i];
+        gc_delete(h, o);
+    }
+}
+
+static void ne_run(wl_ctx *c) {
+    gc_heap *h = c->gc;
+    const size_t objects = (size_t)c->param[NE_OBJECTS];
+    const int passes = (int)c->param[NE_PASSES];
+    const int fanout = (int)c->param[NE_FANOUT];
+    gc_object **work = wl_scratch_alloc(objects * sizeof *work); /* build queue, then traversal stack */
+    if (work == NULL) {
+        c->error = "no memory for the work list";
+        return;
+    }
+    uint64_t sum = 0;
+    int64_t left = c->iterations;
+    while (wl_next(c, &left) && !c->error) {
+        gc_object *root = gc_new(h, &container, sizeof(uint64_t));
+        if (root == NULL) {
+            c->error = "allocation failed";
+            break;
+        }
+        size_t made = 1, head = 0, tail = 0;
+        work[tail++] = root;
+        while (made < objects) { /* breadth first: each container gets `fanout` children in turn */
+            gc_object *parent = work[head++];
+            for (int i = 0; i < fanout && made < objects; i++) {
+                gc_object *o = gc_new(h, &container, sizeof(uint64_t));
+                if (o == NULL) {
+                    c->error = "allocation failed";
+                    break;
+                }
+                *(uint64_t *)gc_payload(o) = made++;
+                gc_store(h, parent, (size_t)i, o);
+                own_release(h, o);
+                work[tail++] = o;
+            }
+            if (c->error) break;
+        }
+        c->ops += (int64_t)made;
+        for (int p = 0; p < passes; p++) {
+            size_t top = 0;
+            work[top++] = root;
+            while (top) {
+                gc_object *o = work[--top];
+                sum += *(uint64_t *)gc_payload(o);
+                for (int i = 0; i < 4; i++)
+                    if (o->slot[i]) work[top++] = o->slot[i];
+            }
+        }
+        if (h->collector->caps & GC_CAP_DELETE) ne_drop_manual(h, root, work);
+        else own_release(h, root);
+    }
+    c->sink ^= (unsigned char)sum;
+    wl_scratch_free(work, objects * sizeof *work);
+}
+
+wl_workload wl_nested = {
+    .name = "nested",
+    .summary = "GC: build and traverse a large nested container; no garbage while it lives",
+    .origin = "a program holding a big live data structure: collections that find nothing",
+    .threads = 1,
+    .params = ne_params,
+    .param_count = sizeof ne_params / sizeof ne_params[0],
+    .iterations = ne_iterations,
+    .run = ne_run,
+    .collected = true,
+};
