@@ -22,6 +22,12 @@ BUILD = [
 ]
 TEST = BUILD
 RUN = BUILD
+# the real programs behind ./mmbench trace record --recipe (and the replay in a default run)
+TRACE = [
+    ("Debian's python3", lambda: os.path.exists("/usr/bin/python3"), "python3"),
+    ("sqlite3", lambda: shutil.which("sqlite3"), "sqlite3"),
+    ("gcc", lambda: shutil.which("gcc"), "gcc"),
+]
 
 
 def missing(requirements):

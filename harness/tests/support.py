@@ -6,7 +6,7 @@ from harness import paths
 
 MMBENCH = os.path.join(paths.ROOT, "mmbench")
 # A run small enough for a test: a few thousand operations per benchmark.
-TINY = ["--param", "churn.live=500", "--param", "churn.steps=2000", "--repetitions", "2"]
+TINY = ["--workloads", "churn", "--param", "churn.live=500", "--param", "churn.steps=2000", "--repetitions", "2"]
 
 
 def mmbench(*args, timeout=600):
