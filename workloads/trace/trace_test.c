@@ -148,22 +148,25 @@ static void check_bad_inputs(void) {
     expect_bad("wrong_text_version", "mmtrace 7\nmalloc 8 0x10\n", 0 + 24, "unsupported trace version 7", 0);
     expect_bad("truncated_header", bin.data, 20, "truncated header", 20);
     expect_bad("truncated_no_end", bin.data, bin.len - 2, "truncated", 0 + bin.len - 2);
-    snprintf(buf, sizeof buf, "%sfree 0x20\n", text_head);
-    expect_bad("free_of_unknown_block", buf, strlen(buf), "free of an unknown block 0x20", head);
-    snprintf(buf, sizeof buf, "%srealloc 0x30 9 0x40\n", text_head);
-    expect_bad("realloc_of_unknown_block", buf, strlen(buf), "realloc of an unknown block 0x30", head);
-    snprintf(buf, sizeof buf, "%smalloc 9 0x10\n", text_head);
-    expect_bad("address_returned_twice", buf, strlen(buf), "still live", head);
     expect_bad("empty_trace", "mmtrace 1\n", 10, "empty trace", 10);
     expect_bad("only_free_null", "mmtrace 1\nfree 0\n", 17, "empty trace", 17);
-    snprintf(buf, sizeof buf, "%sfrob 1 2\n", text_head);
-    expect_bad("unknown_text_op", buf, strlen(buf), "unknown op 'frob'", head);
-    snprintf(buf, sizeof buf, "%smalloc 8\n", text_head);
-    expect_bad("missing_field", buf, strlen(buf), "bad fields for malloc", head);
-    snprintf(buf, sizeof buf, "%send 5\n", text_head);
-    expect_bad("wrong_end_count", buf, strlen(buf), "counts 5 records", head);
-    snprintf(buf, sizeof buf, "%send 1\nmalloc 8 0x20\n", text_head);
-    expect_bad("records_after_end", buf, strlen(buf), "after the end", head + 6);
+    /* text traces: a good first record, then the bad line (offset: where it starts) */
+    static const struct {
+        const char *name, *tail, *message;
+        size_t offset_in_tail;
+    } text_cases[] = {
+        {"free_of_unknown_block", "free 0x20\n", "free of an unknown block 0x20", 0},
+        {"realloc_of_unknown_block", "realloc 0x30 9 0x40\n", "realloc of an unknown block 0x30", 0},
+        {"address_returned_twice", "malloc 9 0x10\n", "still live", 0},
+        {"unknown_text_op", "frob 1 2\n", "unknown op 'frob'", 0},
+        {"missing_field", "malloc 8\n", "bad fields for malloc", 0},
+        {"wrong_end_count", "end 5\n", "counts 5 records", 0},
+        {"records_after_end", "end 1\nmalloc 8 0x20\n", "after the end", 6},
+    };
+    for (size_t i = 0; i < sizeof text_cases / sizeof *text_cases; i++) {
+        snprintf(buf, sizeof buf, "%s%s", text_head, text_cases[i].tail);
+        expect_bad(text_cases[i].name, buf, strlen(buf), text_cases[i].message, head + text_cases[i].offset_in_tail);
+    }
 
     /* binary: a corrupt op byte at the first record, and bytes after the end record */
     memcpy(buf, bin.data, bin.len < sizeof buf ? bin.len : sizeof buf);
