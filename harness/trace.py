@@ -154,6 +154,9 @@ def cmd_info(args):
     print(f"  peak live    {info['peak_live']} bytes in at most {info['max_live_blocks']} blocks")
     print(f"  requested    {info['bytes_requested']} bytes in {info['allocs']} allocations, "
           f"{info['reallocs']} reallocations; {info['leftover']} blocks never freed")
+    life = info["lifetime_ops"]
+    print(f"  lifetimes    median {life['median']} operations, 90% within {life['p90']}, longest {life['max']} "
+          "(from allocation to free)")
     for key, title, unit in [("size_histogram", "sizes", "B"), ("lifetime_histogram", "lifetimes", " ops")]:
         hist = info[key]
         total = sum(h["count"] for h in hist) or 1
@@ -185,7 +188,10 @@ def cmd_replay(args):
     path = existing(args.file)
     tool("check", path)
     if args.ideal:
-        data = ideal(path, 60)
+        data = ideal(path, 200 if args.json else 60)
+        if args.json:
+            print(json.dumps(data))
+            return 0
         peak = data["peak_live"] or 1
         print(f"{args.file}: {data['ops']} operations, peak live {data['peak_live']} bytes, "
               f"{data['leftover']} blocks alive at the end")
@@ -242,6 +248,7 @@ def add_parser(sub, parser_class):
     r = tsub.add_parser("replay", help="replay a trace through strategies (or --ideal: live bytes only)")
     r.add_argument("file", metavar="FILE")
     r.add_argument("--ideal", action="store_true", help="only the live-bytes curve, no allocator")
+    r.add_argument("--json", action="store_true", help="with --ideal: the curve as JSON (200 points: [op, live bytes])")
     r.add_argument("--allocators", metavar="A,B", help="strategies (default: all)")
     from harness.cli import byte_count, positive_int
     r.add_argument("--repetitions", type=positive_int, default=5, metavar="N", help="measurements each (default 5)")

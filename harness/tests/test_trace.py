@@ -40,6 +40,10 @@ class TraceTest(unittest.TestCase):
         self.assertGreater(info["calls"]["free"], 100)
         self.assertGreater(info["peak_live"], 0)
         self.assertEqual(sum(h["count"] for h in info["size_histogram"]), info["allocs"] + info["reallocs"])
+        life = info["lifetime_ops"]
+        self.assertLessEqual(life["median"], life["p90"])
+        self.assertLessEqual(life["p90"], life["max"])
+        self.assertEqual(sum(h["count"] for h in info["lifetime_histogram"]), info["frees"])
         self.assertIn(f"{self.trace}: ", self.recorded.stdout)
 
     def test_text_info_is_readable(self):
@@ -81,6 +85,9 @@ class TraceTest(unittest.TestCase):
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertIn(f"peak live {self.info(self.trace)['peak_live']} bytes", done.stdout)
         self.assertIn("op ", done.stdout)
+        done = mmbench("trace", "replay", "--ideal", "--json", self.trace)
+        curve = json.loads(done.stdout)["curve"]
+        self.assertEqual(max(live for _, live in curve), self.info(self.trace)["peak_live"])
 
     def bad_files(self):
         with open(self.trace, "rb") as f:

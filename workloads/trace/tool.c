@@ -49,6 +49,12 @@ static int bucket_of(uint64_t v) { /* 0 for 0, k for (2^(k-1), 2^k] */
     return v == 0 ? 0 : k + 1;
 }
 
+static int compare_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Lifetimes are counted in replay operations between a block's allocation and its free. */
 static int cmd_info(const char *path) {
     wl_trace_file f;
     wl_trace_error err = {0};
@@ -66,11 +72,12 @@ static int cmd_info(const char *path) {
 
     uint64_t sizes[66] = {0}, lifetimes[66] = {0}, bytes = 0, allocs = 0, frees = 0, reallocs = 0;
     uint64_t *born = calloc(p.ids ? p.ids : 1, sizeof *born);
-    if (!born) return 1;
+    uint64_t *lives = malloc((p.count ? p.count : 1) * sizeof *lives); /* each freed block's lifetime */
+    if (!born || !lives) return 1;
     for (size_t i = 0; i < p.count; i++) {
         const wl_replay_op *o = &p.ops[i];
         if (o->kind == WL_REPLAY_FREE) {
-            frees++;
+            lives[frees++] = i - born[o->id];
             lifetimes[bucket_of(i - born[o->id])]++;
             continue;
         }
@@ -83,6 +90,10 @@ static int cmd_info(const char *path) {
         bytes += o->size;
     }
     free(born);
+    qsort(lives, frees, sizeof *lives, compare_u64);
+    uint64_t median = frees ? lives[frees / 2] : 0, p90 = frees ? lives[frees * 9 / 10] : 0,
+             longest = frees ? lives[frees - 1] : 0;
+    free(lives);
     printf("{\"file\": ");
     json_string(path, strlen(path));
     printf(", \"form\": \"%s\", \"version\": %u, \"time_ns\": %llu, \"pid\": %u, \"command\": ", h.text ? "text" : "binary",
@@ -97,6 +108,8 @@ static int cmd_info(const char *path) {
            (unsigned long long)p.skipped, (unsigned long long)p.leftover, p.threads, p.ids,
            (unsigned long long)p.clamped_align);
     printf(" \"bytes_requested\": %llu, \"peak_live\": %llu,\n", (unsigned long long)bytes, (unsigned long long)p.peak_live);
+    printf(" \"lifetime_ops\": {\"median\": %llu, \"p90\": %llu, \"max\": %llu},\n", (unsigned long long)median,
+           (unsigned long long)p90, (unsigned long long)longest);
     const char *names[2] = {"size_histogram", "lifetime_histogram"};
     uint64_t *hists[2] = {sizes, lifetimes};
     for (int k = 0; k < 2; k++) {
