@@ -48,14 +48,14 @@ enum { F_STEADY, F_RAMP, F_PEAK, F_PLATEAU, F_ALTERNATE };
 
 static wl_param gen_params[] = {
     [P_PRESET] = {"preset", "a named shape (docs/workloads.md); parameters given with --param win over it", .text = "server",
-                  .choices = "custom|steady|stack|queue|server|batch|python"},
-    [P_SIZES] = {"sizes", "size distribution (unless set: the preset's)", .text = "uniform", .choices = SIZES},
-    [P_LIFETIME] = {"lifetime", "which live block a free takes (unless set: the preset's)", .text = "random", .choices = LIFETIMES},
-    [P_PHASE] = {"phase", "how the live set moves over the run (unless set: the preset's)", .text = "steady", .choices = PHASES},
+                  .choices = "server|steady|stack|queue|batch|python"},
+    [P_SIZES] = {"sizes", "size distribution (unless set: the preset's)", .text = "pareto", .choices = SIZES},
+    [P_LIFETIME] = {"lifetime", "which live block a free takes (unless set: the preset's)", .text = "mixed", .choices = LIFETIMES},
+    [P_PHASE] = {"phase", "how the live set moves over the run (unless set: the preset's)", .text = "plateau", .choices = PHASES},
     [P_OPS] = {"ops", "timed operations (allocs + frees), a multiple of 1000", 1000000, 1000, 1e10, true},
     [P_LIVE] = {"live", "blocks alive at the top of the phase shape", 50000, 1, 1e8, true},
     [P_MIN] = {"min_size", "smallest block in bytes (unless set: the preset's)", 16, 0, 1 << 30, true},
-    [P_MAX] = {"max_size", "largest block in bytes (unless set: the preset's)", 512, 0, 1 << 30, true},
+    [P_MAX] = {"max_size", "largest block in bytes (unless set: the preset's)", 65536, 0, 1 << 30, true},
     [P_ALPHA] = {"alpha", "pareto tail index, smaller is heavier (unless set: the preset's)", 1.2, 0.1, 10, false},
     [P_SHORT] = {"short_fraction", "mixed lifetimes: share of blocks born short-lived", 0.9, 0, 1, false},
     [P_CYCLES] = {"cycles", "alternate: number of big/small phase pairs", 4, 1, 1000, true},
@@ -63,18 +63,18 @@ static wl_param gen_params[] = {
     [P_HIST] = {"hist", "sizes=trace: the trace whose allocation sizes are drawn", .text = ""},
 };
 
-/* What a preset sets; NULL / negative = leave the parameter's own value. */
+/* What a preset sets; NULL / negative = leave the parameter's own value. The parameters'
+ * defaults are the default preset's (server), so ./mmbench list shows what runs. */
 typedef struct preset {
     const char *name, *sizes, *lifetime, *phase;
     double min, max, alpha;
 } preset;
 
 static const preset presets[] = {
-    {"custom", NULL, NULL, NULL, -1, -1, -1},  /* nothing preset: every parameter as given */
+    {"server", "pareto", "mixed", "plateau", 16, 65536, 1.2},  /* requests: short-lived buffers beside a long-lived cache */
     {"steady", "uniform", "random", "steady", 16, 512, -1},  /* random replacement at a constant live set (the classic) */
     {"stack", "pow2", "lifo", "alternate", 16, 4096, -1},  /* recursion and arenas: build up, unwind, again */
     {"queue", "fixed", "fifo", "steady", 256, 256, -1},  /* a message queue or buffer pool: first in, first out */
-    {"server", "pareto", "mixed", "plateau", 16, 65536, 1.2},  /* requests: short-lived buffers beside a long-lived cache */
     {"batch", "pareto", "random", "peak", 16, 16384, 1.5},  /* a batch job or compiler pass: grow to a peak, free it all */
     {"python", "python", "mixed", "ramp", 24, 4096, -1},  /* an interpreter's object heap: young objects die, the heap grows */
 };

@@ -113,7 +113,6 @@ int main(void) {
         const char text[] = "mmtrace 1\nmalloc 24 0x100\nmalloc 4000 0x200\nfree 0x100\nmalloc 100 0x300\n";
         EXPECT(write(fd, text, sizeof text - 1) == (ssize_t)(sizeof text - 1), "written");
         close(fd);
-        set(gen, "preset", "custom");
         set(gen, "sizes", "trace");
         set(gen, "hist", path);
         double values[32];

@@ -174,7 +174,7 @@ class ListTest(unittest.TestCase):
     def test_bad_text_param_is_one_line(self):
         done = mmbench("run", "--workloads", "gen", "--param", "gen.preset=huge")
         self.assertEqual(done.returncode, 2)
-        self.assertIn("gen.preset=huge is invalid: want one of custom|steady", error_line(done))
+        self.assertIn("gen.preset=huge is invalid: want one of server|steady", error_line(done))
 
 
 if __name__ == "__main__":
