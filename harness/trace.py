@@ -84,7 +84,17 @@ def record(out, command, stdin_path=None, extra_env=None, process="largest", qui
                             "(a static binary, or setuid, ignores LD_PRELOAD)")
         if done.returncode != 0:
             print(f"mmbench: note: {command[0]} exited {done.returncode}; keeping its trace", file=sys.stderr)
-        infos = {t: json.loads(tool("info", t)) for t in traces}
+        infos, broken = {}, []
+        for t in traces:  # a process killed mid-run leaves a truncated trace: skip it, say so
+            try:
+                infos[t] = json.loads(tool("info", t))
+            except UserError as e:
+                broken.append(str(e).replace(tmp + os.sep, ""))
+        for message in broken:
+            print(f"mmbench: note: skipped one process's trace: {message}", file=sys.stderr)
+        if not infos:
+            raise UserError(f"trace record: no usable trace ({broken[0]})")
+        traces = list(infos)
         if process == "all":
             kept = sorted(traces)
             for t in kept:

@@ -5,9 +5,11 @@
  *   MMTRACE_DIR=/tmp/t LD_PRELOAD=.../libmmtrace.so COMMAND ARGS...
  *
  * Vocabulary
- *   process file  each process writes its own trace, DIR/trace.<pid> (a program that forks
- *                 or execs, like a compiler driver, leaves one file per process; the harness
- *                 keeps the one the user wants). A forked child starts a fresh file.
+ *   process file  each program image writes its own trace, DIR/trace.<pid> (a program that
+ *                 runs others, like a compiler driver, leaves one file per program; the
+ *                 harness keeps the one the user wants). A forked child records nothing
+ *                 until it execs (it inherits blocks its trace never saw allocated); an
+ *                 exec'd program starts afresh and replaces the file of its pid.
  *   buffer        records are encoded into a static 1 MiB buffer and written out with
  *                 write(2) when it fills and at exit; the recorder never calls malloc.
  *   real          glibc's own allocator, reached through its exported __libc_* entry points,
@@ -141,15 +143,15 @@ static void finish(void) {
     inside = 0;
 }
 
-/* A forked child: the parent's buffered records are the parent's to write; start afresh. */
+/* A forked child inherits the parent's heap, so its first frees would be of blocks its own
+ * trace never saw: it records nothing (the parent's buffered records are the parent's to
+ * write). If it execs, the new program starts the recorder afresh, in a file of its own. */
 static void child_after_fork(void) {
     atomic_flag_clear(&lock);
-    if (state == 1) {
-        close(fd);
-        fd = -1;
-        used = 0;
-        state = 0;
-    }
+    if (fd >= 0) close(fd);
+    fd = -1;
+    used = 0;
+    state = -1;
 }
 static void prepare_fork(void) { spin_lock(); }
 static void parent_after_fork(void) { spin_unlock(); }
