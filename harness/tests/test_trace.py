@@ -127,6 +127,24 @@ class TraceTest(unittest.TestCase):
         self.assertIn(message, error_line(done))
         self.assertFalse(os.path.exists(self.path("never")))
 
+    def test_threads_recorded_and_forked_children_not(self):
+        script = ("import os, threading\n"
+                  "def work():\n    d = {str(i): [i] * 3 for i in range(3000)}\n"
+                  "ts = [threading.Thread(target=work) for _ in range(3)]\n"
+                  "[t.start() for t in ts]; [t.join() for t in ts]\n"
+                  "pid = os.fork()\n"
+                  "if pid == 0:\n    x = [str(i) for i in range(5000)]; os._exit(0)\n"
+                  "os.waitpid(pid, 0)\n")
+        out = self.path("threads.mmtrace")
+        done = mmbench("trace", "record", "-o", out, "--process", "all", "--",
+                       "env", "PYTHONMALLOC=malloc", "/usr/bin/python3", "-c", script)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        kept = [n for n in os.listdir(self.tmp.name) if n.startswith("threads.mmtrace.")]
+        infos = [self.info(self.path(n)) for n in kept]
+        python = [i for i in infos if "python3" in i["command"]]
+        self.assertEqual(len(python), 1, "the forked child leaves no trace: " + str([i["command"] for i in infos]))
+        self.assertGreaterEqual(python[0]["threads"], 4)
+
     def test_record_errors(self):
         done = mmbench("trace", "record", "-o", self.path("x"), "--", "no-such-program-here")
         self.assertEqual(done.returncode, 2)
