@@ -49,7 +49,8 @@ def cmd_list(args):
         threads = "single-threaded" if w["threads"] == 1 else f"{w['threads']} threads"
         print(f"  {w['name']:<12} {w['summary']}")
         print(f"  {'':<12} shape from: {w['origin']}; {threads}")
-        params = ", ".join(f"{p['name']}={p['default']:g}" for p in w["params"])
+        params = ", ".join(f"{p['name']}={p['default']:g}" if not isinstance(p["default"], str)
+                           else f"{p['name']}={p['default'] or '-'}" for p in w["params"])
         print(f"  {'':<12} params: {params}")
     return 0
 
@@ -84,6 +85,9 @@ def make_parser():
 
     p = sub.add_parser("test", help="run every test; ends with 'N passed, N failed'")
     p.set_defaults(func=cmd_test)
+
+    from harness import trace
+    trace.add_parser(sub, Parser)
 
     p = sub.add_parser("list", help="strategies and workloads with a line on each")
     p.add_argument("--json", action="store_true", help="machine-readable")

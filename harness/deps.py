@@ -20,13 +20,10 @@ BUILD = [
     ("a C++ compiler", lambda: shutil.which("g++"), "g++"),
     ("Google Benchmark", lambda: os.path.exists("/usr/include/benchmark/benchmark.h"), "libbenchmark-dev"),
     ("the Boehm collector (libgc)", lambda: os.path.exists("/usr/include/gc/gc.h"), "libgc-dev"),
+    # The shim includes <valgrind/callgrind.h> when it is there, and Bazel cannot see a
+    # header appear later: valgrind belongs to the build, so every binary can be counted.
+    ("valgrind", lambda: shutil.which("valgrind"), "valgrind"),
 ]
-TEST = BUILD
-RUN = BUILD
-# ./mmbench run measures whole processes with hyperfine; --counts needs valgrind (callgrind);
-# charts need matplotlib for /usr/bin/python3 (what the launcher runs).
-HYPERFINE = [("hyperfine", lambda: shutil.which("hyperfine"), "hyperfine")]
-COUNTS = [("valgrind", lambda: shutil.which("valgrind"), "valgrind")]
 
 
 def _module(name):
@@ -34,13 +31,21 @@ def _module(name):
     return lambda: importlib.util.find_spec(name) is not None
 
 
+# ./mmbench run measures whole processes with hyperfine; --counts needs valgrind (callgrind,
+# in BUILD); charts need matplotlib for /usr/bin/python3 (what the launcher runs).
+HYPERFINE = [("hyperfine", lambda: shutil.which("hyperfine"), "hyperfine")]
+COUNTS = [entry for entry in BUILD if entry[0] == "valgrind"]
 CHARTS = [("matplotlib", _module("matplotlib"), "python3-matplotlib")]
-# The shim includes <valgrind/callgrind.h> when it is there, and Bazel cannot see a header
-# appear later: valgrind belongs to the build, so every binary can be counted.
-BUILD += COUNTS
-# The harness's tests use all of them, plus a real browser for the HTML report and
-# jsonschema for the export formats' published schemas.
-TEST = TEST + HYPERFINE + COUNTS + CHARTS + [
+# the real programs behind ./mmbench trace record --recipe (and the replay in a default run)
+TRACE = [
+    ("Debian's python3", lambda: os.path.exists("/usr/bin/python3"), "python3"),
+    ("sqlite3", lambda: shutil.which("sqlite3"), "sqlite3"),
+    ("gcc", lambda: shutil.which("gcc"), "gcc"),
+]
+RUN = BUILD + HYPERFINE + CHARTS + TRACE
+# The tests use all of it, plus a real browser for the HTML report and jsonschema for the
+# export formats' published schemas.
+TEST = RUN + [
     ("chromium", lambda: shutil.which("chromium"), "chromium"),
     ("jsonschema", _module("jsonschema"), "python3-jsonschema"),
 ]

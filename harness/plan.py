@@ -14,3 +14,22 @@ def benchmarks(registry, args):
     workloads = registry.select("workloads", args.workloads)
     heaps = gc_table.heaps(registry, args)
     return [(f"{w}/{s}", w, s) for w in workloads for s in (heaps if registry.is_gc(w) else strategies)]
+
+
+def prepare(selected, params):
+    """Inputs a run needs made on the spot. The replay workload, when selected without a
+    replay.trace, replays a real program recorded now (the python recipe, harness/trace.py),
+    kept under results/traces/ so the run can be repeated on the same trace."""
+    if "replay.trace" in params or not any(w == "replay" for _, w, _ in selected):
+        return params
+    import datetime
+    import os
+    import sys
+    from harness import paths, trace
+    trace.build_tools()
+    folder = os.path.join(paths.ROOT, "results", "traces")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, datetime.datetime.now().strftime("python-%Y%m%d-%H%M%S.mmtrace"))
+    info = trace.record_recipe("python", path)
+    print(f"mmbench: replay: recorded {os.path.relpath(path)}: {trace.describe(info)}", file=sys.stderr)
+    return dict(params, **{"replay.trace": path})

@@ -53,5 +53,5 @@ class Registry:
         for key, value in overrides.items():
             prefix, _, param = key.partition(".")
             if prefix == name and param in values:
-                values[param] = float(value)
-        return {k: int(v) if float(v).is_integer() else v for k, v in values.items()}
+                values[param] = value if isinstance(values[param], str) else float(value)
+        return {k: v if isinstance(v, str) else int(v) if float(v).is_integer() else v for k, v in values.items()}

@@ -11,7 +11,7 @@ import datetime
 import os
 import subprocess
 
-from harness import build, paths, plan, runner
+from harness import build, deps, paths, plan, runner
 from harness.errors import UserError
 from harness.registry import Registry
 
@@ -44,12 +44,13 @@ def validate_with_binary(params, limit):
 
 def execute(args):
     """A fresh run (or, with --resume DIR, the rest of an earlier one)."""
+    deps.ensure(deps.RUN)
     if getattr(args, "resume", None):
         return runner.resume(args.resume, args)
     build.build()
     registry = Registry.load()
     selected = plan.benchmarks(registry, args)
-    params = parse_params(args.param)
+    params = plan.prepare(selected, parse_params(args.param))
     validate_with_binary(params, args.limit)
     out = args.out or os.path.join(paths.DEFAULT_RUNS, datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
     return runner.start(out, registry, selected, params, args)

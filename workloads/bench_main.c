@@ -87,8 +87,17 @@ static void list_json(void) {
             const wl_param *p = &w->params[k];
             printf("%s{\"name\": ", k ? ", " : "");
             json_string(p->name);
-            printf(", \"default\": %.17g, \"min\": %.17g, \"max\": %.17g, \"integer\": %s, \"help\": ", p->value, p->min,
-                   p->max, p->integer ? "true" : "false");
+            if (p->text) {
+                printf(", \"default\": ");
+                json_string(p->text);
+                printf(", \"choices\": ");
+                if (p->choices) json_string(p->choices);
+                else printf("null");
+                printf(", \"help\": ");
+            } else {
+                printf(", \"default\": %.17g, \"min\": %.17g, \"max\": %.17g, \"integer\": %s, \"help\": ", p->value,
+                       p->min, p->max, p->integer ? "true" : "false");
+            }
             json_string(p->help);
             printf("}");
         }

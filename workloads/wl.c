@@ -36,6 +36,17 @@ const char *wl_param_set(wl_workload *w, const char *name, const char *text, cha
         if (used < cap) snprintf(buf + used, cap - used, ")");
         return buf;
     }
+    if (p->text) {
+        const char *old = p->text;
+        p->text = text;
+        if (p->choices && wl_param_choice(p) < 0) {
+            p->text = old;
+            snprintf(buf, cap, "%s.%s=%s is invalid: want one of %s (%s)", w->name, name, text, p->choices, p->help);
+            return buf;
+        }
+        p->set = true;
+        return NULL;
+    }
     char *end;
     errno = 0;
     double v = strtod(text, &end);
@@ -46,7 +57,21 @@ const char *wl_param_set(wl_workload *w, const char *name, const char *text, cha
         return buf;
     }
     p->value = v;
+    p->set = true;
     return NULL;
+}
+
+int wl_param_choice(const wl_param *p) {
+    if (!p->text || !p->choices) return -1;
+    size_t n = strlen(p->text);
+    int index = 0;
+    for (const char *c = p->choices;; index++) {
+        const char *bar = strchr(c, '|');
+        size_t len = bar ? (size_t)(bar - c) : strlen(c);
+        if (len == n && strncmp(c, p->text, n) == 0) return index;
+        if (!bar) return -1;
+        c = bar + 1;
+    }
 }
 
 void *wl_scratch_alloc(size_t bytes) {

@@ -35,6 +35,12 @@ typedef struct wl_param {
     double value; /* the default until --param sets it */
     double min, max;
     bool integer;
+    /* A text-valued parameter (a preset name, a file path) has `text` non-NULL: its
+     * default, replaced by --param; `value` is then unused. `choices`, when non-NULL, is a
+     * '|'-separated list the text must be one of. `set` records that --param gave it. */
+    const char *text;
+    const char *choices;
+    bool set;
 } wl_param;
 
 typedef struct wl_meter {
@@ -78,6 +84,8 @@ wl_workload *wl_workload_find(const char *name);
 
 /* Sets workload parameter `name` from text; returns NULL or a one-line error. */
 const char *wl_param_set(wl_workload *w, const char *name, const char *text, char *buf, size_t cap);
+/* The index of `text` in a parameter's '|'-separated choices, or -1. */
+int wl_param_choice(const wl_param *p);
 
 /* The timed loop's condition: Google Benchmark's in the timed pass, a countdown of the
  * same length in the metered one. */
@@ -105,8 +113,9 @@ static inline void wl_touch(void *p, size_t size, uint64_t tag) {
 
 /* The two operations every workload uses. `metered` is a compile-time constant at every
  * call site, so the timed pass compiles to the bare table call plus the touch. */
-static inline __attribute__((always_inline)) void *wl_alloc(wl_ctx *c, size_t size, bool metered) {
-    void *p = mm_alloc(c->heap, size, 0);
+static inline __attribute__((always_inline)) void *wl_alloc_aligned(wl_ctx *c, size_t size, size_t align,
+                                                                    bool metered) {
+    void *p = mm_alloc(c->heap, size, align);
     if (metered) {
         wl_meter_mix(&c->meter, size);
         if (p) {
@@ -118,6 +127,31 @@ static inline __attribute__((always_inline)) void *wl_alloc(wl_ctx *c, size_t si
     if (__builtin_expect(p != NULL, 1)) wl_touch(p, size, (uintptr_t)p);
     else c->error = "allocation failed";
     return p;
+}
+
+static inline __attribute__((always_inline)) void *wl_alloc(wl_ctx *c, size_t size, bool metered) {
+    return wl_alloc_aligned(c, size, 0, metered);
+}
+
+/* Resizes a block of `old` requested bytes to `size`; on failure sets c->error, returns
+ * NULL and the old block stays valid (and counted). */
+static inline __attribute__((always_inline)) void *wl_realloc(wl_ctx *c, void *p, size_t old, size_t size,
+                                                              bool metered) {
+    if (old) c->sink ^= *(volatile unsigned char *)p;
+    size_t old_usable = metered ? mm_usable_size(c->heap, p) : 0;
+    void *q = mm_realloc(c->heap, p, size);
+    if (__builtin_expect(q == NULL, 0)) {
+        c->error = "reallocation failed";
+        return NULL;
+    }
+    if (metered) {
+        wl_meter_mix(&c->meter, size ^ 0x5245ull << 48);
+        c->meter.live += size - old;
+        c->meter.live_usable += mm_usable_size(c->heap, q) - old_usable;
+        wl_meter_sample(c);
+    }
+    if (size > old) wl_touch((char *)q + old, size - old, (uintptr_t)q);
+    return q;
 }
 
 static inline __attribute__((always_inline)) void wl_free(wl_ctx *c, void *p, size_t size, bool metered) {
