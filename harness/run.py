@@ -46,9 +46,15 @@ def validate_with_binary(params, limit):
         raise RuntimeError(f"mmbench_bench --validate failed: {done.stderr.strip()}")
 
 
+def gbench_escape(name):
+    """Escapes a benchmark name for Google Benchmark's POSIX-style regex, which refuses
+    Python's escapes of ordinary characters such as '-' (re.escape would give 'first\\-fit')."""
+    return re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", name)
+
+
 def measure_once(name, params, limit, raw_path):
     """Runs one benchmark in its own process; returns (sample, error)."""
-    args = [paths.BENCH_BINARY, f"--benchmark_filter=^{re.escape(name)}/", "--benchmark_format=json",
+    args = [paths.BENCH_BINARY, f"--benchmark_filter=^{gbench_escape(name)}/", "--benchmark_format=json",
             *param_args(params)]
     if limit is not None:
         args.append(f"--limit={limit}")
