@@ -25,7 +25,7 @@
 #include <string.h>
 
 #if defined(__SANITIZE_ADDRESS__)
-enum { BATCHES = 10 };
+enum { BATCHES = 40 };
 #else
 enum { BATCHES = 200 };
 #endif
