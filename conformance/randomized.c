@@ -89,9 +89,10 @@ static bool audit(mm_heap *h, const slot *live, slot *scratch, int batch) {
     return EXPECT(broken == 0, "batch %d: check() found %zu broken invariants", batch, broken);
 }
 
-static void run(const mm_strategy *s, unsigned long long seed) {
+static void run(const mm_strategy *s, const char *options, unsigned long long seed) {
     mm_error err = {{0}};
-    mm_heap *h = mm_open(s, NULL, &err);
+    mm_config cfg = {.options = options};
+    mm_heap *h = mm_open(s, &cfg, &err);
     if (!EXPECT(h != NULL, "%s failed to open: %s", s->name, err.message)) return;
     slot *live = calloc(SLOTS, sizeof *live), *scratch = calloc(SLOTS, sizeof *scratch);
     wl_rng r;
@@ -138,23 +139,46 @@ static void run(const mm_strategy *s, unsigned long long seed) {
         /* what stays mapped with nothing live: the heap's own pages and at most a spare */
         EXPECT(st.footprint <= (4u << 20), "%zu bytes still held after freeing everything", st.footprint);
     }
-    printf("# %s: %zu operations\n", s->name, ops);
+    printf("# %s%s%s: %zu operations\n", s->name, options ? " " : "", options ? options : "", ops);
     free(live);
     free(scratch);
     mm_close(h);
 }
 
+/* Non-default options, so small pools and arenas, tiny regions and segments (many of
+ * them, large requests past them) and an exact fallback are crossed too. */
+static const struct {
+    const char *strategy, *options;
+} variants[] = {
+    {"pool", "fallback=best-fit"},
+    {"pool", "pool=4K,arena=64K,fallback=buddy"},
+    {"buddy", "min_block=64,max_block=64K"},
+    {"best-fit", "segment=64K"},
+    {"first-fit-ao", "segment=64K"},
+};
+
 int main(void) {
     unsigned long long seed = tap_seed(20261121);
+    size_t item = 0;
     for (size_t i = 0; i < mm_strategy_count; i++) {
         const mm_strategy *s = mm_strategies[i];
-        if (!tap_shard_owns(i)) continue;
+        if (!tap_shard_owns(item++)) continue;
         tap_case("randomized[%s]", s->name);
         if (!(s->caps & MM_CAP_FREE)) {
             tap_skip("%s never frees, so a random free/realloc sequence would only grow it", s->name);
             continue;
         }
-        run(s, seed + i);
+        run(s, NULL, seed + i);
+    }
+    for (size_t i = 0; i < sizeof variants / sizeof *variants; i++) {
+        if (!tap_shard_owns(item++)) continue;
+        tap_case("randomized[%s %s]", variants[i].strategy, variants[i].options);
+        const mm_strategy *s = mm_strategy_find(variants[i].strategy);
+        if (s == NULL) {
+            tap_skip("no strategy named %s is registered", variants[i].strategy);
+            continue;
+        }
+        run(s, variants[i].options, seed + 100 + i);
     }
     return tap_finish();
 }
