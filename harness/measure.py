@@ -31,9 +31,10 @@ class Interrupted(Exception):
 
 
 def _pattern(name):
-    """A benchmark name as a Google Benchmark filter: its regex engine rejects the escaped
-    hyphen that re.escape writes, so hyphens (first-fit, rc-gen) stay as they are."""
-    return re.escape(name).replace("\\-", "-")
+    """A benchmark name as a Google Benchmark filter. Its POSIX-style regex refuses
+    escapes of ordinary characters (re.escape writes 'first\\-fit'), so only the real
+    metacharacters are escaped."""
+    return re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", name)
 
 
 def command(name, params, limit, binary=None):

@@ -113,7 +113,7 @@ class CountsAndChartsTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.outs = [os.path.join(cls.tmp.name, f"run{i}") for i in (1, 2)]
-        small = ["--workloads", "churn", "--param", "churn.live=300", "--param", "churn.steps=3000", "--repetitions", "2", "--warmup", "0",
+        small = ["--workloads", "churn", "--allocators", "system,bump", "--param", "churn.live=300", "--param", "churn.steps=3000", "--repetitions", "2", "--warmup", "0",
                  "--hyperfine-runs", "2", "--counts", "--sweep", "churn.live=100,1000"]
         cls.done = [mmbench("run", "--out", out, *small) for out in cls.outs]
 
