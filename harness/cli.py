@@ -83,6 +83,8 @@ def make_parser():
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("test", help="run every test; ends with 'N passed, N failed'")
+    p.add_argument("--full", action="store_true", help="also fuzz every target and run valgrind (harness/full.py)")
+    p.add_argument("--fuzz-seconds", type=positive_int, default=60, metavar="N", help="with --full (default: 60)")
     p.set_defaults(func=cmd_test)
 
     p = sub.add_parser("list", help="strategies and workloads with a line on each")

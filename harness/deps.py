@@ -5,6 +5,7 @@ dpkg, so a machine that has them some other way passes too. What is missing is i
 with apt-get when we are root on a Debian-like system; otherwise the exact command to run
 is printed and nothing else happens.
 """
+import glob
 import os
 import shutil
 import subprocess
@@ -20,7 +21,14 @@ BUILD = [
     ("a C++ compiler", lambda: shutil.which("g++"), "g++"),
     ("Google Benchmark", lambda: os.path.exists("/usr/include/benchmark/benchmark.h"), "libbenchmark-dev"),
 ]
-TEST = BUILD
+TEST = BUILD + [
+    # before the first build, so strategies compile their annotations in (allocators/mm_valgrind.h)
+    ("valgrind", lambda: os.path.exists("/usr/include/valgrind/memcheck.h"), "valgrind"),
+]
+FULL = TEST + [  # ./mmbench test --full: libFuzzer needs clang and its runtime
+    ("clang", lambda: shutil.which("clang"), "clang"),
+    ("libFuzzer", lambda: glob.glob("/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a"), "libclang-rt-14-dev"),
+]
 RUN = BUILD
 
 
