@@ -34,6 +34,8 @@ def byte_count(text):
     digits = text[:-1] if scale > 1 else text
     if not digits.isdigit():
         raise argparse.ArgumentTypeError(f"'{text}' is not a byte count (e.g. 512M)")
+    if int(digits) * scale >= 1 << 64:
+        raise argparse.ArgumentTypeError(f"'{text}' is too large")
     return int(digits) * scale
 
 

@@ -103,6 +103,12 @@ class _Result(unittest.TextTestResult):
         super().addError(test, err)
         self._fail(test, err)
 
+    def addSubTest(self, test, subtest, err):
+        # a failing subtest reaches neither addFailure nor addSuccess: count it here
+        super().addSubTest(test, subtest, err)
+        if err is not None:
+            self._fail(subtest, err)
+
     def addSkip(self, test, reason):
         super().addSkip(test, reason)
         self.tally.add("skip", f"harness: {test.id()}")
