@@ -116,25 +116,33 @@ def in_house(registry):
     return [s["name"] for s in registry.strategies if "exact_footprint" in s["caps"]]
 
 
-def valgrind(tally, log=print):
+def memcheck(binary, case, tally, env=None, log=print):
+    """Runs a TAP test binary under memcheck: its cases count, and memcheck's findings
+    (errors, definite leaks) are one more failure, with memcheck's report printed."""
     from harness import testing
+    done = subprocess.run(["valgrind", *VALGRIND_FLAGS, binary], env=env, capture_output=True, text=True,
+                          errors="replace", stdin=subprocess.DEVNULL)
+    failures = testing.count_tap(done.stdout, case, tally)
+    report = [l for l in done.stderr.splitlines() if l.startswith("==")]
+    if done.returncode == 99:
+        first = next((l.split("== ", 1)[-1] for l in report if "== " in l and l.split("== ", 1)[-1].strip()),
+                     "errors")
+        tally.add("not ok", f"{case}: memcheck: {first}")
+        log("\n".join(report[:40]), flush=True)
+    elif done.returncode != 0 and failures == 0:
+        tally.add("not ok", f"{case}: exit {done.returncode}: {done.stderr.strip()[-300:]}")
+    return done.returncode
+
+
+def valgrind(tally, log=print):
     from harness.registry import Registry
     build.build([paths.BENCH_TARGET, *VALGRIND_SUITES])
     names = in_house(Registry.load())
     env = dict(os.environ, MM_TEST_STRATEGIES=",".join(names))
     for label in VALGRIND_SUITES:
-        binary = os.path.join(paths.BAZEL_BIN, _label_path(label))
-        done = subprocess.run(["valgrind", *VALGRIND_FLAGS, binary], env=env, capture_output=True, text=True,
-                              errors="replace", stdin=subprocess.DEVNULL)
         case = f"valgrind {label}"
-        failures = testing.count_tap(done.stdout, case, tally)
-        errors = [l for l in done.stderr.splitlines() if l.startswith("==")]
-        if done.returncode == 99:
-            tally.add("not ok", f"{case}: memcheck: {errors[0] if errors else 'errors'}")
-            log("\n".join(errors[:40]), flush=True)
-        elif done.returncode != 0 and failures == 0:
-            tally.add("not ok", f"{case}: exit {done.returncode}: {done.stderr.strip()[-300:]}")
-        log(f"{case}: {', '.join(names)}: exit {done.returncode}", flush=True)
+        status = memcheck(os.path.join(paths.BAZEL_BIN, _label_path(label)), case, tally, env, log)
+        log(f"{case} ({', '.join(names)}): exit {status}", flush=True)
 
 
 def execute(tally, seconds):

@@ -1,12 +1,15 @@
 """The pieces of `./mmbench test --full` (harness/full.py), cheaply: the fuzz targets are
 found through Bazel, the real allocator target builds with clang and runs, and a planted
 failure is reported with its saved input. The long runs themselves are --full's job."""
+import contextlib
+import io
 import os
 import shutil
+import subprocess
 import tempfile
 import unittest
 
-from harness import deps, full
+from harness import deps, full, testing
 
 HAVE_FUZZER = not deps.missing(deps.FULL)
 
@@ -69,6 +72,24 @@ class FuzzRunTest(unittest.TestCase):
         self.assertFalse(ok)
         self.assertIn("planted: 3 bytes", detail)
         self.assertIn("input saved as", detail)
+
+
+@unittest.skipUnless(shutil.which("valgrind") and shutil.which("gcc"), "valgrind is not installed")
+class MemcheckTest(unittest.TestCase):
+    def test_a_planted_memory_error_fails_even_when_every_case_passes(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            source, binary = os.path.join(tmp, "planted.c"), os.path.join(tmp, "planted")
+            with open(source, "w") as f:
+                f.write("#include <stdio.h>\n#include <stdlib.h>\n"
+                        "int main(void) { int *p = malloc(4 * sizeof *p); free(p);\n"
+                        "  printf(\"ok 1 - planted%s\\n1..1\\n\", p[1] == 7 ? \"\" : \" \"); return 0; }\n")
+            subprocess.run(["gcc", "-g", "-O0", "-o", binary, source], check=True)
+            tally = testing.Tally()
+            with contextlib.redirect_stdout(io.StringIO()):
+                status = full.memcheck(binary, "planted", tally)
+        self.assertEqual(status, 99)
+        self.assertEqual((tally.passed, tally.failed), (1, 1))
+        self.assertIn("Invalid read", tally.failures[0])
 
 
 if __name__ == "__main__":
