@@ -91,6 +91,16 @@ def run_fuzzer(binary, corpus, seconds, scratch):
     return False, why.strip() + where
 
 
+def fuzz_one(name, label, seconds, scratch):
+    binary = os.path.join(scratch, f"{name}_fuzzer")
+    complaint = build_fuzzer(fuzz_sources(label), binary)
+    if complaint:
+        lines = complaint.splitlines()
+        return False, "clang could not build it: " + next((l for l in lines if "error:" in l), lines[-1])
+    corpus = os.path.join(paths.ROOT, "conformance", "fuzz", "corpus", name)
+    return run_fuzzer(binary, corpus, seconds, scratch)
+
+
 def fuzz(tally, seconds, log=print):
     targets = fuzz_targets()
     if not targets:
@@ -99,13 +109,11 @@ def fuzz(tally, seconds, log=print):
     for name, label in targets:
         case = f"fuzz: {name} (libFuzzer, {seconds} s)"
         scratch = tempfile.mkdtemp(prefix=f"mmbench-fuzz-{name}-")
-        binary = os.path.join(scratch, f"{name}_fuzzer")
-        complaint = build_fuzzer(fuzz_sources(label), binary)
-        if complaint:
-            ok, detail = False, "clang could not build it: " + complaint.splitlines()[-1]
-        else:
-            corpus = os.path.join(paths.ROOT, "conformance", "fuzz", "corpus", name)
-            ok, detail = run_fuzzer(binary, corpus, seconds, scratch)
+        try:
+            ok, detail = fuzz_one(name, label, seconds, scratch)
+        except BaseException:  # interrupted: leave no scratch folder behind
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
         tally.add("ok" if ok else "not ok", f"{case}: {detail}")
         log(f"{'ok' if ok else 'not ok'} - {case}: {detail}", flush=True)
         if ok:
