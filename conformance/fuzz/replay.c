@@ -43,7 +43,11 @@ static unsigned char *read_whole(const char *path, size_t *size) {
 }
 
 int main(int argc, char **argv) {
-    const char *dir_path = argc > 1 ? argv[1] : ".";
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s CORPUS_DIR (e.g. conformance/fuzz/corpus/alloc)\n", argv[0]);
+        return 2;
+    }
+    const char *dir_path = argv[1];
     const char *target = strrchr(dir_path, '/') ? strrchr(dir_path, '/') + 1 : dir_path;
     DIR *dir = opendir(dir_path);
     char *names[4096];
