@@ -19,7 +19,9 @@
  * Shadow model: per slot the block's address, requested size, usable size, alignment and
  * fill byte. After every operation: returned blocks are aligned, usable_size >= size, no
  * two live blocks' usable ranges overlap, contents survive until free (realloc keeps the
- * prefix), refused requests return NULL and leave the heap working, check() == 0.
+ * prefix), refused requests return NULL and leave the heap working, check() == 0, and the
+ * stats add up (peak >= footprint, the limit holds, an exact footprint covers the live
+ * blocks' usable bytes).
  * NULL for a valid request is excused only under a limit, for a strategy that honours one.
  */
 #include "allocators/mm.h"
@@ -204,7 +206,31 @@ static bool op_refused(fuzz_state *f) {
     return true;
 }
 
-static bool run_ops(fuzz_state *f) {
+/* The page layer's accounting: peak >= footprint, the limit holds, and an exact footprint
+ * covers every live block's usable bytes. */
+static bool stats_ok(fuzz_state *f, size_t limit) {
+    mm_stats st;
+    mm_stats_get(f->heap, &st);
+    if (st.peak_footprint < st.footprint) {
+        FUZZ_FAIL("%s: peak footprint %zu < footprint %zu", f->s->name, st.peak_footprint, st.footprint);
+        return false;
+    }
+    if (f->may_run_out && st.peak_footprint > limit) {
+        FUZZ_FAIL("%s: peak footprint %zu past the limit %zu", f->s->name, st.peak_footprint, limit);
+        return false;
+    }
+    if (f->s->caps & MM_CAP_EXACT_FOOTPRINT) {
+        size_t usable = 0;
+        for (size_t i = 0; i < SLOTS; i++) usable += f->slots[i].p ? f->slots[i].usable : 0;
+        if (st.footprint < usable) {
+            FUZZ_FAIL("%s: footprint %zu < %zu usable bytes alive", f->s->name, st.footprint, usable);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool run_ops(fuzz_state *f, size_t limit) {
     while (f->in < f->end) {
         uint8_t code = next_byte(f);
         size_t at = (size_t)(code >> 3) % SLOTS;
@@ -223,6 +249,7 @@ static bool run_ops(fuzz_state *f) {
             FUZZ_FAIL("%s: check() found %zu broken invariants after op %u", f->s->name, broken, code & 7u);
             return false;
         }
+        if (!stats_ok(f, limit)) return false;
     }
     if (!op_check(f)) return false;
     for (size_t i = 0; i < SLOTS; i++)
@@ -252,6 +279,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     f.may_run_out = cfg.limit != 0 && (f.s->caps & MM_CAP_LIMIT);
-    if (run_ops(&f)) mm_close(f.heap); /* after a failure the heap is left as it is */
+    if (run_ops(&f, cfg.limit)) mm_close(f.heap); /* after a failure the heap is left as it is */
     return 0;
 }
