@@ -103,8 +103,8 @@ def main(argv=None):
             parser.print_help()
             return 2
         return args.func(args)
-    except UserError as e:
-        print(f"mmbench: {e}", file=sys.stderr)
+    except UserError as e:  # one line, whatever the user typed: control characters show as '?'
+        print("mmbench: " + "".join(c if c.isprintable() else "?" for c in str(e)), file=sys.stderr)
         return 2
     except SetupError as e:
         print(f"mmbench: {e}", file=sys.stderr)

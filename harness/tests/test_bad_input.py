@@ -39,8 +39,8 @@ def snapshot(folder):
 
 
 def run_row(command, scratch):
-    """Runs one row's command with {file}/{existing} filled in; returns the CompletedProcess."""
-    words = [w.format(file=os.path.join(scratch, "a-file"), existing=os.path.join(scratch, "existing"))
+    """Runs one row's command with {file}/{existing}/{newline} filled in; returns the CompletedProcess."""
+    words = [w.format(file=os.path.join(scratch, "a-file"), existing=os.path.join(scratch, "existing"), newline="\n")
              for w in shlex.split(command)]
     env = dict(os.environ)
     while words and ENV.match(words[0]):
