@@ -85,8 +85,9 @@ def run_fuzzer(binary, corpus, seconds, scratch):
     if done.returncode == 0:
         return True, f"{runs.group(1) if runs else '?'} inputs in {seconds} s"
     saved = sorted(glob.glob(os.path.join(artifacts, "*")))
-    why = next((l for l in done.stderr.splitlines()
-                if l.startswith("fuzz failure") or "ERROR:" in l or "SUMMARY:" in l), f"exit {done.returncode}")
+    lines = [l for l in done.stderr.splitlines() if l.strip() and "WARNING: AddressSanitizer failed to allocate" not in l]
+    why = next((l for l in lines if l.startswith("fuzz failure") or "ERROR:" in l or "SUMMARY:" in l),
+               f"exit {done.returncode}" + (f" after: {lines[-1][:200]}" if lines else ""))
     where = f"; input saved as {saved[0]}; replay: {binary} {saved[0]}" if saved else ""
     return False, why.strip() + where
 
