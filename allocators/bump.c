@@ -17,9 +17,11 @@
  *   chunk header <= cursor <= end; walking units from the first one reaches cursor exactly;
  *   every unit walked is a pad or a block header with a size that fits before cursor.
  * free() never reuses memory (no MM_CAP_FREE); realloc grows the newest block in place
- * when it can, else copies.
+ * when it can, else copies. For valgrind (mm_valgrind.h) a freed or copied-away block is
+ * retired all the same, so a caller's use after free shows up under memcheck.
  */
 #include "mm.h"
+#include "mm_valgrind.h"
 
 #include <string.h>
 
@@ -67,11 +69,13 @@ static mm_heap *bump_open(const mm_config *config, mm_error *err) {
     }
     h->pages = pages;
     h->chunk_bytes = chunk_bytes;
+    mm_vg_pool_create(h);
     return &h->base;
 }
 
 static void bump_close(mm_heap *heap) {
     bump_heap *h = (bump_heap *)heap;
+    mm_vg_pool_destroy(h);
     for (chunk *c = h->chunks, *next; c; c = next) {
         next = c->next;
         mm_pages_unmap(&h->pages, c, c->bytes);
@@ -123,6 +127,7 @@ static void *bump_alloc(mm_heap *heap, size_t size, size_t align) {
             u->size = size;
             h->cursor = hdr + UNIT + payload;
             h->last = u;
+            mm_vg_alloc(h, u + 1, payload);
             mm_debug_fill(u + 1, payload, MM_FILL_FRESH);
             return u + 1;
         }
@@ -132,8 +137,8 @@ static void *bump_alloc(mm_heap *heap, size_t size, size_t align) {
 }
 
 static void bump_free(mm_heap *heap, void *p) {
-    (void)heap;
-    (void)p; /* by design: a bump heap frees everything at close() */
+    /* by design: a bump heap frees everything at close(); only valgrind hears of it */
+    if (p != NULL) mm_vg_free(heap, p);
 }
 
 static size_t bump_usable_size(mm_heap *heap, const void *p) {
@@ -145,16 +150,21 @@ static size_t bump_usable_size(mm_heap *heap, const void *p) {
 static void *bump_realloc(mm_heap *heap, void *p, size_t size) {
     bump_heap *h = (bump_heap *)heap;
     if (p == NULL) return bump_alloc(heap, size, 0);
+    if (size > ((size_t)1 << 48)) return NULL; /* as alloc; and units_for must not wrap */
     unit_header *u = (unit_header *)p - 1;
     size_t new_payload = units_for(size ? size : 1) * UNIT;
     if (u == h->last && (size_t)(h->end - (char *)p) >= new_payload) {
         u->size = size;
         h->cursor = (char *)p + new_payload;
+        mm_vg_resize(h, p, new_payload);
         return p;
     }
     size_t old = u->size;
     void *q = bump_alloc(heap, size, 0);
-    if (q != NULL) memcpy(q, p, old < size ? old : size);
+    if (q != NULL) {
+        memcpy(q, p, old < size ? old : size);
+        mm_vg_free(h, p);
+    }
     return q;
 }
 

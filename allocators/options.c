@@ -14,6 +14,10 @@ void mm_error_set(mm_error *err, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
+    /* one line, whatever the user typed: control characters (a newline in an option
+     * value, say) show as '?' */
+    for (char *c = err->message; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
 }
 
 /* Parses a size with an optional K/M/G suffix (powers of 1024). */

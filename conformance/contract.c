@@ -6,6 +6,7 @@
  * Shards: the (strategy, check) pairs are numbered and dealt across Bazel's shards.
  */
 #include "allocators/mm.h"
+#include "conformance/select.h"
 #include "conformance/tap.h"
 #include "workloads/rng.h"
 
@@ -313,6 +314,7 @@ int main(void) {
     }
     for (size_t i = 0; i < mm_strategy_count; i++) {
         const mm_strategy *s = mm_strategies[i];
+        if (!mm_test_selected(s)) continue;
         CONTRACT_CASE("open-close", check_open_close(s));
         CONTRACT_CASE("alignment", check_alignment(s));
         CONTRACT_CASE("blocks", check_blocks(s, seed));

@@ -1,6 +1,7 @@
 /* tap.c — see tap.h. */
 #include "tap.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,7 +97,13 @@ bool tap_shard_owns(size_t item) {
 
 unsigned long long tap_seed(unsigned long long fallback) {
     const char *env = getenv("TAP_SEED");
-    tap.seed = env ? strtoull(env, NULL, 10) : fallback;
+    char *end = NULL;
+    errno = 0;
+    tap.seed = env ? strtoull(env, &end, 10) : fallback;
+    if (env && (*env < '0' || *env > '9' || *end != '\0' || errno == ERANGE)) { /* a user's mistake: one line, exit 2 */
+        fprintf(stderr, "TAP_SEED='%s' is not a whole number (a seed printed by a failing test)\n", env);
+        exit(2);
+    }
     tap.seeded = true;
     return tap.seed;
 }

@@ -27,6 +27,8 @@ def byte_count(text):
     digits = text[:-1] if scale > 1 else text
     if not digits.isdigit():
         raise argparse.ArgumentTypeError(f"'{text}' is not a byte count (e.g. 512M)")
+    if int(digits) * scale >= 1 << 64:
+        raise argparse.ArgumentTypeError(f"'{text}' is too large")
     return int(digits) * scale
 
 
@@ -84,6 +86,8 @@ def make_parser():
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("test", help="run every test; ends with 'N passed, N failed'")
+    p.add_argument("--full", action="store_true", help="also fuzz every target and run valgrind (harness/full.py)")
+    p.add_argument("--fuzz-seconds", type=positive_int, default=60, metavar="N", help="with --full (default: 60)")
     p.set_defaults(func=cmd_test)
 
     from harness import trace
@@ -104,8 +108,8 @@ def main(argv=None):
             parser.print_help()
             return 2
         return args.func(args)
-    except UserError as e:
-        print(f"mmbench: {e}", file=sys.stderr)
+    except UserError as e:  # one line, whatever the user typed: control characters show as '?'
+        print("mmbench: " + "".join(c if c.isprintable() else "?" for c in str(e)), file=sys.stderr)
         return 2
     except SetupError as e:
         print(f"mmbench: {e}", file=sys.stderr)

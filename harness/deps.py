@@ -5,6 +5,7 @@ dpkg, so a machine that has them some other way passes too. What is missing is i
 with apt-get when we are root on a Debian-like system; otherwise the exact command to run
 is printed and nothing else happens.
 """
+import glob
 import os
 import shutil
 import subprocess
@@ -22,7 +23,7 @@ BUILD = [
     ("the Boehm collector (libgc)", lambda: os.path.exists("/usr/include/gc/gc.h"), "libgc-dev"),
     # The shim includes <valgrind/callgrind.h> when it is there, and Bazel cannot see a
     # header appear later: valgrind belongs to the build, so every binary can be counted.
-    ("valgrind", lambda: shutil.which("valgrind"), "valgrind"),
+    ("valgrind", lambda: os.path.exists("/usr/include/valgrind/memcheck.h"), "valgrind"),
 ]
 
 
@@ -48,6 +49,10 @@ RUN = BUILD + HYPERFINE + CHARTS + TRACE
 TEST = RUN + [
     ("chromium", lambda: shutil.which("chromium"), "chromium"),
     ("jsonschema", _module("jsonschema"), "python3-jsonschema"),
+]
+FULL = TEST + [  # ./mmbench test --full: libFuzzer needs clang and its runtime
+    ("clang", lambda: shutil.which("clang"), "clang"),
+    ("libFuzzer", lambda: glob.glob("/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a"), "libclang-rt-14-dev"),
 ]
 
 

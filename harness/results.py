@@ -90,6 +90,8 @@ def read_json(path, what="results file"):
         raise UserError(f"{path}: cannot read: {e}") from None
     except json.JSONDecodeError as e:
         raise UserError(f"{path}: not valid JSON (line {e.lineno}, column {e.colno}): {e.msg}") from None
+    except (ValueError, RecursionError) as e:  # a number past Python's digit limit; nesting too deep
+        raise UserError(f"{path}: not valid JSON: {str(e)[:100]}") from None
 
 
 def load(path):
@@ -99,8 +101,9 @@ def load(path):
     data = read_json(path)
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
-        raise UserError(f"{path}: not an mmbench results file (schema {found!r}, want {SCHEMA!r})")
+        raise UserError(f"{path}: not an mmbench results file (schema {repr(found)[:60]}, want {SCHEMA!r})")
     benchmarks = data.get("benchmarks")
-    if not isinstance(benchmarks, list) or not all(isinstance(b, dict) and "name" in b for b in benchmarks):
+    if not isinstance(benchmarks, list) or not all(isinstance(b, dict) and isinstance(b.get("name"), str)
+                                                   for b in benchmarks):
         raise UserError(f"{path}: 'benchmarks' must be a list of objects with a name")
     return data

@@ -50,7 +50,7 @@ def execute(args):
     build.build()
     registry = Registry.load()
     selected = plan.benchmarks(registry, args)
-    params = plan.prepare(selected, parse_params(args.param))
+    params = parse_params(args.param)
     validate_with_binary(params, args.limit)
     out = args.out or os.path.join(paths.DEFAULT_RUNS, datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
     return runner.start(out, registry, selected, params, args)

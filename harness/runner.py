@@ -19,7 +19,7 @@ import os
 import sys
 import time
 
-from harness import build, env, gc_table, journal, measure, results, sweep, table
+from harness import build, deps, env, gc_table, journal, measure, plan, results, sweep, table
 from harness.errors import UserError
 from harness.registry import Registry
 
@@ -28,35 +28,30 @@ OUTPUTS = ("results.json", "table.md", "table.csv")
 
 def start(out, registry, selected, params, args):
     sweeps = sweep.parse(getattr(args, "sweep", None), registry, {w for _, w, _ in selected})
-    jobs = [{"name": name, "bench": name, "workload": w, "strategy": s, "params": dict(params), "sweep": None,
-             "kind": "gc" if registry.is_gc(w) else "alloc"}
-            for name, w, s in selected]
-    jobs += sweep.jobs(selected, sweeps, params, lambda w: registry.workload_params(w, params))
     counts = bool(getattr(args, "counts", False))
-    if counts:
-        from harness import deps
-        deps.ensure(deps.COUNTS)
     hyperfine_runs = getattr(args, "hyperfine_runs", 3)
-    if hyperfine_runs:
-        from harness import deps
-        deps.ensure(deps.HYPERFINE)
-    stage = results.Staging(out)
-    environment = env.collect()
-    the_plan = {
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": ["./mmbench", *sys.argv[1:]],
-        "environment": environment,
-        "config": {"repetitions": args.repetitions, "warmup": getattr(args, "warmup", 1), "params": params,
-                   "limit": args.limit, "hyperfine_runs": hyperfine_runs, "counts": counts,
-                   "sweep": [{"workload": w, "param": k, "values": v} for w, k, v in sweeps]},
-        "strategies": [s for s in registry.strategies if s["name"] in {b[2] for b in selected}],
-        "collectors": [c for c in registry.collectors
-                       if c["name"] in {b[2].split("/")[0] for b in selected if registry.is_gc(b[1])}],
-        "workloads": [dict(w, params=registry.workload_params(w["name"], params))
-                      for w in registry.workloads if w["name"] in {b[1] for b in selected}],
-        "jobs": jobs,
-    }
+    deps.ensure((deps.COUNTS if counts else []) + (deps.HYPERFINE if hyperfine_runs else []))
+    stage = results.Staging(out)  # refuses an existing --out before any work is done
     try:
+        params = plan.prepare(selected, params)  # e.g. records the trace a replay needs
+        jobs = [{"name": name, "bench": name, "workload": w, "strategy": s, "params": dict(params), "sweep": None,
+                 "kind": "gc" if registry.is_gc(w) else "alloc"}
+                for name, w, s in selected]
+        jobs += sweep.jobs(selected, sweeps, params, lambda w: registry.workload_params(w, params))
+        the_plan = {
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "command": ["./mmbench", *sys.argv[1:]],
+            "environment": env.collect(),
+            "config": {"repetitions": args.repetitions, "warmup": getattr(args, "warmup", 1), "params": params,
+                       "limit": args.limit, "hyperfine_runs": hyperfine_runs, "counts": counts,
+                       "sweep": [{"workload": w, "param": k, "values": v} for w, k, v in sweeps]},
+            "strategies": [s for s in registry.strategies if s["name"] in {b[2] for b in selected}],
+            "collectors": [c for c in registry.collectors
+                           if c["name"] in {b[2].split("/")[0] for b in selected if registry.is_gc(b[1])}],
+            "workloads": [dict(w, params=registry.workload_params(w["name"], params))
+                          for w in registry.workloads if w["name"] in {b[1] for b in selected}],
+            "jobs": jobs,
+        }
         j = journal.Journal.create(stage.dir, the_plan)
     except BaseException:
         stage.discard()

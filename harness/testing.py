@@ -5,6 +5,7 @@
    through Bazel's build event file and its "ok"/"not ok" lines are counted. A test
    process that failed without a "not ok" line (a crash, a timeout) counts as one failure.
 2. The harness's own tests (harness/tests, unittest).
+3. With --full: fuzzing and valgrind (harness/full.py).
 The last line is "N passed, N failed, N skipped"; the exit status is 0 only when nothing
 failed and something ran.
 """
@@ -102,6 +103,12 @@ class _Result(unittest.TextTestResult):
         super().addError(test, err)
         self._fail(test, err)
 
+    def addSubTest(self, test, subtest, err):
+        # a failing subtest reaches neither addFailure nor addSuccess: count it here
+        super().addSubTest(test, subtest, err)
+        if err is not None:
+            self._fail(subtest, err)
+
     def addSkip(self, test, reason):
         super().addSkip(test, reason)
         self.tally.add("skip", f"harness: {test.id()}")
@@ -116,12 +123,16 @@ def harness_tests(tally):
 
 
 def execute(args):
-    deps.ensure(deps.TEST)
+    full = getattr(args, "full", False)
+    deps.ensure(deps.FULL if full else deps.TEST)
     tally = Tally()
     print("== C tests (bazel test //...)", flush=True)
     bazel_tests(tally)
     print("== harness tests", flush=True)
     harness_tests(tally)
+    if full:
+        from harness import full as full_checks
+        full_checks.execute(tally, args.fuzz_seconds)
     if tally.failures:
         print("\nfailed:")
         for name in tally.failures:
