@@ -108,13 +108,13 @@ typedef struct model {
 
 /* ---- the sinks ------------------------------------------------------------------------ */
 
-static inline size_t gc_payload_for(const gc_type *t, size_t size) {
+static inline size_t py_payload(const gc_type *t, size_t size) {
     size_t fixed = sizeof(gc_object) + sizeof(gc_object *) * t->slots;
     return size > fixed ? size - fixed : 0;
 }
 
 /* The owner's (or the caller's, just after gc_new) reference goes back. */
-static inline void gc_release(wl_ctx *c, model *m, gc_object *o) {
+static inline void py_release(wl_ctx *c, model *m, gc_object *o) {
     if (m->counting) gc_decref(c->gc, o);
 }
 
@@ -123,7 +123,7 @@ static inline __attribute__((always_inline)) void *sink_new(wl_ctx *c, model *m,
     m->ops++;
     if (sink == PYMIX_MM) return wl_alloc(c, size, metered);
     if (metered) wl_meter_mix(&c->meter, size);
-    gc_object *o = gc_new(c->gc, &py_type[kind], gc_payload_for(&py_type[kind], size));
+    gc_object *o = gc_new(c->gc, &py_type[kind], py_payload(&py_type[kind], size));
     if (__builtin_expect(o == NULL, 0)) c->error = "allocation failed";
     return o;
 }
@@ -145,14 +145,14 @@ static inline __attribute__((always_inline)) bool sink_aux(wl_ctx *c, model *m, 
         if (!p) return false;
     } else {
         if (metered) wl_meter_mix(&c->meter, in_place && old ? size ^ 0x5245ull << 48 : size);
-        gc_object *b = gc_new(c->gc, &py_type[K_BLOCK], gc_payload_for(&py_type[K_BLOCK], size));
+        gc_object *b = gc_new(c->gc, &py_type[K_BLOCK], py_payload(&py_type[K_BLOCK], size));
         if (b == NULL) {
             c->error = "allocation failed";
             return false;
         }
         gc_store(c->gc, m->ptr[h], S_AUX, b); /* the old block loses its only reference */
         if (m->manual && old) gc_delete(c->gc, old);
-        gc_release(c, m, b);
+        py_release(c, m, b);
         p = b;
     }
     m->aux[h] = p;
@@ -193,7 +193,7 @@ static inline __attribute__((always_inline)) void sink_link(wl_ctx *c, model *m,
         if (m->next[h] != NONE) gc_store(c->gc, o, S_NEXT, m->ptr[m->next[h]]);
         gc_store(c->gc, m->ptr[parent], S_FIRST, o);
     }
-    gc_release(c, m, o);
+    py_release(c, m, o);
 }
 
 /* PYMIX_GC: the owner's reference to h goes back (h is still in the model's lists). Its
@@ -211,7 +211,7 @@ static inline __attribute__((always_inline)) void sink_unlink(wl_ctx *c, model *
     if (m->prev[h] == NONE) gc_store(c->gc, m->ptr[parent], S_FIRST, next);
     else gc_store(c->gc, m->ptr[m->prev[h]], S_NEXT, next);
     if (next) gc_store(c->gc, o, S_NEXT, NULL);
-    gc_release(c, m, o); /* rc frees the subtree here, unless a cycle holds it */
+    py_release(c, m, o); /* rc frees the subtree here, unless a cycle holds it */
 }
 
 /* PYMIX_GC: h, without owner, moves to frame slot `slot` (a root's, a young one's). */
@@ -481,7 +481,7 @@ out:
     if (sink == PYMIX_GC && m.frame) { /* the program exits: a last full collection, as CPython's finalization runs */
         gc_root_remove(c->gc, &m.frame);
         if (m.manual) gc_delete(c->gc, m.frame);
-        gc_release(c, &m, m.frame);
+        py_release(c, &m, m.frame);
         gc_collect(c->gc, GC_GENERATIONS - 1);
     }
 }
