@@ -7,10 +7,11 @@ import unittest
 from harness import gc_table, results, table
 from harness.tests.support import error_line, mmbench
 
-GC_TINY = ["--workloads", "binary-trees,rings,nested", "--repetitions", "1",
+GC_TINY = ["--workloads", "binary-trees,rings,nested,pymix-gc", "--repetitions", "1",
            "--param", "binary-trees.depth=4", "--param", "binary-trees.runs=1",
            "--param", "rings.rings=10", "--param", "rings.runs=2",
-           "--param", "nested.objects=3000", "--param", "nested.runs=1", "--param", "nested.fanout=1"]
+           "--param", "nested.objects=3000", "--param", "nested.runs=1", "--param", "nested.fanout=1",
+           "--param", "pymix-gc.steps=2000", "--param", "pymix-gc.objects=300"]
 
 
 class GcTableTest(unittest.TestCase):
@@ -43,7 +44,7 @@ class GcListTest(unittest.TestCase):
             self.assertIn(name, names)
         self.assertIn("system", data["gc_default_allocators"])
         kinds = {w["name"]: w["kind"] for w in data["workloads"]}
-        self.assertEqual([kinds[w] for w in ["binary-trees", "rings", "nested"]], ["gc"] * 3)
+        self.assertEqual([kinds[w] for w in ["binary-trees", "rings", "nested", "pymix-gc"]], ["gc"] * 4)
 
     def test_bad_collector_input_is_one_line_and_exit_2(self):
         for args, message in [(["run", "--collectors", "nope"], "unknown collector 'nope'"),
@@ -75,7 +76,7 @@ class GcRunTest(unittest.TestCase):
 
     def test_default_matrix_names(self):
         names = [b["name"] for b in self.data["benchmarks"]]
-        for w in ["binary-trees", "rings", "nested"]:
+        for w in ["binary-trees", "rings", "nested", "pymix-gc"]:
             for heap in ["manual/system", "rc/system", "rc-gen/system", "boehm"]:
                 self.assertIn(f"{w}/{heap}", names)
         self.assertTrue(all(b["kind"] == "gc" and b["error"] is None for b in self.data["benchmarks"]))
@@ -89,6 +90,10 @@ class GcRunTest(unittest.TestCase):
         self.assertEqual(self.bench("rings/manual/system")["gc_leaked"], 0)
         self.assertGreaterEqual(self.bench("rings/boehm")["gc_collections2"], 2)
         self.assertEqual(self.bench("nested/rc-gen/system")["gc_collected"], 0)  # no garbage at all
+        self.assertGreater(self.bench("pymix-gc/rc/system")["gc_leaked"], 0)  # pymix's dropped cycles
+        self.assertGreater(self.bench("pymix-gc/rc-gen/system")["gc_collected"], 0)
+        self.assertEqual(self.bench("pymix-gc/rc-gen/system")["gc_leaked"], 0)
+        self.assertEqual(self.bench("pymix-gc/manual/system")["gc_leaked"], 0)
         for b in self.data["benchmarks"]:
             m = {k: v["median"] for k, v in b["metrics"].items()}
             self.assertEqual(m["check_failures"], 0, b["name"])
