@@ -41,11 +41,28 @@ def _alpha(text):
     return value
 
 
+def _seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not 0 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text} is out of range (0 to 86400 seconds)")
+    return value
+
+
+def add_budget_option(p):
+    p.add_argument("--budget", type=_seconds, default=3.0, metavar="SECONDS",
+                   help="time each benchmark's metered pass may take; a slower strategy is measured over the "
+                        "steps done by then, and the table says what fraction (default: 3; 0: no limit)")
+
+
 def add_run_options(p):
     p.add_argument("--warmup", type=_runs, default=1, metavar="N",
                    help="unrecorded runs of every benchmark before the repetitions (default: 1)")
     p.add_argument("--hyperfine-runs", type=_runs, default=3, metavar="N",
                    help="whole-process runs of each benchmark under hyperfine (default: 3; 0: none)")
+    add_budget_option(p)
     p.add_argument("--counts", action="store_true",
                    help="also count instructions per operation under callgrind (exact; slow)")
     p.add_argument("--sweep", metavar="SPEC",

@@ -37,12 +37,15 @@ def _pattern(name):
     return re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", name)
 
 
-def command(name, params, limit, binary=None):
-    """The argv that runs benchmark `name` ("W/S") with its parameters, alone."""
+def command(name, params, config, binary=None):
+    """The argv that runs benchmark `name` ("W/S") with its parameters, alone. `config` is
+    the run's config: its page-layer `limit` and time `budget` go to the binary."""
     args = [binary or paths.bench_binary(), f"--benchmark_filter=^{_pattern(name)}/", "--benchmark_format=json"]
     args += [f"--param={k}={v}" for k, v in params.items()]
-    if limit is not None:
-        args.append(f"--limit={limit}")
+    if config.get("limit") is not None:
+        args.append(f"--limit={config['limit']}")
+    if config.get("budget"):
+        args.append(f"--budget={config['budget']}")
     return args
 
 
@@ -94,9 +97,9 @@ def _one_result(stdout_path):
     return runs[0], report.get("context", {})
 
 
-def gbench(name, params, limit, raw_path):
+def gbench(name, params, config, raw_path):
     """One Google Benchmark run; sample has the metrics of docs/metrics.md and process_rss_peak."""
-    status, stderr, usage = _run(command(name, params, limit), raw_path)
+    status, stderr, usage = _run(command(name, params, config), raw_path)
     if status != 0:
         return None, _failure(status, stderr)
     try:
@@ -109,9 +112,9 @@ def gbench(name, params, limit, raw_path):
     return sample, None
 
 
-def hyperfine(name, params, limit, runs, raw_path):
+def hyperfine(name, params, config, runs, raw_path):
     """`runs` whole-process runs under hyperfine; sample {process_s: [seconds per run]}."""
-    cmd = " ".join(shlex.quote(a) for a in command(name, params, limit))
+    cmd = " ".join(shlex.quote(a) for a in command(name, params, config))
     folder = os.path.dirname(raw_path)
     tmp = os.path.join(folder, f".tmp-hyperfine-{os.getpid()}.json")
     args = ["hyperfine", "--style", "none", "--runs", str(runs), "--warmup", "0", "-N",
@@ -132,7 +135,7 @@ def hyperfine(name, params, limit, runs, raw_path):
         return None, f"hyperfine output unreadable: {e}"
 
 
-def counts(name, params, limit, raw_path):
+def counts(name, params, config, raw_path):
     """One run under callgrind; sample {instructions_per_op, instructions, ops}.
 
     ASLR is switched off for the child (setarch -R) so nothing in the run depends on where
@@ -142,7 +145,7 @@ def counts(name, params, limit, raw_path):
     args = ["valgrind", "--tool=callgrind", "--collect-atstart=no", f"--callgrind-out-file={out_file}"]
     if shutil.which("setarch"):
         args = ["setarch", os.uname().machine, "-R", *args]
-    status, stderr, _ = _run(args + command(name, params, limit), raw_path)
+    status, stderr, _ = _run(args + command(name, params, config), raw_path)
     try:
         if status != 0:
             return None, "callgrind: " + _failure(status, stderr)

@@ -22,7 +22,7 @@ COLUMNS = [
     ("rss_peak", "rss peak", "bytes", True),
 ]
 COUNTERS = ["peak_live", "peak_footprint", "footprint_at_peak", "frag", "frag_at_peak", "internal_frag",
-            "rss_peak", "check_failures", "ops_checksum"]
+            "rss_peak", "check_failures", "completed", "ops_checksum"]
 
 
 def from_gbench(run):

@@ -43,7 +43,8 @@ def start(out, registry, selected, params, args):
             "command": ["./mmbench", *sys.argv[1:]],
             "environment": env.collect(),
             "config": {"repetitions": args.repetitions, "warmup": getattr(args, "warmup", 1), "params": params,
-                       "limit": args.limit, "hyperfine_runs": hyperfine_runs, "counts": counts,
+                       "limit": args.limit, "budget": args.budget, "hyperfine_runs": hyperfine_runs,
+                       "counts": counts,
                        "sweep": [{"workload": w, "param": k, "values": v} for w, k, v in sweeps]},
             "strategies": [s for s in registry.strategies if s["name"] in {b[2] for b in selected}],
             "collectors": [c for c in registry.collectors
@@ -97,7 +98,7 @@ def _take(j, job, kind, n):
     cfg = j.plan["config"]
     raw = j.raw_path(job, kind, n)
     if kind == "gbench":
-        sample, error = measure.gbench(job["bench"], job["params"], cfg["limit"], raw)
+        sample, error = measure.gbench(job["bench"], job["params"], cfg, raw)
         if sample:
             context = sample.pop("_context", {})
             j.record(job, kind, n, sample=sample, raw=raw)
@@ -105,12 +106,12 @@ def _take(j, job, kind, n):
                 results.write_atomic(os.path.join(j.folder, "context.json"), json.dumps(context) + "\n")
             return f"{sample['ns_per_op']:8.1f} ns/op"
     elif kind == "hyperfine":
-        sample, error = measure.hyperfine(job["bench"], job["params"], cfg["limit"], cfg["hyperfine_runs"], raw)
+        sample, error = measure.hyperfine(job["bench"], job["params"], cfg, cfg["hyperfine_runs"], raw)
         if sample:
             j.record(job, kind, n, sample=sample, raw=raw)
             return f"{sorted(sample['process_s'])[len(sample['process_s']) // 2]:8.3f} s/process"
     else:
-        sample, error = measure.counts(job["bench"], job["params"], cfg["limit"], raw)
+        sample, error = measure.counts(job["bench"], job["params"], cfg, raw)
         if sample:
             j.record(job, kind, n, sample=sample, raw=raw)
             return f"{sample['instructions_per_op']:8.1f} instructions/op"
@@ -128,7 +129,7 @@ def _measure_and_publish(j, folder, out, args, stage):
         for w in range(warm):
             for job in warm_jobs:
                 _progress(0, len(todo), job["name"], "warm-up", "")
-                measure.gbench(job["bench"], job["params"], j.plan["config"]["limit"],
+                measure.gbench(job["bench"], job["params"], j.plan["config"],
                                os.path.join(folder, "raw", ".warmup.json"))
         failed = set()
         for step, (job, kind, n) in enumerate(todo, 1):

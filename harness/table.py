@@ -50,15 +50,33 @@ def rows(data):
             out.append([b["workload"], b["strategy"], "not run yet (--resume)"] + [""] * (len(cols) - 1))
             continue
         out.append([b["workload"], b["strategy"]] +
-                   [_format(key, unit, metrics.get(key)) for key, _, unit, _ in cols])
+                   [_format(key, unit, metrics.get(key)) + (_cut(metrics) if key == "ns_per_op" else "")
+                    for key, _, unit, _ in cols])
     return out
+
+
+def _completed(metrics):
+    """The fraction of the workload's steps the time budget let run (1 = all)."""
+    done = (metrics or {}).get("completed")
+    return done["min"] if done else 1.0
+
+
+def _cut(metrics):
+    done = _completed(metrics)
+    return f" [{done:.0%} of steps]" if done < 1 else ""
 
 
 def footnote(data):
     """What the marks mean, when any is used."""
+    notes = []
     if any(m and m.get("unstable") for b in data["benchmarks"] for m in (b.get("metrics") or {}).values()):
-        return "! unstable: the spread (stddev/mean) of the repetitions is over 10%; treat the median with care\n"
-    return ""
+        notes.append("! unstable: the spread (stddev/mean) of the repetitions is over 10%; treat the median with care")
+    if any(_completed(b.get("metrics")) < 1 for b in data["benchmarks"]):
+        budget = (data.get("config") or {}).get("budget")
+        notes.append(f"[N% of steps]: the time budget ({budget:g} s, --budget) stopped this strategy early; its "
+                     "numbers cover the steps it did (a slow strategy gets slower as its heap grows)"
+                     if budget else "[N% of steps]: the time budget stopped this strategy early")
+    return "".join(n + "\n" for n in notes)
 
 
 def _tables(data):

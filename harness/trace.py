@@ -265,6 +265,8 @@ def add_parser(sub, parser_class):
     r.add_argument("--param", action="append", metavar="NAME.KEY=VALUE",
                    help="e.g. replay.min_ops=200000, or a strategy option")
     r.add_argument("--limit", type=byte_count, metavar="BYTES", help="page-layer memory limit for every heap")
+    from harness.commands import add_budget_option
+    add_budget_option(r)
     r.add_argument("--out", metavar="DIR", help="results folder to create")
     r.set_defaults(func=cmd_replay)
 

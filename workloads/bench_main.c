@@ -1,17 +1,19 @@
 /* bench_main.c — mmbench_bench: every workload × every strategy as a Google Benchmark.
  *
  *   mmbench_bench --list-json                 the registries, for the harness
- *   mmbench_bench [--param NAME.KEY=VALUE]... [--limit BYTES] [--validate]
+ *   mmbench_bench [--param NAME.KEY=VALUE]... [--limit BYTES] [--budget SECONDS] [--validate]
  *                 [Google Benchmark flags, e.g. --benchmark_filter=^churn/pool$]
  *
  * --param sets a workload parameter (churn.live=1000) or a strategy option
- * (bump.chunk=4M). --validate checks names and values and exits. A user's mistake gets
+ * (bump.chunk=4M). --budget caps the metered pass in seconds; the timed pass then runs
+ * the same (possibly fewer) iterations and the `completed` counter says what fraction
+ * (wl.h, wl_next). --validate checks names and values and exits. A user's mistake gets
  * one line on stderr and exit status 2.
  *
  * Each benchmark "W/S" runs workload W on strategy S: once metered (the first time in a
  * process, cached after, so the peaks come from a clean process heap) and then timed.
  * Counters (docs/metrics.md): peak_live, peak_footprint, footprint_at_peak, frag,
- * frag_at_peak, internal_frag, rss_peak, check_failures, ops_checksum; Google Benchmark's
+ * frag_at_peak, internal_frag, rss_peak, check_failures, completed, ops_checksum; Google Benchmark's
  * items_per_second counts allocator operations.
  */
 #include "allocators/mm.h"
@@ -32,6 +34,9 @@ typedef struct bench_case {
     const mm_strategy *strategy;
     const char *options;
     size_t limit;
+    double budget;      /* seconds the metered pass may take; 0 = no limit (wl.h, wl_next) */
+    int64_t iterations; /* timed-loop iterations both passes run: all, or what the budget allowed */
+    double completed;   /* iterations / the workload's planned iterations */
     double param[32]; /* the workload's parameter values, read at registration */
     bool measured;
     wl_meter meter;
@@ -124,7 +129,7 @@ static bool run_pass(bench_case *k, wl_bench *b, wl_ctx *c) {
         return false;
     }
     c->param = k->param;
-    c->iterations = k->workload->iterations(k->param);
+    c->iterations = k->measured ? k->iterations : k->workload->iterations(k->param);
     return true;
 }
 
@@ -133,7 +138,11 @@ static void run_case(wl_bench *b, void *arg) {
     wl_ctx c;
     if (!k->measured) {
         if (!run_pass(k, b, &c)) return;
+        int64_t planned = c.iterations;
+        if (k->budget > 0) c.deadline = wl_now() + k->budget;
         k->workload->run(&c);
+        k->iterations = c.cut ? c.done : planned;
+        k->completed = planned ? (double)k->iterations / (double)planned : 1.0;
         k->meter = c.meter;
         k->check_failures = mm_check(c.heap);
         mm_close(c.heap);
@@ -164,6 +173,7 @@ static void run_case(wl_bench *b, void *arg) {
     wl_bench_counter(b, "internal_frag", ratio_minus_one(m->usable_at_peak, m->peak_live));
     wl_bench_counter(b, "rss_peak", (double)ru.ru_maxrss * 1024.0);
     wl_bench_counter(b, "check_failures", (double)k->check_failures);
+    wl_bench_counter(b, "completed", k->completed);
     wl_bench_counter(b, "ops_checksum", (double)(m->checksum >> 12)); /* exact in a double */
     wl_bench_counter(b, "sink", (double)(c.sink & 1)); /* keeps the read-backs alive */
 }
@@ -192,6 +202,15 @@ static void apply_param(const char *arg, char options[][OPTIONS_MAX]) {
     usage_error("--param '%s': '%s' is neither a workload nor a strategy (see ./mmbench list)", arg, name);
 }
 
+static double parse_seconds(const char *text) {
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end || !(v >= 0 && v <= 86400))
+        usage_error("--budget '%s' is not a number of seconds (0 to 86400)%s", text, "");
+    return v;
+}
+
 static size_t parse_bytes(const char *text) {
     char *end;
     errno = 0;
@@ -205,6 +224,7 @@ int main(int argc, char **argv) {
     if (mm_strategy_count > 64) usage_error("too many strategies%s%s", "", "");
     bool validate = false;
     size_t limit = 0;
+    double budget = 0;
     argc = gc_bench_args(argc, argv);
     int kept = 1;
     for (int i = 1; i < argc; i++) {
@@ -215,16 +235,19 @@ int main(int argc, char **argv) {
             return 0;
         } else if (strcmp(a, "--validate") == 0) {
             validate = true;
-        } else if (strcmp(a, "--param") == 0 || strcmp(a, "--limit") == 0) {
+        } else if (strcmp(a, "--param") == 0 || strcmp(a, "--limit") == 0 || strcmp(a, "--budget") == 0) {
             if (i + 1 >= argc) usage_error("%s needs a value%s", a, "");
             value = argv[++i];
         } else if (strncmp(a, "--param=", 8) == 0 || strncmp(a, "--limit=", 8) == 0) {
             value = a + 8;
+        } else if (strncmp(a, "--budget=", 9) == 0) {
+            value = a + 9;
         } else {
             argv[kept++] = argv[i];
             continue;
         }
         if (value && strncmp(a, "--param", 7) == 0) apply_param(value, options);
+        else if (value && strncmp(a, "--budget", 8) == 0) budget = parse_seconds(value);
         else if (value) limit = parse_bytes(value);
     }
     argc = kept;
@@ -252,7 +275,7 @@ int main(int argc, char **argv) {
         for (size_t s = 0; s < mm_strategy_count && n < sizeof cases / sizeof *cases; s++) {
             bench_case *k = &cases[n++];
             *k = (bench_case){.workload = wl_workloads[w], .strategy = mm_strategies[s], .options = options[s],
-                              .limit = limit};
+                              .limit = limit, .budget = budget};
             for (size_t p = 0; p < k->workload->param_count; p++) k->param[p] = k->workload->params[p].value;
             char name[160];
             snprintf(name, sizeof name, "%s/%s", k->workload->name, k->strategy->name);

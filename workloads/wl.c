@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #define WL_WORKLOAD(id) extern wl_workload wl_##id;
 #include "workloads/workloads.def"
@@ -72,6 +73,12 @@ int wl_param_choice(const wl_param *p) {
         if (!bar) return -1;
         c = bar + 1;
     }
+}
+
+double wl_now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
 void *wl_scratch_alloc(size_t bytes) {

@@ -55,6 +55,9 @@ typedef struct wl_ctx {
     wl_bench *bench; /* the timed pass's Google Benchmark state; NULL in the metered pass */
     const double *param;  /* the workload's parameter values, in declaration order */
     int64_t iterations;   /* timed-loop iterations (the same in both passes) */
+    double deadline;      /* metered pass: wl_now() after which wl_next stops; 0 = none */
+    int64_t done;         /* metered pass: iterations run */
+    bool cut;             /* metered pass: the deadline stopped it before `iterations` */
     int64_t ops;          /* allocator operations in the timed loop */
     wl_meter meter;
     const char *error;    /* set by a workload that could not go on (allocation failed) */
@@ -87,9 +90,35 @@ const char *wl_param_set(wl_workload *w, const char *name, const char *text, cha
 /* The index of `text` in a parameter's '|'-separated choices, or -1. */
 int wl_param_choice(const wl_param *p);
 
-/* The timed loop's condition: Google Benchmark's in the timed pass, a countdown of the
- * same length in the metered one. */
-static inline bool wl_next(wl_ctx *c, int64_t *left) { return c->bench ? wl_bench_next(c->bench) : (*left)-- > 0; }
+/* The time budget: the metered pass runs first and stops at its deadline (checked every
+ * 16 iterations); the timed pass then runs exactly as many iterations, so both passes
+ * still do the same operations. A strategy whose cost grows with the heap (a linear
+ * free-list scan) is then measured over a prefix of the work instead of for an hour; the
+ * `completed` counter says how much (1 = all of it). */
+double wl_now(void);
+
+/* The timed loop's condition. Metered pass: a countdown of c->iterations, cut short by the
+ * deadline. Timed pass: Google Benchmark's loop for the same count; iterations it was
+ * registered with beyond that (the budget cut the metered pass) are drained empty. */
+static inline bool wl_next(wl_ctx *c, int64_t *left) {
+    if (c->bench) {
+        if (*left > 0) {
+            (*left)--;
+            return wl_bench_next(c->bench);
+        }
+        while (wl_bench_next(c->bench)) {
+        }
+        return false;
+    }
+    if (*left <= 0) return false;
+    if (c->deadline > 0 && (c->done & 15) == 0 && c->done > 0 && wl_now() > c->deadline) {
+        c->cut = true;
+        return false;
+    }
+    (*left)--;
+    c->done++;
+    return true;
+}
 
 /* Memory for a workload's own tables: mapped directly, so it never shows in the footprint
  * of the strategy under test (the system strategy shares the process's malloc). */
