@@ -67,6 +67,11 @@ def cmd_test(args):
     return testing.execute(args)
 
 
+def cmd_preload(args):
+    from harness import preload
+    return preload.execute(args)
+
+
 def make_parser():
     parser = Parser(prog="mmbench", description="Benchmark and conformance suite for memory management strategies.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
@@ -83,7 +88,15 @@ def make_parser():
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("test", help="run every test; ends with 'N passed, N failed'")
+    p.add_argument("--full", action="store_true", help="also the heavier real programs (harness/programs.py)")
     p.set_defaults(func=cmd_test)
+
+    p = sub.add_parser("preload", help="run a program with a strategy as its malloc: preload STRATEGY -- CMD ...")
+    p.add_argument("strategy", metavar="STRATEGY", help="a name from ./mmbench list")
+    p.add_argument("program", nargs=argparse.REMAINDER, metavar="-- COMMAND ARGS", help="the program to run")
+    p.add_argument("--limit", type=byte_count, metavar="BYTES", help="page-layer limit of the heap (in-house)")
+    p.add_argument("--options", metavar="KEY=VALUE,...", help="strategy options (in-house)")
+    p.set_defaults(func=cmd_preload)
 
     p = sub.add_parser("list", help="strategies and workloads with a line on each")
     p.add_argument("--json", action="store_true", help="machine-readable")

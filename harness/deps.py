@@ -20,8 +20,22 @@ BUILD = [
     ("a C++ compiler", lambda: shutil.which("g++"), "g++"),
     ("Google Benchmark", lambda: os.path.exists("/usr/include/benchmark/benchmark.h"), "libbenchmark-dev"),
 ]
-TEST = BUILD
-RUN = BUILD
+# The peers (allocators/peers.c) and the real programs (harness/programs.py): a machine
+# without them still builds; runs and tests skip what is absent, saying why.
+_LIBDIR = "/usr/lib/x86_64-linux-gnu" if os.path.isdir("/usr/lib/x86_64-linux-gnu") else "/usr/lib"
+PEERS = [
+    ("jemalloc", lambda: os.path.exists(os.path.join(_LIBDIR, "libjemalloc.so.2")), "libjemalloc-dev"),
+    ("mimalloc", lambda: os.path.exists(os.path.join(_LIBDIR, "libmimalloc.so.2")), "libmimalloc-dev"),
+    ("tcmalloc", lambda: os.path.exists(os.path.join(_LIBDIR, "libtcmalloc_minimal.so.4")), "libgoogle-perftools-dev"),
+]
+PROGRAMS = [
+    ("sqlite3", lambda: shutil.which("sqlite3"), "sqlite3"),
+    ("CPython's regression tests", lambda: os.path.exists("/usr/lib/python3.11/test/test_list.py"),
+     "libpython3.11-testsuite"),
+    ("hyperfine", lambda: shutil.which("hyperfine"), "hyperfine"),
+]
+TEST = BUILD + PEERS + PROGRAMS
+RUN = BUILD + PEERS + PROGRAMS
 
 
 def missing(requirements):

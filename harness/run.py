@@ -74,6 +74,8 @@ def execute(args):
     build.build()
     registry = Registry.load()
     selected = plan.benchmarks(registry, args)
+    for name, reason in plan.unavailable(registry, args).items():
+        print(f"mmbench: skipping {name}: {reason}", file=sys.stderr)
     params = parse_params(args.param)
     validate_with_binary(params, args.limit)
     out = args.out or os.path.join(paths.DEFAULT_RUNS, datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
@@ -141,4 +143,5 @@ def assemble(registry, selected, params, args, samples, errors, context):
         "workloads": [dict(w, params=registry.workload_params(w["name"], params))
                       for w in registry.workloads if w["name"] in {b[1] for b in selected}],
         "benchmarks": benchmarks,
+        "skipped": plan.unavailable(registry, args),
     }

@@ -117,6 +117,8 @@ def harness_tests(tally):
 
 def execute(args):
     deps.ensure(deps.TEST)
+    if getattr(args, "full", False):
+        os.environ["MMBENCH_TEST_FULL"] = "1"  # read by harness/tests/test_programs.py
     tally = Tally()
     print("== C tests (bazel test //...)", flush=True)
     bazel_tests(tally)
