@@ -47,6 +47,8 @@ def cmd_list(args):
     print("allocators:")
     for s in reg.strategies:
         print(f"  {s['name']:<12} {s['summary']}")
+        if not s.get("available", True):
+            print(f"  {'':<12} UNAVAILABLE here, skipped by run and test: {s.get('unavailable')}")
     print("\nworkloads:")
     for w in reg.workloads:
         threads = "single-threaded" if w["threads"] == 1 else f"{w['threads']} threads"
@@ -85,6 +87,8 @@ def make_parser():
                    help="a workload parameter (churn.live=1000) or strategy option (bump.chunk=8M); repeatable")
     p.add_argument("--limit", type=byte_count, metavar="BYTES", help="page-layer memory limit for every heap")
     p.add_argument("--out", metavar="DIR", help="results folder to create (default: results/runs/<time>)")
+    p.add_argument("--programs", metavar="P,Q", help="real programs to time on each strategy: all (default), none, "
+                   "or names (cpython-tests, sqlite, gcc)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("test", help="run every test; ends with 'N passed, N failed'")

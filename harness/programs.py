@@ -16,7 +16,7 @@ from harness import preload
 PYTHON = "/usr/bin/python3"  # Debian's: its test package is libpython3.11-testsuite
 
 
-def _c_source(functions=150):
+def _c_source(functions=60):
     """A deterministic C file for gcc to compile: loops, switches, structs, recursion."""
     out = ["struct point { long x, y; double w; };", "static long table[256];"]
     for i in range(functions):
@@ -168,3 +168,70 @@ def _hyperfine_has_input():
 def _quote(text):
     import shlex
     return shlex.quote(text)
+
+
+# ---- as benchmarks, in ./mmbench run --------------------------------------------------
+
+BENCHMARKS = ["cpython-tests", "sqlite", "gcc"]  # the programs a run times (names above)
+
+
+def benchmark_programs(text):
+    """--programs: 'all' (default), 'none', or names from BENCHMARKS."""
+    if text is None or text.strip() == "all":
+        return [p for p in PROGRAMS if p.name in BENCHMARKS]
+    if text.strip() == "none":
+        return []
+    wanted = [t.strip() for t in text.split(",") if t.strip()]
+    for name in wanted:
+        if name not in BENCHMARKS:
+            from harness.errors import UserError
+            raise UserError(f"unknown program '{name}' (valid: {', '.join(BENCHMARKS)}, all, none)")
+    return [p for p in PROGRAMS if p.name in wanted]
+
+
+def measure(registry, strategy_names, chosen, runs, folder, log):
+    """Times every chosen program on every named strategy (hyperfine, `runs` runs after a
+    warm-up) and takes its peak RSS from one more run. A program that fails or prints
+    something else than on the C library is recorded with the error, not timed."""
+    rows = []
+    if not chosen:
+        return rows
+    os.makedirs(os.path.join(folder, "raw"), exist_ok=True)
+    entries = [s for s in registry.strategies if s["name"] in strategy_names and s.get("available", True)]
+    for program in chosen:
+        reference = program.essence(program.run())
+        for s in entries:
+            row = {"program": program.name, "strategy": s["name"], "error": None}
+            env_strategy = None if preload.kind(s) == "system" else s
+            done = program.run(env_strategy)
+            if program.essence(done) != reference:
+                row["error"] = f"output differs from the C library's run (exit {done.returncode})"
+            else:
+                raw = os.path.join(folder, "raw", f"program.{program.name}.{s['name']}.hyperfine.json")
+                timing, error = hyperfine(program, env_strategy, runs, raw)
+                row["error"] = error
+                if timing:
+                    row.update(timing)
+                    row["raw"] = os.path.relpath(raw, folder)
+                    row["rss_peak"], _ = peak_rss(program, env_strategy)
+            note = row["error"] or f"{row['mean_s'] * 1000:8.1f} ms  rss {row['rss_peak'] / 2**20:6.1f} MiB"
+            print(f"[program] {program.name + '/' + s['name']:<28} {note}", file=log, flush=True)
+            rows.append(row)
+    return rows
+
+
+def table(rows):
+    """The programs' table: wall time ± spread, ratio to the C library's time, peak RSS."""
+    if not rows:
+        return ""
+    base = {r["program"]: r.get("mean_s") for r in rows if r["strategy"] == "system"}
+    out = ["", f"{'program':<14} {'strategy':<12} {'time':>10} {'±':>6} {'× system':>9} {'rss peak':>10}"]
+    for r in rows:
+        if r["error"]:
+            out.append(f"{r['program']:<14} {r['strategy']:<12} FAILED: {r['error']}")
+            continue
+        ratio = f"{r['mean_s'] / base[r['program']]:.2f}" if base.get(r["program"]) else "-"
+        spread = f"{100 * r['stddev_s'] / r['mean_s']:.0f}%" if r["mean_s"] else "-"
+        out.append(f"{r['program']:<14} {r['strategy']:<12} {r['mean_s'] * 1000:8.1f}ms {spread:>6} {ratio:>9} "
+                   f"{r['rss_peak'] / 2**20:8.1f}Mi")
+    return "\n".join(out) + "\n"

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-from harness import build, env, metrics, paths, plan, results, table
+from harness import build, env, metrics, paths, plan, programs, results, table
 from harness.errors import UserError
 from harness.registry import Registry
 
@@ -48,7 +48,9 @@ def validate_with_binary(params, limit):
 
 def measure_once(name, params, limit, raw_path):
     """Runs one benchmark in its own process; returns (sample, error)."""
-    args = [paths.BENCH_BINARY, f"--benchmark_filter=^{re.escape(name)}/", "--benchmark_format=json",
+    # Google Benchmark's regex rejects Python's escapes of '-' (best-fit, larson-1): escape metacharacters only
+    pattern = re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", name)
+    args = [paths.BENCH_BINARY, f"--benchmark_filter=^{pattern}/", "--benchmark_format=json",
             *param_args(params)]
     if limit is not None:
         args.append(f"--limit={limit}")
@@ -78,6 +80,9 @@ def execute(args):
         print(f"mmbench: skipping {name}: {reason}", file=sys.stderr)
     params = parse_params(args.param)
     validate_with_binary(params, args.limit)
+    chosen_programs = programs.benchmark_programs(args.programs)  # real programs (harness/programs.py)
+    if chosen_programs:
+        build.build(targets=(programs.preload.PRELOAD_TARGET,))
     out = args.out or os.path.join(paths.DEFAULT_RUNS, datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
 
     names = [name for name, _, _ in selected]
@@ -107,11 +112,14 @@ def execute(args):
                       file=sys.stderr, flush=True)
 
         data = assemble(registry, selected, params, args, samples, errors, context)
+        data["programs"] = programs.measure(registry, {s for _, _, s in selected}, chosen_programs,
+                                            args.repetitions, folder, sys.stderr)
+        results.write_atomic(os.path.join(folder, "programs.txt"), programs.table(data["programs"]))
         data["elapsed_seconds"] = round(time.monotonic() - started, 1)
         results.write_atomic(os.path.join(folder, "results.json"), json.dumps(data, indent=1) + "\n")
         results.write_atomic(os.path.join(folder, "table.md"), table.markdown(data))
         results.write_atomic(os.path.join(folder, "table.csv"), table.csv_text(data))
-    print(table.text(data), end="")
+    print(table.text(data) + programs.table(data["programs"]), end="")
     print(f"\nresults: {os.path.relpath(os.path.abspath(out))}", file=sys.stderr)
     return 1 if errors else 0
 

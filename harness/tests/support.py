@@ -6,7 +6,8 @@ from harness import paths
 
 MMBENCH = os.path.join(paths.ROOT, "mmbench")
 # A run small enough for a test: a few thousand operations per benchmark.
-TINY = ["--param", "churn.live=500", "--param", "churn.steps=2000", "--repetitions", "2"]
+TINY = ["--param", "churn.live=500", "--param", "churn.steps=2000", "--repetitions", "2", "--programs", "none",
+        "--workloads", "churn"]
 
 
 def mmbench(*args, timeout=600):

@@ -97,5 +97,33 @@ class PreloadCliTest(unittest.TestCase):
                 self.assertEqual(env["MMBENCH_STRATEGY"], s["name"])
 
 
+class ProgramBenchmarkTest(unittest.TestCase):
+    def test_a_run_times_programs_per_strategy(self):
+        if not shutil.which("hyperfine") or not shutil.which("sqlite3"):
+            self.skipTest("hyperfine or sqlite3 is not installed")
+        import tempfile
+        from harness import results
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "run")
+            done = mmbench("run", "--out", out, "--workloads", "churn", "--allocators", "system,bump",
+                           "--param", "churn.live=100", "--param", "churn.steps=1000", "--repetitions", "2",
+                           "--programs", "sqlite")
+            self.assertEqual(done.returncode, 0, done.stderr[-2000:])
+            rows = results.load(out)["programs"]
+            self.assertEqual([(r["program"], r["strategy"]) for r in rows], [("sqlite", "system"), ("sqlite", "bump")])
+            for r in rows:
+                self.assertIsNone(r["error"])
+                self.assertGreater(r["mean_s"], 0)
+                self.assertEqual(r["runs"], 2)
+                self.assertGreater(r["rss_peak"], 1 << 20)
+                self.assertTrue(os.path.isfile(os.path.join(out, r["raw"])))
+            self.assertIn("sqlite         bump", done.stdout)
+
+    def test_unknown_program_is_a_user_error(self):
+        done = mmbench("run", "--programs", "nope")
+        self.assertEqual(done.returncode, 2)
+        self.assertIn("unknown program 'nope'", error_line(done))
+
+
 if __name__ == "__main__":
     unittest.main()
