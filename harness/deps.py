@@ -30,12 +30,13 @@ PEERS = [
 ]
 PROGRAMS = [
     ("sqlite3", lambda: shutil.which("sqlite3"), "sqlite3"),
-    ("CPython's regression tests", lambda: os.path.exists("/usr/lib/python3.11/test/test_list.py"),
+    ("CPython's regression tests", lambda: os.path.exists("/usr/lib/python3.11/test/test_list.py"),  # programs.REGRTEST
      "libpython3.11-testsuite"),
     ("hyperfine", lambda: shutil.which("hyperfine"), "hyperfine"),
 ]
-TEST = BUILD + PEERS + PROGRAMS
-RUN = BUILD + PEERS + PROGRAMS
+TEST = BUILD
+RUN = BUILD
+OPTIONAL = PEERS + PROGRAMS  # offered by run and test: installed when we can, else skipped with a note
 
 
 def missing(requirements):
@@ -62,3 +63,15 @@ def ensure(requirements, log=sys.stderr):
     still = missing(requirements)
     if still:
         raise SetupError("still missing after install: " + ", ".join(what for what, _ in still))
+
+
+def offer(requirements, log=sys.stderr):
+    """Like ensure() for what the suite can do without: installs it when it can; when it
+    cannot (not root, no apt, apt failed), one note and the run goes on without it."""
+    gaps = missing(requirements)
+    if not gaps:
+        return
+    try:
+        ensure(requirements, log)
+    except SetupError as e:
+        print(f"mmbench: note: going on without it ({e})", file=log, flush=True)

@@ -14,6 +14,7 @@ import tempfile
 from harness import preload
 
 PYTHON = "/usr/bin/python3"  # Debian's: its test package is libpython3.11-testsuite
+REGRTEST = "/usr/lib/python3.11/test/test_list.py"
 
 
 def _c_source(functions=60):
@@ -79,8 +80,27 @@ os.waitpid(pid, 0)
 
 
 class Program:
-    def __init__(self, name, argv, stdin=None, env=None, match="stdout", full=False):
+    def __init__(self, name, argv, stdin=None, env=None, match="stdout", full=False, needs_free=False):
         self.name, self.argv, self.stdin, self.env, self.match, self.full = name, argv, stdin, env or {}, match, full
+        self.needs_free = needs_free  # allocates far more in total than it keeps: not for bump
+
+    def missing(self):
+        """Why this program cannot run on this machine at all, or None."""
+        import shutil
+        if not shutil.which(self.argv[0]):
+            return f"{self.argv[0]} is not installed"
+        if "-m" in self.argv and "test" in self.argv and not os.path.exists(REGRTEST):
+            return "CPython's test package is not installed (Debian package libpython3.11-testsuite)"
+        if not os.path.exists(preload.PRELOAD_LIBRARY):
+            return f"{preload.PRELOAD_LIBRARY} is not built"
+        return None
+
+    def unsuitable(self, strategy):
+        """Why `strategy` cannot run this program to the end, or None."""
+        if self.needs_free and "free" not in strategy["caps"]:
+            return (f"{strategy['name']} never frees and {self.name} allocates more in total than the "
+                    "drop-in's 2 GiB limit for such strategies")
+        return None
 
     def run(self, strategy=None, timeout=600):
         """Runs on `strategy` (a registry entry; None: as is). Returns CompletedProcess."""
@@ -108,7 +128,7 @@ PROGRAMS = [
     Program("cpython-tests-more", [PYTHON, "-m", "test", "test_set", "test_tuple", "test_unicode",
                                    "test_collections", "test_itertools", "test_sort", "test_bytes",
                                    "test_threading", "test_subprocess", "test_pickle"],
-            env={"PYTHONMALLOC": "malloc"}, match="verdict", full=True),
+            env={"PYTHONMALLOC": "malloc"}, match="verdict", full=True, needs_free=True),
 ]
 
 
@@ -199,10 +219,17 @@ def measure(registry, strategy_names, chosen, runs, folder, log):
     os.makedirs(os.path.join(folder, "raw"), exist_ok=True)
     entries = [s for s in registry.strategies if s["name"] in strategy_names and s.get("available", True)]
     for program in chosen:
+        why = program.missing()
+        if why:
+            print(f"mmbench: skipping program {program.name}: {why}", file=log, flush=True)
+            continue
         reference = program.essence(program.run())
         for s in entries:
             row = {"program": program.name, "strategy": s["name"], "error": None}
             env_strategy = None if preload.kind(s) == "system" else s
+            if program.unsuitable(s):
+                print(f"mmbench: skipping {program.name} on {s['name']}: {program.unsuitable(s)}", file=log)
+                continue
             done = program.run(env_strategy)
             if program.essence(done) != reference:
                 row["error"] = f"output differs from the C library's run (exit {done.returncode})"

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-from harness import build, env, metrics, paths, plan, programs, results, table
+from harness import build, deps, env, metrics, paths, plan, programs, results, table
 from harness.errors import UserError
 from harness.registry import Registry
 
@@ -73,6 +73,7 @@ def measure_once(name, params, limit, raw_path):
 
 
 def execute(args):
+    deps.offer(deps.OPTIONAL)  # peers and real programs: skipped with a note where absent
     build.build()
     registry = Registry.load()
     selected = plan.benchmarks(registry, args)

@@ -117,6 +117,7 @@ def harness_tests(tally):
 
 def execute(args):
     deps.ensure(deps.TEST)
+    deps.offer(deps.OPTIONAL)  # peers and real programs: skipped with a note where absent
     if getattr(args, "full", False):
         os.environ["MMBENCH_TEST_FULL"] = "1"  # read by harness/tests/test_programs.py
     tally = Tally()

@@ -25,16 +25,6 @@ REGISTRY = _registry()
 IN_HOUSE = [s for s in (REGISTRY.strategies if REGISTRY else []) if preload.kind(s) == "in-house"]
 
 
-def _missing(program):
-    if not shutil.which(program.argv[0]):
-        return f"{program.argv[0]} is not installed"
-    if "-m" in program.argv and "test" in program.argv and not os.path.exists("/usr/lib/python3.11/test/test_list.py"):
-        return "CPython's test package is not installed (libpython3.11-testsuite)"
-    if not os.path.exists(preload.PRELOAD_LIBRARY):
-        return f"{preload.PRELOAD_LIBRARY} is not built"
-    return None
-
-
 class ProgramsTest(unittest.TestCase):
     references = {}
 
@@ -48,7 +38,7 @@ class ProgramsTest(unittest.TestCase):
 
 def _case(program, strategy):
     def test(self):
-        why = _missing(program)
+        why = program.missing() or program.unsuitable(strategy)
         if why:
             self.skipTest(why)
         want = self.reference(program)
