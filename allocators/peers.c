@@ -45,6 +45,7 @@ enum { STATS_EVERY = 64 };
 
 /* One peer library: where it lives and the entry points we use. */
 typedef struct peer {
+    const char *name;    /* the strategy's name */
     const char *soname;  /* what dlopen asks for */
     const char *package; /* the Debian package that brings it */
     const char *const *symbols;
@@ -56,7 +57,21 @@ typedef struct peer {
     char path[256];    /* the file the loader found */
 } peer;
 
+/* MMBENCH_UNAVAILABLE="jemalloc,tcmalloc" makes peers unavailable on purpose: to run
+ * without them, and for the tests of what happens where a library is missing. */
+static bool peer_switched_off(const char *name) {
+    const char *list = getenv("MMBENCH_UNAVAILABLE");
+    size_t n = strlen(name);
+    for (const char *at = list; at && (at = strstr(at, name)) != NULL; at += n)
+        if ((at == list || at[-1] == ',') && (at[n] == '\0' || at[n] == ',')) return true;
+    return false;
+}
+
 static void peer_load(peer *p) {
+    if (peer_switched_off(p->name)) {
+        snprintf(p->failure, sizeof p->failure, "switched off by MMBENCH_UNAVAILABLE");
+        return;
+    }
     p->handle = dlopen(p->soname, RTLD_NOW | RTLD_LOCAL);
     if (p->handle == NULL) {
         const char *why = dlerror();
@@ -165,7 +180,8 @@ static struct {
     int (*mallctl)(const char *, void *, size_t *, void *, size_t);
 } je;
 static const char *const je_symbols[] = {"mallocx", "dallocx", "sallocx", "rallocx", "mallctl"};
-static peer jemalloc_peer = {"libjemalloc.so.2", "libjemalloc2", je_symbols, (void **)&je, 5, PTHREAD_ONCE_INIT};
+static peer jemalloc_peer = {"jemalloc", "libjemalloc.so.2", "libjemalloc2", je_symbols, (void **)&je, 5,
+                             PTHREAD_ONCE_INIT};
 PEER_ONCE(jemalloc)
 _Static_assert(sizeof je == 5 * sizeof(void *), "one slot per jemalloc symbol");
 
@@ -214,7 +230,8 @@ static struct {
 } mi;
 static const char *const mi_symbols[] = {"mi_malloc_aligned", "mi_free", "mi_usable_size", "mi_realloc",
                                          "mi_process_info"};
-static peer mimalloc_peer = {"libmimalloc.so.2", "libmimalloc2.0", mi_symbols, (void **)&mi, 5, PTHREAD_ONCE_INIT};
+static peer mimalloc_peer = {"mimalloc", "libmimalloc.so.2", "libmimalloc2.0", mi_symbols, (void **)&mi, 5,
+                             PTHREAD_ONCE_INIT};
 PEER_ONCE(mimalloc)
 _Static_assert(sizeof mi == 5 * sizeof(void *), "one slot per mimalloc symbol");
 
@@ -262,7 +279,7 @@ static struct {
 } tc;
 static const char *const tc_symbols[] = {"tc_malloc", "tc_memalign", "tc_free", "tc_malloc_size", "tc_realloc",
                                          "MallocExtension_GetNumericProperty"};
-static peer tcmalloc_peer = {"libtcmalloc_minimal.so.4", "libtcmalloc-minimal4", tc_symbols, (void **)&tc, 6,
+static peer tcmalloc_peer = {"tcmalloc", "libtcmalloc_minimal.so.4", "libtcmalloc-minimal4", tc_symbols, (void **)&tc, 6,
                              PTHREAD_ONCE_INIT};
 PEER_ONCE(tcmalloc)
 _Static_assert(sizeof tc == 6 * sizeof(void *), "one slot per tcmalloc symbol");

@@ -28,7 +28,8 @@ def kind(strategy):
     """'in-house', 'peer' or 'system' for a registry entry."""
     if "limit" in strategy["caps"]:
         return "in-house"
-    return "peer" if strategy.get("library") else "system"
+    # a peer names its library; one whose library is missing names none, but is unavailable
+    return "peer" if strategy.get("library") or not strategy.get("available", True) else "system"
 
 
 def environment(strategy, base=None, limit=None, options=None):
