@@ -185,14 +185,16 @@ static peer jemalloc_peer = {"jemalloc", "libjemalloc.so.2", "libjemalloc2", je_
 PEER_ONCE(jemalloc)
 _Static_assert(sizeof je == 5 * sizeof(void *), "one slot per jemalloc symbol");
 
-/* MALLOCX_ALIGN(a) is log2(a); MM_MIN_ALIGN is jemalloc's own minimum for these sizes
- * only from 16 bytes up, so every request carries its alignment explicitly. */
+/* MALLOCX_ALIGN(a) is log2(a): used only above 16, where the size classes' natural
+ * alignment is not enough (the flag takes jemalloc off its fast path). */
 static int jemalloc_align_flags(size_t a) { return __builtin_ctzl(a); }
 
 static void *jemalloc_alloc(mm_heap *h, size_t size, size_t align) {
     (void)h;
     size_t a = peer_align(align);
     if (a == 0 || PEER_TOO_BIG(size)) return NULL;
+    /* Sizes from 16 up are 16-aligned in jemalloc's size classes: no flag, its fast path */
+    if (a == MM_MIN_ALIGN) return je.mallocx(size < MM_MIN_ALIGN ? MM_MIN_ALIGN : size, 0);
     return je.mallocx(size ? size : 1, jemalloc_align_flags(a)); /* mallocx(0) is undefined */
 }
 static void jemalloc_free(mm_heap *h, void *p) {
@@ -202,7 +204,7 @@ static void jemalloc_free(mm_heap *h, void *p) {
 static void *jemalloc_realloc(mm_heap *h, void *p, size_t size) {
     if (p == NULL) return jemalloc_alloc(h, size, 0);
     if (PEER_TOO_BIG(size)) return NULL;
-    return je.rallocx(p, size ? size : 1, jemalloc_align_flags(MM_MIN_ALIGN));
+    return je.rallocx(p, size < MM_MIN_ALIGN ? MM_MIN_ALIGN : size, 0);
 }
 static size_t jemalloc_usable(mm_heap *h, const void *p) {
     (void)h;
@@ -222,18 +224,19 @@ PEER_STRATEGY(jemalloc, "peer: jemalloc 5 (FreeBSD, Firefox) through mallocx/dal
 /* ---- mimalloc ------------------------------------------------------------------------ */
 
 static struct {
+    void *(*malloc)(size_t); /* 16-aligned from 16 bytes up */
     void *(*malloc_aligned)(size_t, size_t);
     void (*free)(void *);
     size_t (*usable_size)(const void *);
     void *(*realloc)(void *, size_t);
     void (*process_info)(size_t *, size_t *, size_t *, size_t *, size_t *, size_t *, size_t *, size_t *);
 } mi;
-static const char *const mi_symbols[] = {"mi_malloc_aligned", "mi_free", "mi_usable_size", "mi_realloc",
+static const char *const mi_symbols[] = {"mi_malloc", "mi_malloc_aligned", "mi_free", "mi_usable_size", "mi_realloc",
                                          "mi_process_info"};
-static peer mimalloc_peer = {"mimalloc", "libmimalloc.so.2", "libmimalloc2.0", mi_symbols, (void **)&mi, 5,
+static peer mimalloc_peer = {"mimalloc", "libmimalloc.so.2", "libmimalloc2.0", mi_symbols, (void **)&mi, 6,
                              PTHREAD_ONCE_INIT};
 PEER_ONCE(mimalloc)
-_Static_assert(sizeof mi == 5 * sizeof(void *), "one slot per mimalloc symbol");
+_Static_assert(sizeof mi == 6 * sizeof(void *), "one slot per mimalloc symbol");
 
 static void *mimalloc_alloc(mm_heap *h, size_t size, size_t align) {
     (void)h;
@@ -242,7 +245,8 @@ static void *mimalloc_alloc(mm_heap *h, size_t size, size_t align) {
     /* mimalloc 2.0.9 (Debian 12) hands out misaligned blocks for an alignment above 16
      * when the size is a multiple of it (alloc(512, 256) came back 128-aligned): its
      * shortcut trusts size classes to be naturally aligned. One byte more avoids it. */
-    if (a > MM_MIN_ALIGN && size % a == 0) size++;
+    if (a == MM_MIN_ALIGN) return mi.malloc(size < MM_MIN_ALIGN ? MM_MIN_ALIGN : size); /* 8-aligned below 16 */
+    if (size % a == 0) size++;
     return mi.malloc_aligned(size, a);
 }
 static void mimalloc_free(mm_heap *h, void *p) {
