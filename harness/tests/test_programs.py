@@ -5,6 +5,7 @@ binary's registry, so strategies added to strategies.def are picked up. `./mmben
 --full` adds the heavier programs. Also: ./mmbench preload's user errors."""
 import os
 import shutil
+import subprocess
 import unittest
 
 from harness import paths, preload, programs
@@ -53,6 +54,66 @@ for _program in programs.selected(full=FULL):
     for _strategy in IN_HOUSE:
         setattr(ProgramsTest, f"test_{_program.name.replace('-', '_')}_on_{_strategy['name'].replace('-', '_')}",
                 _case(_program, _strategy))
+
+
+# The malloc family's own contract, called through ctypes in a process running on the
+# drop-in library: prints one line per broken promise, then "done".
+API_SCRIPT = r"""
+import ctypes, errno
+libc = ctypes.CDLL(None, use_errno=True)
+for name, res, args in [("malloc", ctypes.c_void_p, [ctypes.c_size_t]), ("free", None, [ctypes.c_void_p]),
+                        ("calloc", ctypes.c_void_p, [ctypes.c_size_t] * 2),
+                        ("realloc", ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_size_t]),
+                        ("reallocarray", ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t]),
+                        ("posix_memalign", ctypes.c_int, [ctypes.POINTER(ctypes.c_void_p)] + [ctypes.c_size_t] * 2),
+                        ("aligned_alloc", ctypes.c_void_p, [ctypes.c_size_t] * 2),
+                        ("memalign", ctypes.c_void_p, [ctypes.c_size_t] * 2),
+                        ("valloc", ctypes.c_void_p, [ctypes.c_size_t]), ("pvalloc", ctypes.c_void_p, [ctypes.c_size_t]),
+                        ("malloc_usable_size", ctypes.c_size_t, [ctypes.c_void_p])]:
+    f = getattr(libc, name); f.restype = res; f.argtypes = args
+def bad(what): print("broken:", what)
+p = libc.malloc(300); ctypes.memset(p, 0xAB, 300); libc.free(p)
+q = libc.calloc(30, 10)
+if ctypes.string_at(q, 300) != bytes(300): bad("calloc is not zeroed")
+if libc.malloc_usable_size(q) < 300: bad("usable size below the request")
+ctypes.memmove(q, b"prefix", 6); q = libc.realloc(q, 100000)
+if ctypes.string_at(q, 6) != b"prefix": bad("realloc lost the prefix")
+libc.free(q)
+for align in (16, 64, 256, 4096):
+    out = ctypes.c_void_p()
+    if libc.posix_memalign(ctypes.byref(out), align, 100) != 0 or out.value % align: bad(f"posix_memalign {align}")
+    libc.free(out)
+    for f in (libc.aligned_alloc, libc.memalign):
+        r = f(align, 2 * align)
+        if not r or r % align: bad(f"{f.__name__} {align}")
+        libc.free(r)
+if libc.posix_memalign(ctypes.byref(ctypes.c_void_p()), 24, 10) != errno.EINVAL: bad("alignment 24 accepted")
+for f in (libc.valloc, libc.pvalloc):
+    r = f(100)
+    if not r or r % 4096: bad(f.__name__ + " not page-aligned")
+    libc.free(r)
+if libc.reallocarray(None, 1 << 62, 16) is not None or ctypes.get_errno() != errno.ENOMEM: bad("reallocarray overflow")
+if libc.calloc(1 << 62, 16) is not None: bad("calloc overflow")
+libc.free(None)
+print("done")
+"""
+
+
+def _api_case(strategy):
+    def test(self):
+        env = preload.environment(strategy)
+        done = subprocess.run([programs.PYTHON, "-c", API_SCRIPT], env=env, capture_output=True, text=True,
+                              timeout=120)
+        self.assertEqual((done.returncode, done.stdout), (0, "done\n"), done.stderr[-800:])
+    return test
+
+
+class MallocApiTest(unittest.TestCase):
+    pass
+
+
+for _strategy in IN_HOUSE:
+    setattr(MallocApiTest, f"test_malloc_family_on_{_strategy['name'].replace('-', '_')}", _api_case(_strategy))
 
 
 class PreloadCliTest(unittest.TestCase):
