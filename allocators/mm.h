@@ -42,6 +42,7 @@ enum {
     MM_CAP_CHECK = 1u << 1,       /* check() really walks the heap */
     MM_CAP_LIMIT = 1u << 2,       /* honours mm_config.limit through the page layer */
     MM_CAP_EXACT_FOOTPRINT = 1u << 3, /* footprint counted by the page layer, byte-exact */
+    MM_CAP_THREADS = 1u << 4,     /* one heap may be used from several threads at once */
 };
 
 /* Statistics, declared once: X(name, description). Expands into mm_stats and printers. */
@@ -107,6 +108,10 @@ struct mm_strategy {
     size_t (*usable_size)(mm_heap *heap, const void *p);
     void (*stats)(mm_heap *heap, mm_stats *out);
     size_t (*check)(mm_heap *heap);
+    /* Optional (NULL = always available): NULL when the strategy can run on this machine,
+     * else a one-line reason (a peer whose library is not installed). open() then fails
+     * with the same reason; runs and tests skip the strategy with it. */
+    const char *(*unavailable)(void);
 };
 
 /* Calls through the table: the only way anyone reaches a strategy. */
@@ -125,6 +130,8 @@ mm_heap *mm_open(const mm_strategy *s, const mm_config *config, mm_error *err);
 extern const mm_strategy *const mm_strategies[];
 extern const size_t mm_strategy_count;
 const mm_strategy *mm_strategy_find(const char *name);
+/* NULL when `s` can run here, else why not (see mm_strategy.unavailable). */
+const char *mm_strategy_unavailable(const mm_strategy *s);
 
 /* Strategy options: "key=value,..." parsed against a table of what a strategy accepts.
  * Sizes take K, M, G suffixes (powers of 1024). Unknown keys and out-of-range values

@@ -20,6 +20,8 @@ const mm_strategy *mm_strategy_find(const char *name) {
     return NULL;
 }
 
+const char *mm_strategy_unavailable(const mm_strategy *s) { return s->unavailable ? s->unavailable() : NULL; }
+
 mm_heap *mm_open(const mm_strategy *s, const mm_config *config, mm_error *err) {
     static const mm_config defaults = {0, NULL};
     mm_heap *h = s->open(config ? config : &defaults, err);

@@ -64,14 +64,17 @@ static size_t mmapped_chunk_size(const void *p) {
 #endif
 }
 
+/* glibc's malloc is thread-safe (MM_CAP_THREADS), so the counters are updated atomically. */
+static void count(size_t *counter, size_t delta) { __atomic_fetch_add(counter, delta, __ATOMIC_RELAXED); }
+
 static void note_alloc(system_heap *h, void *p) {
     size_t chunk = p ? mmapped_chunk_size(p) : 0;
-    if (chunk) h->mmapped += chunk, h->mmap_chunks++;
+    if (chunk) count(&h->mmapped, chunk), count(&h->mmap_chunks, 1);
 }
 
 static void note_free(system_heap *h, void *p) {
     size_t chunk = mmapped_chunk_size(p);
-    if (chunk) h->mmapped -= chunk, h->munmap_chunks++;
+    if (chunk) count(&h->mmapped, -chunk), count(&h->munmap_chunks, 1);
 }
 
 static mm_heap *system_open(const mm_config *config, mm_error *err) {
@@ -109,7 +112,7 @@ static void *system_realloc(mm_heap *heap, void *p, size_t size) {
     size_t old_chunk = mmapped_chunk_size(p);
     void *q = realloc(p, size ? size : 1); /* glibc's realloc(p, 0) frees: not our contract */
     if (q == NULL) return NULL;
-    if (old_chunk) h->mmapped -= old_chunk, h->munmap_chunks++;
+    if (old_chunk) count(&h->mmapped, -old_chunk), count(&h->munmap_chunks, 1);
     note_alloc(h, q);
     return q;
 }
@@ -141,7 +144,7 @@ static size_t system_check(mm_heap *heap) {
 const mm_strategy mm_system = {
     .name = "system",
     .summary = "the C library's malloc/free (glibc ptmalloc), called through the same table",
-    .caps = MM_CAP_FREE,
+    .caps = MM_CAP_FREE | MM_CAP_THREADS,
     .open = system_open,
     .close = system_close,
     .alloc = system_alloc,

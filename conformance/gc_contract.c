@@ -662,7 +662,8 @@ int main(void) {
         if (col->caps & GC_CAP_OWN_ALLOCATOR) snprintf(names[n++], 64, "%s", col->name);
         else
             for (size_t s = 0; s < mm_strategy_count && n < 256; s++)
-                snprintf(names[n++], 64, "%s/%s", col->name, mm_strategies[s]->name);
+                if (!mm_strategy_unavailable(mm_strategies[s])) /* a peer not installed here */
+                    snprintf(names[n++], 64, "%s/%s", col->name, mm_strategies[s]->name);
     }
 #define GC_CASE(check_name, call)                                          \
     if (tap_shard_owns(item++)) {                                          \

@@ -164,6 +164,10 @@ int main(void) {
         const mm_strategy *s = mm_strategies[i];
         if (!tap_shard_owns(item++)) continue;
         tap_case("randomized[%s]", s->name);
+        if (mm_strategy_unavailable(s)) {
+            tap_skip("%s", mm_strategy_unavailable(s));
+            continue;
+        }
         if (!(s->caps & MM_CAP_FREE)) {
             tap_skip("%s never frees, so a random free/realloc sequence would only grow it", s->name);
             continue;

@@ -43,6 +43,8 @@ def cmd_list(args):
     print("allocators:")
     for s in reg.strategies:
         print(f"  {s['name']:<12} {s['summary']}")
+        if not s.get("available", True):
+            print(f"  {'':<12} UNAVAILABLE here, skipped by run and test: {s.get('unavailable')}")
     print("\ncollectors (COLLECTOR/ALLOCATOR, e.g. rc-gen/system):")
     for c in reg.collectors:
         print(f"  {c['name']:<12} {c['summary']}")
@@ -67,6 +69,11 @@ def cmd_test(args):
     return testing.execute(args)
 
 
+def cmd_preload(args):
+    from harness import preload
+    return preload.execute(args)
+
+
 def make_parser():
     parser = Parser(prog="mmbench", description="Benchmark and conformance suite for memory management strategies.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
@@ -83,12 +90,22 @@ def make_parser():
     p.add_argument("--limit", type=byte_count, metavar="BYTES", help="page-layer memory limit for every heap")
     p.add_argument("--out", metavar="DIR", help="results folder to create (default: results/runs/<time>)")
     commands.add_run_options(p)
+    p.add_argument("--programs", metavar="P,Q", help="real programs to time on each strategy: all (default), none, "
+                   "or names (cpython-tests, sqlite, gcc)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("test", help="run every test; ends with 'N passed, N failed'")
-    p.add_argument("--full", action="store_true", help="also fuzz every target and run valgrind (harness/full.py)")
+    p.add_argument("--full", action="store_true",
+                   help="also fuzz every target, run valgrind (harness/full.py) and the heavier real programs")
     p.add_argument("--fuzz-seconds", type=positive_int, default=60, metavar="N", help="with --full (default: 60)")
     p.set_defaults(func=cmd_test)
+
+    p = sub.add_parser("preload", help="run a program with a strategy as its malloc: preload STRATEGY -- CMD ...")
+    p.add_argument("strategy", metavar="STRATEGY", help="a name from ./mmbench list")
+    p.add_argument("program", nargs=argparse.REMAINDER, metavar="-- COMMAND ARGS", help="the program to run")
+    p.add_argument("--limit", type=byte_count, metavar="BYTES", help="page-layer limit of the heap (in-house)")
+    p.add_argument("--options", metavar="KEY=VALUE,...", help="strategy options (in-house)")
+    p.set_defaults(func=cmd_preload)
 
     from harness import trace
     trace.add_parser(sub, Parser)
@@ -100,7 +117,16 @@ def make_parser():
     return parser
 
 
+# jemalloc's library needs more static TLS than glibc keeps for libraries loaded later
+# (allocators/peers.c): every binary the harness starts gets it from the environment, so
+# none has to re-execute itself (which would break under valgrind). .bazelrc does the same
+# for tests.
+PEER_TUNABLES = "glibc.rtld.optional_static_tls=8192"
+
+
 def main(argv=None):
+    import os
+    os.environ.setdefault("GLIBC_TUNABLES", PEER_TUNABLES)
     parser = make_parser()
     try:
         args = parser.parse_args(argv)

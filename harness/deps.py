@@ -54,6 +54,21 @@ FULL = TEST + [  # ./mmbench test --full: libFuzzer needs clang and its runtime
     ("clang", lambda: shutil.which("clang"), "clang"),
     ("libFuzzer", lambda: glob.glob("/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a"), "libclang-rt-14-dev"),
 ]
+# The peers (allocators/peers.c) and the real programs (harness/programs.py): a machine
+# without them still builds; runs and tests skip what is absent, saying why.
+_LIBDIR = "/usr/lib/x86_64-linux-gnu" if os.path.isdir("/usr/lib/x86_64-linux-gnu") else "/usr/lib"
+PEERS = [
+    ("jemalloc", lambda: os.path.exists(os.path.join(_LIBDIR, "libjemalloc.so.2")), "libjemalloc-dev"),
+    ("mimalloc", lambda: os.path.exists(os.path.join(_LIBDIR, "libmimalloc.so.2")), "libmimalloc-dev"),
+    ("tcmalloc", lambda: os.path.exists(os.path.join(_LIBDIR, "libtcmalloc_minimal.so.4")), "libgoogle-perftools-dev"),
+]
+PROGRAMS = [
+    ("sqlite3", lambda: shutil.which("sqlite3"), "sqlite3"),
+    ("CPython's regression tests", lambda: os.path.exists("/usr/lib/python3.11/test/test_list.py"),  # programs.REGRTEST
+     "libpython3.11-testsuite"),
+    ("hyperfine", lambda: shutil.which("hyperfine"), "hyperfine"),
+]
+OPTIONAL = PEERS + PROGRAMS  # offered by run and test: installed when we can, else skipped with a note
 
 
 def missing(requirements):
@@ -80,3 +95,15 @@ def ensure(requirements, log=sys.stderr):
     still = missing(requirements)
     if still:
         raise SetupError("still missing after install: " + ", ".join(what for what, _ in still))
+
+
+def offer(requirements, log=sys.stderr):
+    """Like ensure() for what the suite can do without: installs it when it can; when it
+    cannot (not root, no apt, apt failed), one note and the run goes on without it."""
+    gaps = missing(requirements)
+    if not gaps:
+        return
+    try:
+        ensure(requirements, log)
+    except SetupError as e:
+        print(f"mmbench: note: going on without it ({e})", file=log, flush=True)

@@ -144,7 +144,8 @@ class Journal:
             entries["sweep" if job.get("sweep") else "benchmarks"].append(entry)
         unstable = [f"{e['name']} {k}" for e in entries["benchmarks"] for k, m in e["metrics"].items()
                     if m and m.get("unstable") and k in ("ns_per_op", "process_s")]
-        data = {key: plan[key] for key in ("created", "command", "environment", "config", "strategies", "collectors", "workloads")
+        data = {key: plan[key] for key in ("created", "command", "environment", "config", "strategies", "collectors", "workloads",
+                                          "skipped")
                 if key in plan}
         data.update(schema=results.SCHEMA, complete=not missing, missing=len(missing), **entries)
         if unstable:

@@ -7,10 +7,20 @@ the binary's registry (harness/registry.py).
 from harness import gc_table
 
 
+def unavailable(registry, args):
+    """{strategy: reason} for the selected strategies that cannot run here (a peer whose
+    library is not installed): skipped with a note, not an error."""
+    wanted = set(registry.select("allocators", args.allocators))
+    return {s["name"]: s.get("unavailable", "unavailable") for s in registry.strategies
+            if s["name"] in wanted and not s.get("available", True)}
+
+
 def benchmarks(registry, args):
     """The benchmark names of this run, as [(name, workload, strategy)]; for a GC workload
-    the "strategy" is the heap, COLLECTOR/STRATEGY (harness/gc_table.py)."""
-    strategies = registry.select("allocators", args.allocators)
+    the "strategy" is the heap, COLLECTOR/STRATEGY (harness/gc_table.py). Strategies that
+    cannot run here (unavailable peers) are left out; see unavailable()."""
+    skipped = unavailable(registry, args)
+    strategies = [s for s in registry.select("allocators", args.allocators) if s not in skipped]
     workloads = registry.select("workloads", args.workloads)
     heaps = gc_table.heaps(registry, args)
     return [(f"{w}/{s}", w, s) for w in workloads for s in (heaps if registry.is_gc(w) else strategies)]

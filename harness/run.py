@@ -10,8 +10,9 @@ runner.py; this module reads the command line.
 import datetime
 import os
 import subprocess
+import sys
 
-from harness import build, deps, paths, plan, runner
+from harness import build, deps, paths, plan, programs, runner
 from harness.errors import UserError
 from harness.registry import Registry
 
@@ -45,12 +46,18 @@ def validate_with_binary(params, limit):
 def execute(args):
     """A fresh run (or, with --resume DIR, the rest of an earlier one)."""
     deps.ensure(deps.RUN)
+    deps.offer(deps.OPTIONAL)  # peers and real programs: skipped with a note where absent
     if getattr(args, "resume", None):
         return runner.resume(args.resume, args)
     build.build()
     registry = Registry.load()
     selected = plan.benchmarks(registry, args)
+    for name, reason in plan.unavailable(registry, args).items():
+        print(f"mmbench: skipping {name}: {reason}", file=sys.stderr)
     params = parse_params(args.param)
     validate_with_binary(params, args.limit)
     out = args.out or os.path.join(paths.DEFAULT_RUNS, datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
-    return runner.start(out, registry, selected, params, args)
+    chosen_programs = programs.benchmark_programs(getattr(args, "programs", None))  # harness/programs.py
+    if chosen_programs:
+        build.build(targets=(programs.preload.PRELOAD_TARGET,))
+    return runner.start(out, registry, selected, params, args, [p.name for p in chosen_programs])

@@ -19,14 +19,14 @@ import os
 import sys
 import time
 
-from harness import build, deps, env, gc_table, journal, measure, plan, results, sweep, table
+from harness import build, deps, env, gc_table, journal, measure, plan, programs, results, sweep, table
 from harness.errors import UserError
 from harness.registry import Registry
 
 OUTPUTS = ("results.json", "table.md", "table.csv")
 
 
-def start(out, registry, selected, params, args):
+def start(out, registry, selected, params, args, program_names=()):
     sweeps = sweep.parse(getattr(args, "sweep", None), registry, {w for _, w, _ in selected})
     counts = bool(getattr(args, "counts", False))
     hyperfine_runs = getattr(args, "hyperfine_runs", 3)
@@ -44,13 +44,14 @@ def start(out, registry, selected, params, args):
             "environment": env.collect(),
             "config": {"repetitions": args.repetitions, "warmup": getattr(args, "warmup", 1), "params": params,
                        "limit": args.limit, "budget": args.budget, "hyperfine_runs": hyperfine_runs,
-                       "counts": counts,
+                       "counts": counts, "programs": list(program_names),
                        "sweep": [{"workload": w, "param": k, "values": v} for w, k, v in sweeps]},
             "strategies": [s for s in registry.strategies if s["name"] in {b[2] for b in selected}],
             "collectors": [c for c in registry.collectors
                            if c["name"] in {b[2].split("/")[0] for b in selected if registry.is_gc(b[1])}],
             "workloads": [dict(w, params=registry.workload_params(w["name"], params))
                           for w in registry.workloads if w["name"] in {b[1] for b in selected}],
+            "skipped": plan.unavailable(registry, args),
             "jobs": jobs,
         }
         j = journal.Journal.create(stage.dir, the_plan)
@@ -157,13 +158,16 @@ def _measure_and_publish(j, folder, out, args, stage):
             stage.discard()
         print("mmbench: interrupted before any measurement finished; nothing was written", file=sys.stderr)
         return 130
+    if not interrupted:
+        _measure_programs(j, folder, data_strategies(j))
     data = j.assemble()
+    data["programs"] = _read_programs(folder)
     data["elapsed_seconds"] = round(time.monotonic() - started, 1)
     _note_context(folder, data)
     write_outputs(folder, data, charts=not getattr(args, "no_charts", False))
     if stage:
         stage.publish()
-    print(table.text(data), end="")
+    print(table.text(data) + programs.table(data["programs"]), end="")
     shown = os.path.relpath(out)
     if not data["complete"]:
         print(f"\nmmbench: {data['missing']} measurement(s) missing; finish with: ./mmbench run --resume {shown}",
@@ -174,6 +178,32 @@ def _measure_and_publish(j, folder, out, args, stage):
     if interrupted:
         return 130
     return 1 if any(b.get("error") for b in data["benchmarks"] + data["sweep"]) else 0
+
+
+def data_strategies(j):
+    return {job["strategy"] for job in j.plan["jobs"] if job.get("kind", "alloc") == "alloc"}
+
+
+def _measure_programs(j, folder, strategy_names):
+    """The real programs (harness/programs.py) on every strategy of the run, once: a
+    resumed run keeps programs.json when it is already there."""
+    names = j.plan["config"].get("programs") or []
+    path = os.path.join(folder, "programs.json")
+    if not names or os.path.exists(path):
+        return
+    chosen = [p for p in programs.PROGRAMS if p.name in names]
+    registry = Registry.load()
+    rows = programs.measure(registry, strategy_names, chosen, j.plan["config"].get("hyperfine_runs") or 3,
+                            folder, sys.stderr)
+    results.write_atomic(path, json.dumps(rows, indent=1) + "\n")
+
+
+def _read_programs(folder):
+    try:
+        with open(os.path.join(folder, "programs.json")) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return []
 
 
 def _note_context(folder, data):
@@ -194,6 +224,8 @@ def write_outputs(folder, data, charts=True):
     results.write_atomic(os.path.join(folder, "results.json"), json.dumps(data, indent=1) + "\n")
     results.write_atomic(os.path.join(folder, "table.md"), table.markdown(data))
     results.write_atomic(os.path.join(folder, "table.csv"), table.csv_text(data))
+    if data.get("programs"):
+        results.write_atomic(os.path.join(folder, "programs.txt"), programs.table(data["programs"]))
     made = []
     if charts:
         from harness import plot

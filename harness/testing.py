@@ -125,6 +125,9 @@ def harness_tests(tally):
 def execute(args):
     full = getattr(args, "full", False)
     deps.ensure(deps.FULL if full else deps.TEST)
+    deps.offer(deps.OPTIONAL)  # peers and real programs: skipped with a note where absent
+    if full:
+        os.environ["MMBENCH_TEST_FULL"] = "1"  # read by harness/tests/test_programs.py
     tally = Tally()
     print("== C tests (bazel test //...)", flush=True)
     bazel_tests(tally)

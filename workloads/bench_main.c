@@ -17,6 +17,7 @@
  * items_per_second counts allocator operations.
  */
 #include "allocators/mm.h"
+#include "allocators/peers.h"
 #include "workloads/shim/bench.h"
 #include "workloads/gc_bench.h"
 #include "workloads/wl.h"
@@ -63,7 +64,7 @@ static void json_string(const char *s) {
 static void list_json(void) {
     static const struct { unsigned bit; const char *name; } caps[] = {
         {MM_CAP_FREE, "free"}, {MM_CAP_CHECK, "check"}, {MM_CAP_LIMIT, "limit"},
-        {MM_CAP_EXACT_FOOTPRINT, "exact_footprint"},
+        {MM_CAP_EXACT_FOOTPRINT, "exact_footprint"}, {MM_CAP_THREADS, "threads"},
     };
     printf("{\"strategies\": [");
     for (size_t i = 0; i < mm_strategy_count; i++) {
@@ -75,7 +76,11 @@ static void list_json(void) {
         printf(", \"caps\": [");
         for (size_t k = 0, n = 0; k < sizeof caps / sizeof *caps; k++)
             if (s->caps & caps[k].bit) printf("%s\"%s\"", n++ ? ", " : "", caps[k].name);
-        printf("]}");
+        const char *why = mm_strategy_unavailable(s), *library = mm_peer_library(s);
+        printf("], \"available\": %s", why ? "false" : "true");
+        if (why) printf(", \"unavailable\": "), json_string(why);
+        if (library) printf(", \"library\": "), json_string(library);
+        printf("}");
     }
     printf("],\n\"workloads\": [");
     for (size_t i = 0; i < wl_workload_count; i++) {
@@ -220,6 +225,7 @@ static size_t parse_bytes(const char *text) {
 }
 
 int main(int argc, char **argv) {
+    mm_peers_reexec(argv); /* so jemalloc's library can be loaded (allocators/peers.h) */
     static char options[64][OPTIONS_MAX];
     if (mm_strategy_count > 64) usage_error("too many strategies%s%s", "", "");
     bool validate = false;
@@ -264,6 +270,7 @@ int main(int argc, char **argv) {
     size_t n = 0;
     for (size_t s = 0; s < mm_strategy_count; s++) {
         mm_error err = {{0}};
+        if (mm_strategy_unavailable(mm_strategies[s])) continue; /* not registered below either */
         bench_case probe = {.strategy = mm_strategies[s], .options = options[s], .limit = limit};
         mm_heap *h = open_case(&probe, &err);
         if (h == NULL) usage_error("%s%s", err.message, "");
@@ -273,6 +280,7 @@ int main(int argc, char **argv) {
     for (size_t w = 0; w < wl_workload_count; w++) {
         if (wl_workloads[w]->collected) continue; /* GC workloads: gc_bench_register below */
         for (size_t s = 0; s < mm_strategy_count && n < sizeof cases / sizeof *cases; s++) {
+            if (mm_strategy_unavailable(mm_strategies[s])) continue;
             bench_case *k = &cases[n++];
             *k = (bench_case){.workload = wl_workloads[w], .strategy = mm_strategies[s], .options = options[s],
                               .limit = limit, .budget = budget};

@@ -117,6 +117,7 @@ int main(void) {
         const gc_collector *col = gc_collectors[k];
         for (size_t s = 0; s < ((col->caps & GC_CAP_OWN_ALLOCATOR) ? 1 : mm_strategy_count) && n < 256; s++) {
             if (col->caps & GC_CAP_OWN_ALLOCATOR) snprintf(names[n], 64, "%s", col->name);
+            else if (mm_strategy_unavailable(mm_strategies[s])) continue; /* a peer not installed here */
             else snprintf(names[n], 64, "%s/%s", col->name, mm_strategies[s]->name);
             caps_of[n++] = col->caps;
         }

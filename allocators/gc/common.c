@@ -22,9 +22,9 @@ const gc_collector *const gc_collectors[] = {
 };
 const size_t gc_collector_count = sizeof gc_collectors / sizeof gc_collectors[0];
 
-/* THE default matrix: every collector over each of these allocators in a default run.
- * (Add "pool" here once the classic allocators are merged.) */
-const char *const gc_default_allocators[] = {"system", NULL};
+/* THE default matrix: every collector over each of these allocators in a default run:
+ * glibc's malloc, and pool, the allocator CPython's objects really live in. */
+const char *const gc_default_allocators[] = {"system", "pool", NULL};
 
 const gc_type gc_weakref_type = {.name = "weakref", .slots = 0};
 

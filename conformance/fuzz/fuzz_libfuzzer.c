@@ -23,3 +23,9 @@ void fuzz_fail(const char *file, int line, const char *fmt, ...) {
  * strategy passes them to malloc) instead of reporting them. */
 const char *__asan_default_options(void);
 const char *__asan_default_options(void) { return "allocator_may_return_null=1"; }
+
+/* The peers (allocators/peers.c) are dlopen'ed C++ libraries whose one-time internal
+ * allocations (operator new inside libstdc++, with no frames of ours above them) stay
+ * alive until exit by design; LeakSanitizer is told so, and nothing else. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void) { return "leak:libstdc++.so\n"; }

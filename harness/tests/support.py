@@ -7,7 +7,7 @@ from harness import paths
 MMBENCH = os.path.join(paths.ROOT, "mmbench")
 # A run small enough for a test: a few thousand operations per benchmark, no sweep, no charts.
 TINY = ["--workloads", "churn", "--param", "churn.live=500", "--param", "churn.steps=2000", "--repetitions", "2", "--sweep", "none",
-        "--no-charts", "--warmup", "0"]
+        "--no-charts", "--warmup", "0", "--programs", "none"]
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 

@@ -8,7 +8,7 @@ from harness.tests.support import mmbench
 
 QUICK = ["--workloads", "churn", "--allocators", "first-fit,best-fit", "--param", "churn.live=20000",
          "--param", "churn.steps=400000", "--repetitions", "1", "--sweep", "none", "--no-charts", "--warmup", "0",
-         "--hyperfine-runs", "0"]
+         "--hyperfine-runs", "0", "--programs", "none"]
 
 
 class BudgetTest(unittest.TestCase):

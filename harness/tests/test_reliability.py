@@ -45,7 +45,7 @@ class InterruptResumeTest(unittest.TestCase):
     def test_ctrl_c_keeps_what_was_measured_and_resume_finishes_it(self):
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "run")
-            args = [MMBENCH, "run", "--out", out, "--workloads", "churn", "--param", "churn.live=20000", "--param", "churn.steps=200000",
+            args = [MMBENCH, "run", "--out", out, "--workloads", "churn", "--programs", "none", "--param", "churn.live=20000", "--param", "churn.steps=200000",
                     "--repetitions", "6", "--sweep", "none", "--no-charts", "--warmup", "0", "--hyperfine-runs", "0"]
             proc = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
                                     stdin=subprocess.DEVNULL)
@@ -79,7 +79,7 @@ class InterruptResumeTest(unittest.TestCase):
     def test_ctrl_c_before_anything_was_measured_leaves_nothing(self):
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "run")
-            proc = subprocess.Popen([MMBENCH, "run", "--out", out, "--workloads", "churn", "--param", "churn.steps=2000000", "--sweep", "none",
+            proc = subprocess.Popen([MMBENCH, "run", "--out", out, "--workloads", "churn", "--programs", "none", "--param", "churn.steps=2000000", "--sweep", "none",
                                      "--warmup", "1", "--no-charts"], stderr=subprocess.PIPE,
                                     stdout=subprocess.DEVNULL, text=True, stdin=subprocess.DEVNULL)
             for line in proc.stderr:
@@ -113,7 +113,7 @@ class CountsAndChartsTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.outs = [os.path.join(cls.tmp.name, f"run{i}") for i in (1, 2)]
-        small = ["--workloads", "churn", "--allocators", "system,bump", "--param", "churn.live=300", "--param", "churn.steps=3000", "--repetitions", "2", "--warmup", "0",
+        small = ["--workloads", "churn", "--allocators", "system,bump", "--programs", "none", "--param", "churn.live=300", "--param", "churn.steps=3000", "--repetitions", "2", "--warmup", "0",
                  "--hyperfine-runs", "2", "--counts", "--sweep", "churn.live=100,1000"]
         cls.done = [mmbench("run", "--out", out, *small) for out in cls.outs]
 

@@ -1,0 +1,52 @@
+"""Peers where their library is missing: simulated with MMBENCH_UNAVAILABLE (read by
+allocators/peers.c), they are listed as unavailable with the reason, skipped by a run
+with a note (not an error), and refused by ./mmbench preload with the reason."""
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+
+from harness import results
+from harness.tests.support import MMBENCH, error_line
+
+ENV = dict(os.environ, MMBENCH_UNAVAILABLE="jemalloc")
+
+
+def mmbench(*args):
+    return subprocess.run([MMBENCH, *args], capture_output=True, text=True, timeout=600, env=ENV,
+                          stdin=subprocess.DEVNULL)
+
+
+class MissingPeerTest(unittest.TestCase):
+    def test_list_says_unavailable_and_why(self):
+        done = mmbench("list", "--json")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        by_name = {s["name"]: s for s in json.loads(done.stdout)["allocators"]}
+        self.assertFalse(by_name["jemalloc"]["available"])
+        self.assertIn("MMBENCH_UNAVAILABLE", by_name["jemalloc"]["unavailable"])
+        self.assertNotIn("library", by_name["jemalloc"])
+        self.assertTrue(by_name["system"]["available"])
+        text = mmbench("list").stdout
+        self.assertIn("UNAVAILABLE here", text)
+
+    def test_run_skips_it_with_a_note(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "run")
+            done = mmbench("run", "--out", out, "--allocators", "system,jemalloc", "--workloads", "churn",
+                           "--param", "churn.live=100", "--param", "churn.steps=1000", "--repetitions", "1",
+                           "--programs", "none")
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertIn("skipping jemalloc", done.stderr)
+            data = results.load(out)
+            self.assertEqual([b["strategy"] for b in data["benchmarks"]], ["system"])
+            self.assertIn("jemalloc", data["skipped"])
+
+    def test_preload_refuses_it_with_the_reason(self):
+        done = mmbench("preload", "jemalloc", "--", "true")
+        self.assertEqual(done.returncode, 1)
+        self.assertIn("jemalloc is unavailable", error_line(done))
+
+
+if __name__ == "__main__":
+    unittest.main()
