@@ -258,7 +258,7 @@ def table(rows):
             out.append(f"{r['program']:<14} {r['strategy']:<12} FAILED: {r['error']}")
             continue
         ratio = f"{r['mean_s'] / base[r['program']]:.2f}" if base.get(r["program"]) else "-"
-        spread = f"{100 * r['stddev_s'] / r['mean_s']:.0f}%" if r["mean_s"] else "-"
+        spread = f"{100 * r['stddev_s'] / r['mean_s']:.0f}%" if r["mean_s"] and r.get("stddev_s") is not None else "-"
         out.append(f"{r['program']:<14} {r['strategy']:<12} {r['mean_s'] * 1000:8.1f}ms {spread:>6} {ratio:>9} "
                    f"{r['rss_peak'] / 2**20:8.1f}Mi")
     return "\n".join(out) + "\n"

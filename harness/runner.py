@@ -167,6 +167,8 @@ def _measure_and_publish(j, folder, out, args, stage):
     write_outputs(folder, data, charts=not getattr(args, "no_charts", False))
     if stage:
         stage.publish()
+    elif folder != out:  # a resumed DIR.partial becomes DIR once it is written
+        os.rename(folder, out)
     print(table.text(data) + programs.table(data["programs"]), end="")
     shown = os.path.relpath(out)
     if not data["complete"]:
