@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 
-from harness import build, commands, paths
+from harness import build, commands
 from harness.errors import SetupError, UserError
 
 

@@ -112,7 +112,7 @@ def _num(v):
 
 def markdown(verdict, base_name, new_name):
     titles = dict(judged_metrics())
-    out = [f"# mmbench compare", "",
+    out = ["# mmbench compare", "",
            f"BASE `{base_name}` → NEW `{new_name}`; a regression is a change over "
            f"{verdict['threshold']:.1%} that is significant (Mann-Whitney U, p < {verdict['alpha']:g}; "
            f"exact comparison for instruction counts and for metrics that do not vary).", ""]

@@ -70,7 +70,7 @@ def _sweep_rows(data):
 def render(data, charts):
     title = "mmbench results"
     created = data.get("created", "")
-    parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
+    parts = ["<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
              f"<title>{html.escape(title)} {html.escape(created)}</title>",
              f"<style>{STYLE}</style><script>{SCRIPT}</script></head><body>",
              f"<h1>{html.escape(title)}</h1>",

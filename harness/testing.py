@@ -12,7 +12,6 @@ failed and something ran.
 import json
 import os
 import re
-import sys
 import tempfile
 import unittest
 import urllib.parse

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import unittest
 
-from harness import paths, preload, programs
+from harness import preload, programs
 from harness.registry import Registry
 from harness.tests.support import error_line, mmbench
 
