@@ -57,7 +57,7 @@ def execute(args):
     params = parse_params(args.param)
     validate_with_binary(params, args.limit)
     out = args.out or os.path.join(paths.DEFAULT_RUNS, datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
-    chosen_programs = programs.benchmark_programs(getattr(args, "programs", None))  # harness/programs.py
+    chosen_programs = programs.benchmark_programs(getattr(args, "programs", "none"))  # harness/programs.py; only run asks
     if chosen_programs:
         build.build(targets=(programs.preload.PRELOAD_TARGET,))
     return runner.start(out, registry, selected, params, args, [p.name for p in chosen_programs])
