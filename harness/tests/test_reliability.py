@@ -21,6 +21,12 @@ def crashing_binary(folder, victim):
     return path
 
 
+def as_from_a_terminal():
+    """Ctrl-C as a terminal delivers it: a test suite started in the background (CI, nohup
+    ... &) inherits SIGINT ignored, and a child would then never see the interrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class CrashTest(unittest.TestCase):
     def test_a_strategy_that_segfaults_fails_alone(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -48,7 +54,7 @@ class InterruptResumeTest(unittest.TestCase):
             args = [MMBENCH, "run", "--out", out, "--workloads", "churn", "--programs", "none", "--param", "churn.live=20000", "--param", "churn.steps=200000",
                     "--repetitions", "6", "--sweep", "none", "--no-charts", "--warmup", "0", "--hyperfine-runs", "0"]
             proc = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                                    stdin=subprocess.DEVNULL)
+                                    stdin=subprocess.DEVNULL, preexec_fn=as_from_a_terminal)
             lines = []
             for line in proc.stderr:
                 lines.append(line)
@@ -81,7 +87,8 @@ class InterruptResumeTest(unittest.TestCase):
             out = os.path.join(tmp, "run")
             proc = subprocess.Popen([MMBENCH, "run", "--out", out, "--workloads", "churn", "--programs", "none", "--param", "churn.steps=2000000", "--sweep", "none",
                                      "--warmup", "1", "--no-charts"], stderr=subprocess.PIPE,
-                                    stdout=subprocess.DEVNULL, text=True, stdin=subprocess.DEVNULL)
+                                    stdout=subprocess.DEVNULL, text=True, stdin=subprocess.DEVNULL,
+                                    preexec_fn=as_from_a_terminal)
             for line in proc.stderr:
                 if "warm-up" in line:
                     proc.send_signal(signal.SIGINT)
