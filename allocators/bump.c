@@ -1,4 +1,4 @@
-/* bump.c — allocation by pointer increment; free does nothing. The speed-of-light line.
+/* bump.c — allocation by pointer increment; free does nothing. The floor of allocator work.
  *
  * Vocabulary
  *   chunk    a page-layer mapping (default 4 MiB, on transparent huge pages where the
@@ -201,7 +201,7 @@ static size_t bump_check(mm_heap *heap) {
 
 const mm_strategy mm_bump = {
     .name = "bump",
-    .summary = "pointer increment, frees nothing: the speed-of-light floor in every chart",
+    .summary = "pointer increment, frees nothing: the floor of allocator work (not of memory traffic: every block is fresh memory)",
     .caps = MM_CAP_CHECK | MM_CAP_LIMIT | MM_CAP_EXACT_FOOTPRINT,
     .open = bump_open,
     .close = bump_close,

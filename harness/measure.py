@@ -37,11 +37,16 @@ def _pattern(name):
     return re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", name)
 
 
+def param_args(params):
+    """{NAME.KEY: VALUE} -> the benchmark binary's --param flags."""
+    return [f"--param={k}={v}" for k, v in params.items()]
+
+
 def command(name, params, config, binary=None):
     """The argv that runs benchmark `name` ("W/S") with its parameters, alone. `config` is
     the run's config: its page-layer `limit` and time `budget` go to the binary."""
     args = [binary or paths.bench_binary(), f"--benchmark_filter=^{_pattern(name)}/", "--benchmark_format=json"]
-    args += [f"--param={k}={v}" for k, v in params.items()]
+    args += param_args(params)
     if config.get("limit") is not None:
         args.append(f"--limit={config['limit']}")
     if config.get("budget"):

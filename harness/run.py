@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 
-from harness import build, deps, paths, plan, programs, runner
+from harness import build, deps, measure, paths, plan, programs, runner
 from harness.errors import UserError
 from harness.registry import Registry
 
@@ -28,12 +28,8 @@ def parse_params(items):
     return params
 
 
-def param_args(params):
-    return [f"--param={k}={v}" for k, v in params.items()]
-
-
 def validate_with_binary(params, limit):
-    args = [paths.BENCH_BINARY, "--validate", *param_args(params)]
+    args = [paths.BENCH_BINARY, "--validate", *measure.param_args(params)]
     if limit is not None:
         args.append(f"--limit={limit}")
     done = subprocess.run(args, capture_output=True, text=True)
