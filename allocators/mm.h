@@ -114,6 +114,10 @@ struct mm_strategy {
     const char *(*unavailable)(void);
 };
 
+/* Marks a strategy's slow path (a new pool, a new arena, a list transition) so the
+ * compiler keeps it out of line: the fast path it leaves then needs no stack frame. */
+#define MM_SLOW_PATH __attribute__((noinline))
+
 /* Calls through the table: the only way anyone reaches a strategy. */
 static inline void *mm_alloc(mm_heap *h, size_t size, size_t align) { return h->strategy->alloc(h, size, align); }
 static inline void mm_free(mm_heap *h, void *p) { h->strategy->free(h, p); }

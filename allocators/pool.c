@@ -3,12 +3,15 @@
  * Vocabulary
  *   size class  requests of 1..512 bytes round up to a multiple of 16: class i holds blocks
  *               of (i + 1) * 16 bytes, 32 classes (size 0 is class 0).
- *   arena       a page-layer mapping of `arena` bytes (default 1 MiB), aligned to its own
- *               size, cut into pools. Its header, the arena object, is a mapping of its own
+ *   arena       a page-layer mapping of `arena` bytes (default 2 MiB), aligned to its own
+ *               size, cut into pools. An arena of a huge page or more is hinted onto
+ *               transparent huge pages (as CPython's --with-pymalloc-hugepages build does):
+ *               one TLB entry then covers every block in it. Its header, the arena object, is a mapping of its own
  *               (as CPython keeps arena_objects apart) holding one 64-byte header per pool.
- *               An addrmap from arena base to arena object answers "is p ours, and in which
- *               pool?" in O(1): p rounded down to the arena size is the key, the pool index
- *               is the offset shifted by log2(pool) — nothing is read that might not be ours.
+ *               A radix tree from arena address to arena object (radix.h, CPython's
+ *               arena_map) answers "is p ours, and in which pool?" in three loads: p's
+ *               arena number is the key, the pool index is p's bits between log2(pool)
+ *               and log2(arena) — nothing is read that might not be ours.
  *   pool        `pool` bytes (default 16 KiB) holding blocks of one size class from its
  *               first byte. Its header: a free list threaded through freed blocks
  *               (`freeblock`), a count of allocated blocks (`ref`) and `nextoffset`, the
@@ -30,6 +33,14 @@
  *               the emptier ones can drain and be returned. lasta[n] points at the last
  *               arena with n free pools, so re-sorting after a change is O(1) (CPython's
  *               nfp2lasta).
+ *   front cache per size class, a LIFO list of freed blocks (linked through their first
+ *               word) that free pushes and alloc pops before any pool is touched: the
+ *               role CPython's per-type free lists (floats, tuples, lists, dicts) play in
+ *               front of obmalloc. Option `cache` bounds it (default 64 blocks a class;
+ *               0 gives CPython's allocator alone); a full list gives its newest half back
+ *               to the pools; before a new arena is mapped every list goes back, so the
+ *               cache never makes the heap grow. A cached block counts as allocated in
+ *               its pool's `ref`.
  *   fallback    requests above 512 bytes, or aligned above 16, go to another strategy,
  *               opened through the registry (option `fallback`, default system). The
  *               heap's footprint is its arenas and tables plus the fallback's footprint
@@ -41,11 +52,13 @@
  *   exactly the list that state names; ref + free-list length == blocks carved; free-list
  *   entries are block starts inside the carved part; a used pool's free list is non-empty;
  *   nfreepools == empty pools + uncarved pools; usable is sorted and holds exactly the
- *   arenas with a free pool; lasta is right; at most one wholly empty arena is kept; the
- *   addrmap holds exactly the arenas; arenas + tables + heap == the page layer's `mapped`.
+ *   arenas with a free pool; lasta is right; every cached block is a carved block of a
+ *   pool of its class, and each list holds ncached <= cache blocks; at most one wholly empty arena is kept; the
+ *   radix tree holds exactly the arenas; arenas + tables + heap == the page layer's `mapped`.
  */
 #include "addrmap.h"
 #include "mm.h"
+#include "radix.h"
 
 #include <string.h>
 
@@ -81,10 +94,13 @@ struct arena {
 
 typedef struct pool_heap {
     mm_heap base;
-    uintptr_t arena_mask;            /* ~(arena - 1) */
     unsigned pool_shift;             /* log2(pool) */
-    mm_addrmap arenas;               /* arena base -> arena header */
+    uintptr_t pool_index_mask;       /* pools per arena - 1 */
+    mm_radix arenas;                 /* arena address -> arena header */
     pool_hdr *used[NCLASSES];
+    void *cached[NCLASSES];          /* the front cache: freed blocks linked through their first word */
+    uint32_t ncached[NCLASSES];
+    uint32_t cache_max;              /* blocks per class; 0: no cache */
     arena *usable, *all;
     arena **lasta; /* ntotalpools + 1 entries, after this struct */
     size_t pool_bytes, arena_bytes, ntotal, object_bytes; /* object: an arena's header mapping */
@@ -102,9 +118,8 @@ static inline size_t class_of(size_t n) { return (n - (n != 0)) >> 4; }
 static inline size_t class_size(size_t cls) { return (cls + 1) * 16; }
 /* The header of the pool holding p, or NULL when p is not in one of our arenas. */
 static inline pool_hdr *pool_of(const pool_heap *h, const void *p) {
-    uintptr_t base = (uintptr_t)p & h->arena_mask;
-    const mm_addrmap_slot *s = mm_addrmap_find(&h->arenas, base);
-    return s ? &((arena *)s->value)->pools[((uintptr_t)p - base) >> h->pool_shift] : NULL;
+    arena *a = mm_radix_find(&h->arenas, p);
+    return a ? &a->pools[((uintptr_t)p >> h->pool_shift) & h->pool_index_mask] : NULL;
 }
 
 /* ---- footprint over the arenas and the fallback ---- */
@@ -143,7 +158,8 @@ static arena *arena_new(pool_heap *h) {
     arena *a = mm_pages_map(&h->pages, h->object_bytes, 0);
     if (a == NULL) return NULL;
     uintptr_t base = (uintptr_t)mm_pages_map(&h->pages, h->arena_bytes, h->arena_bytes);
-    if (base == 0 || !mm_addrmap_insert(&h->arenas, &h->pages, base, (uintptr_t)a)) {
+    if (base && h->arena_bytes >= MM_HUGE_PAGE) mm_pages_hint_huge((void *)base, h->arena_bytes);
+    if (base == 0 || !mm_radix_insert(&h->arenas, &h->pages, base, a)) {
         if (base) mm_pages_unmap(&h->pages, (void *)base, h->arena_bytes);
         mm_pages_unmap(&h->pages, a, h->object_bytes);
         return NULL;
@@ -169,7 +185,7 @@ static void arena_free(pool_heap *h, arena *a) {
     if (a->prev_all) a->prev_all->next_all = a->next_all;
     else h->all = a->next_all;
     if (a->next_all) a->next_all->prev_all = a->prev_all;
-    mm_addrmap_remove(&h->arenas, base);
+    mm_radix_remove(&h->arenas, base);
     mm_pages_unmap(&h->pages, (void *)base, h->arena_bytes);
     mm_pages_unmap(&h->pages, a, h->object_bytes);
     h->narenas--;
@@ -209,9 +225,14 @@ static void arena_pool_freed(pool_heap *h, arena *a) {
 /* ---- pools ---- */
 
 /* Takes an empty pool for class cls from the fullest arena and allocates its first block. */
-static void *pool_start(pool_heap *h, size_t cls) {
+static void cache_drain_all(pool_heap *h);
+
+MM_SLOW_PATH static void *pool_start(pool_heap *h, size_t cls) {
     arena *a = h->usable;
-    if (a == NULL && (a = arena_new(h)) == NULL) return NULL;
+    if (a == NULL) {
+        cache_drain_all(h); /* cached blocks may leave pools empty: use them before growing */
+        if ((a = h->usable) == NULL && (a = arena_new(h)) == NULL) return NULL;
+    }
     pool_hdr *pool = a->freepools;
     if (pool) a->freepools = pool->nextpool;
     else pool = &a->pools[a->ncarved], pool->mem = (char *)a->base + ((size_t)a->ncarved++ << h->pool_shift);
@@ -239,7 +260,7 @@ static void *pool_start(pool_heap *h, size_t cls) {
 }
 
 /* The pool at the head of used[class] just handed out its last listed free block. */
-static void pool_refill(pool_heap *h, pool_hdr *pool) {
+MM_SLOW_PATH static void pool_refill(pool_heap *h, pool_hdr *pool) {
     if (pool->nextoffset <= pool->maxnextoffset) { /* carve the next never-used block */
         void **b = (void **)(pool->mem + pool->nextoffset);
         *b = NULL;
@@ -257,7 +278,7 @@ static void used_unlink(pool_heap *h, pool_hdr *pool) {
     if (pool->nextpool) pool->nextpool->prevpool = pool->prevpool;
 }
 
-static void pool_transition(pool_heap *h, pool_hdr *pool, bool was_full) {
+MM_SLOW_PATH static void pool_transition(pool_heap *h, pool_hdr *pool, bool was_full) {
     if (pool->ref == 0) { /* -> empty */
         if (!was_full) used_unlink(h, pool);
         arena *a = pool->arena;
@@ -275,7 +296,7 @@ static void pool_transition(pool_heap *h, pool_hdr *pool, bool was_full) {
 
 /* ---- the fallback ---- */
 
-static void fallback_free(pool_heap *h, void *p) {
+MM_SLOW_PATH static void fallback_free(pool_heap *h, void *p) {
     mm_addrmap_slot *s = mm_addrmap_find(&h->big, (uintptr_t)p);
     if (s == NULL) return; /* not a block of this heap */
     h->fallback_bytes -= s->value;
@@ -283,7 +304,7 @@ static void fallback_free(pool_heap *h, void *p) {
     mm_free(h->fallback, p);
 }
 
-static void *fallback_alloc(pool_heap *h, size_t n, size_t align) {
+MM_SLOW_PATH static void *fallback_alloc(pool_heap *h, size_t n, size_t align) {
     if (over_limit(h, n)) return NULL;
     void *p = mm_alloc(h->fallback, n, align);
     if (p == NULL) return NULL;
@@ -303,10 +324,45 @@ static void *fallback_alloc(pool_heap *h, size_t n, size_t align) {
 
 /* ---- the table's operations ---- */
 
+/* ---- the front cache ---- */
+
+/* Gives a pool block back to its pool: CPython's free. */
+static inline void block_release(pool_heap *h, pool_hdr *pool, void *p) {
+    void *last = pool->freeblock;
+    *(void **)p = last;
+    pool->freeblock = p;
+    if (__builtin_expect(--pool->ref == 0 || last == NULL, 0)) pool_transition(h, pool, last == NULL);
+}
+
+/* Class cls's cache is full: the newest half goes back to the pools. */
+MM_SLOW_PATH static void cache_drain(pool_heap *h, size_t cls, uint32_t keep) {
+    while (h->ncached[cls] > keep) {
+        void **b = h->cached[cls];
+        h->cached[cls] = *b;
+        h->ncached[cls]--;
+        block_release(h, pool_of(h, b), b);
+    }
+}
+
+/* Before the heap grows: every cached block goes back, so no pool stays pinned by one. */
+static void cache_drain_all(pool_heap *h) {
+    for (size_t cls = 0; cls < NCLASSES; cls++)
+        if (h->ncached[cls]) cache_drain(h, cls, 0);
+}
+
+/* ---- the table's operations ---- */
+
 static void *pool_alloc(mm_heap *heap, size_t n, size_t align) {
     pool_heap *h = (pool_heap *)heap;
     if (__builtin_expect(n <= SMALL_MAX && align <= MM_MIN_ALIGN, 1)) {
         size_t cls = class_of(n);
+        void **c = h->cached[cls];
+        if (__builtin_expect(c != NULL, 1)) {
+            h->cached[cls] = *c;
+            h->ncached[cls]--;
+            mm_debug_fill(c, class_size(cls), MM_FILL_FRESH);
+            return c;
+        }
         pool_hdr *pool = h->used[cls];
         if (__builtin_expect(pool != NULL, 1)) {
             void **b = pool->freeblock;
@@ -322,18 +378,37 @@ static void *pool_alloc(mm_heap *heap, size_t n, size_t align) {
 
 static inline bool ours(const pool_heap *h, const void *p) { return pool_of(h, p) != NULL; }
 
+/* Free's rare cases: a fallback block, no cache, or a full cache. */
+MM_SLOW_PATH static void free_slow(pool_heap *h, pool_hdr *pool, void *p) {
+    if (pool == NULL) {
+        if (p != NULL) fallback_free(h, p);
+        return;
+    }
+    if (h->cache_max == 0) {
+        block_release(h, pool, p);
+        return;
+    }
+    size_t cls = pool->szidx;
+    cache_drain(h, cls, h->cache_max / 2);
+    *(void **)p = h->cached[cls];
+    h->cached[cls] = p;
+    h->ncached[cls]++;
+}
+
 static void pool_free(mm_heap *heap, void *p) {
     pool_heap *h = (pool_heap *)heap;
     pool_hdr *pool = pool_of(h, p); /* NULL for NULL: no arena sits at address 0 */
     if (__builtin_expect(pool != NULL, 1)) {
-        void *last = pool->freeblock;
-        mm_debug_fill(p, class_size(pool->szidx), MM_FILL_FREED);
-        *(void **)p = last;
-        pool->freeblock = p;
-        if (__builtin_expect(--pool->ref == 0 || last == NULL, 0)) pool_transition(h, pool, last == NULL);
-        return;
+        size_t cls = pool->szidx;
+        mm_debug_fill(p, class_size(cls), MM_FILL_FREED);
+        if (__builtin_expect(h->ncached[cls] < h->cache_max, 1)) {
+            *(void **)p = h->cached[cls];
+            h->cached[cls] = p;
+            h->ncached[cls]++;
+            return;
+        }
     }
-    if (p != NULL) fallback_free(h, p);
+    free_slow(h, pool, p);
 }
 
 static size_t pool_usable_size(mm_heap *heap, const void *p) {
@@ -394,8 +469,7 @@ static size_t pool_check(mm_heap *heap) {
     pool_heap *h = (pool_heap *)heap;
     size_t broken = 0, arenas = 0, empty = 0, with_free = 0, used_state = 0, used_listed = 0;
     for (const arena *a = h->all; a; a = a->next_all, arenas++) {
-        const mm_addrmap_slot *slot = mm_addrmap_find(&h->arenas, a->base);
-        if (slot == NULL || slot->value != (uintptr_t)a || a->ntotalpools != h->ntotal || a->ncarved > h->ntotal) {
+        if (mm_radix_find(&h->arenas, (void *)a->base) != a || a->ntotalpools != h->ntotal || a->ncarved > h->ntotal) {
             broken++;
             continue;
         }
@@ -420,6 +494,18 @@ static size_t pool_check(mm_heap *heap) {
             if (p->szidx != c || p->ref == 0 || p->freeblock == NULL || p->prevpool != prev) broken++;
         }
     }
+    for (size_t c = 0; c < NCLASSES; c++) {
+        size_t cached = 0;
+        for (const char *b = h->cached[c]; b && cached <= h->ncached[c]; b = *(void *const *)b, cached++) {
+            const pool_hdr *pool = pool_of(h, b);
+            if (pool == NULL || pool->szidx != c || pool->ref == 0 || (size_t)(b - pool->mem) >= pool->nextoffset ||
+                (size_t)(b - pool->mem) % class_size(c)) {
+                broken++;
+                break;
+            }
+        }
+        if (cached != h->ncached[c] || cached > h->cache_max) broken++;
+    }
     size_t usable = 0;
     for (const arena *a = h->usable, *prev = NULL; a && usable <= arenas; prev = a, a = a->nextarena, usable++) {
         if (a->prevarena != prev || a->nfreepools == 0 || (prev && prev->nfreepools > a->nfreepools)) broken++;
@@ -428,7 +514,7 @@ static size_t pool_check(mm_heap *heap) {
     }
     if (used_listed != used_state || usable != with_free || empty != h->empty_arenas || empty > 1) broken++;
     if (arenas != h->narenas || h->arenas.count != arenas) broken++;
-    if (h->heap_bytes + mm_addrmap_bytes(&h->arenas) + mm_addrmap_bytes(&h->big) +
+    if (h->heap_bytes + mm_radix_bytes(&h->arenas) + mm_addrmap_bytes(&h->big) +
             arenas * (h->arena_bytes + h->object_bytes) !=
         h->pages.mapped)
         broken++;
@@ -440,7 +526,7 @@ static size_t pool_check(mm_heap *heap) {
         if (ours(h, (void *)s->key) || mm_usable_size(h->fallback, (void *)s->key) != s->value) broken++;
     }
     if (big_bytes != h->fallback_bytes) broken++;
-    return broken + mm_addrmap_check(&h->arenas) + mm_addrmap_check(&h->big) + mm_check(h->fallback);
+    return broken + mm_addrmap_check(&h->big) + mm_check(h->fallback);
 }
 
 /* ---- open / close ---- */
@@ -448,14 +534,16 @@ static size_t pool_check(mm_heap *heap) {
 extern const mm_strategy mm_pool;
 
 static mm_heap *pool_open(const mm_config *config, mm_error *err) {
-    size_t pool_bytes = 16u << 10, arena_bytes = 1u << 20;
+    size_t pool_bytes = 16u << 10, arena_bytes = 2u << 20, cache = 64;
     char fallback[MM_OPTION_NAME_MAX] = "system";
     const mm_option options[] = {
         {"pool", MM_OPTION_SIZE, "bytes per pool", 4096, 256u << 10, true, &pool_bytes},
         {"arena", MM_OPTION_SIZE, "bytes per arena", 64u << 10, 64u << 20, true, &arena_bytes},
         {"fallback", MM_OPTION_NAME, "the strategy for requests above 512 bytes", 0, 0, false, fallback},
+        {"cache", MM_OPTION_SIZE, "freed blocks kept per size class in front of the pools (0: none)", 0, 4096, false,
+         &cache},
     };
-    if (!mm_options_parse("pool", config->options, options, 3, err)) return NULL;
+    if (!mm_options_parse("pool", config->options, options, 4, err)) return NULL;
     if (arena_bytes < 4 * pool_bytes || arena_bytes / pool_bytes > 4096) {
         mm_error_set(err, "pool: option arena=%zu must hold 4 to 4096 pools of %zu bytes", arena_bytes, pool_bytes);
         return NULL;
@@ -483,11 +571,12 @@ static mm_heap *pool_open(const mm_config *config, mm_error *err) {
     h->pool_bytes = pool_bytes, h->arena_bytes = arena_bytes, h->ntotal = ntotal;
     h->pool_shift = (unsigned)__builtin_ctzll(pool_bytes);
     h->object_bytes = mm_align_up(sizeof(arena) + ntotal * sizeof(pool_hdr), mm_page_size());
-    h->arena_mask = ~(uintptr_t)(arena_bytes - 1);
+    h->pool_index_mask = ntotal - 1;
     h->arenas.shift = (unsigned)__builtin_ctzll(arena_bytes);
     h->big.shift = 4;
     h->lasta = (arena **)(h + 1);
     h->fallback = fb;
+    h->cache_max = (uint32_t)cache;
     h->fallback_exact = (fs->caps & MM_CAP_EXACT_FOOTPRINT) != 0;
     note_peak(h);
     return &h->base;
@@ -496,7 +585,7 @@ static mm_heap *pool_open(const mm_config *config, mm_error *err) {
 static void pool_close(mm_heap *heap) {
     pool_heap *h = (pool_heap *)heap;
     while (h->all) arena_free(h, h->all);
-    mm_addrmap_release(&h->arenas, &h->pages);
+    mm_radix_release(&h->arenas, &h->pages);
     for (size_t i = 0; h->big.slots && i <= h->big.mask; i++)
         if (h->big.slots[i].key) mm_free(h->fallback, (void *)h->big.slots[i].key);
     mm_addrmap_release(&h->big, &h->pages);
@@ -507,7 +596,7 @@ static void pool_close(mm_heap *heap) {
 
 const mm_strategy mm_pool = {
     .name = "pool",
-    .summary = "CPython's pymalloc: 16-byte size classes to 512 B in 16 KiB pools in 1 MiB arenas; larger to a fallback",
+    .summary = "CPython's pymalloc: 16-byte size classes to 512 B in 16 KiB pools in 2 MiB huge-page arenas, a front cache per class; larger to a fallback",
     .caps = MM_CAP_FREE | MM_CAP_CHECK | MM_CAP_LIMIT,
     .open = pool_open,
     .close = pool_close,
