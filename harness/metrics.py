@@ -21,6 +21,10 @@ COLUMNS = [
     ("internal_frag", "internal", "ratio", True),
     ("rss_peak", "rss peak", "bytes", True),
 ]
+# Below this much live at once, a heap's fixed cost (its first arena, chunk or table)
+# would read as fragmentation (pair keeps about 500 B live): frag and frag@peak are not
+# reported there.
+FRAG_MIN_LIVE = 64 * 1024
 COUNTERS = ["peak_live", "peak_footprint", "footprint_at_peak", "frag", "frag_at_peak", "internal_frag",
             "rss_peak", "check_failures", "completed", "ops_checksum"]
 
@@ -36,6 +40,8 @@ def from_gbench(run):
     for key in COUNTERS + gc_table.COUNTERS:
         if key in run:
             sample[key] = run[key]
+    if sample.get("peak_live", FRAG_MIN_LIVE) < FRAG_MIN_LIVE:
+        sample.pop("frag", None), sample.pop("frag_at_peak", None)
     return sample
 
 

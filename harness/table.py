@@ -3,7 +3,7 @@ import csv
 import io
 
 from harness import gc_table
-from harness.metrics import COLUMNS
+from harness.metrics import COLUMNS, FRAG_MIN_LIVE
 
 MIB = 1024 * 1024
 # Shown only when some benchmark has them: whole-process time (hyperfine) and exact
@@ -61,6 +61,11 @@ def _completed(metrics):
     return done["min"] if done else 1.0
 
 
+def _small_live(metrics):
+    live = (metrics or {}).get("peak_live")
+    return live is not None and live["median"] < FRAG_MIN_LIVE and "frag" not in metrics
+
+
 def _cut(metrics):
     done = _completed(metrics)
     return f" [{done:.0%} of steps]" if done < 1 else ""
@@ -71,6 +76,9 @@ def footnote(data):
     notes = []
     if any(m and m.get("unstable") for b in data["benchmarks"] for m in (b.get("metrics") or {}).values()):
         notes.append("! unstable: the spread (stddev/mean) of the repetitions is over 10%; treat the median with care")
+    if any(_small_live(b.get("metrics")) for b in data["benchmarks"] if b.get("kind") != "gc"):
+        notes.append(f"frag —: under {FRAG_MIN_LIVE // 1024} KiB was live at once, so a heap's fixed cost would read "
+                     "as fragmentation; not reported")
     if any(_completed(b.get("metrics")) < 1 for b in data["benchmarks"]):
         budget = (data.get("config") or {}).get("budget")
         notes.append(f"[N% of steps]: the time budget ({budget:g} s, --budget) stopped this strategy early; its "

@@ -53,6 +53,19 @@ class MetricsTest(unittest.TestCase):
         self.assertAlmostEqual(sample["ns_per_op"], 50.0)
         self.assertEqual(sample["peak_live"], 100.0)
 
+    def test_frag_is_not_reported_for_a_tiny_live_set(self):
+        small = metrics.from_gbench({"items_per_second": 1e7, "peak_live": 500.0, "frag": 4000.0,
+                                     "frag_at_peak": 3900.0, "internal_frag": 0.1})
+        self.assertNotIn("frag", small)
+        self.assertNotIn("frag_at_peak", small)
+        self.assertEqual(small["internal_frag"], 0.1)
+        self.assertEqual(metrics.from_gbench({"items_per_second": 1e7, "peak_live": 1e6, "frag": 0.2})["frag"], 0.2)
+        data = {"benchmarks": [{"workload": "pair", "strategy": "a", "error": None,
+                                "metrics": {k: metrics.summarise([v]) for k, v in small.items()}}]}
+        self.assertEqual(table.rows(data)[1][5], "—")
+        self.assertIn("under 64 KiB was live at once", table.footnote(data))
+        self.assertNotIn("KiB was live", table.footnote(TableTest.DATA))
+
     def test_failed_benchmark_is_an_error(self):
         with self.assertRaisesRegex(ValueError, "allocation failed"):
             metrics.from_gbench({"error_occurred": True, "error_message": "allocation failed"})
