@@ -18,7 +18,8 @@
  *              list holds it. The cascade takes them as constants (NULL for rc, manual).
  *
  * Invariants
- *   An object with GC_DYING set is on `pending` and in no generation list.
+ *   An object with GC_DYING set is on `pending` (or being freed by the cascade that just
+ *   popped it) and in no generation list.
  *   A weakref object is on the heap's weakref list exactly while it is alive.
  *   objects_allocated - objects_freed = objects alive (objects_live).
  */
@@ -110,11 +111,19 @@ size_t rc_weakrefs_clear(rc_heap *h, bool (*dead)(gc_object *target, void *ctx),
  * (a reference to it was kept). The caller holds one reference to o throughout. */
 bool rc_finalize_once(rc_heap *h, gc_object *o);
 
+bool rc_is_target(gc_object *target, void *ctx); /* target == ctx: for rc_weakrefs_clear */
+
+/* The rare part of a death, out of line: o's finalizer, once (true: it resurrected o,
+ * and nothing else happened); else weakrefs to o cleared and their callbacks run, and o,
+ * if itself a weakref, taken off the heap's list. o has count 0 and no GC_DYING. */
+bool rc_last_rites(rc_heap *h, gc_object *o);
+
 /* The cascade (rc_core.c's comment tells it step by step). `untrack` takes an object out
  * of the collector's lists as its count reaches zero; `track` puts a resurrected one back.
  * Both are compile-time constants at each of the two call sites (NULL: no lists), so the
- * compiler inlines them into the loop: no indirect call per freed object. */
-bool rc_is_target(gc_object *target, void *ctx); /* target == ctx: for rc_weakrefs_clear */
+ * compiler inlines them into the loop: no indirect call per freed object. An object
+ * with no finalizer, no weakref to it and not a weakref itself (the usual case) is freed
+ * as popped: its slots are not cleared, its count word still holds the old link. */
 static inline __attribute__((always_inline)) void rc_cascade(rc_heap *h, gc_object *o, rc_hook untrack,
                                                              rc_hook track) {
     if (untrack && (o->flags & GC_TRACKED)) untrack(h, o);
@@ -126,25 +135,18 @@ static inline __attribute__((always_inline)) void rc_cascade(rc_heap *h, gc_obje
     uint64_t freed = 0, started = 0;
     while ((o = h->pending) != NULL) {
         h->pending = (gc_object *)o->refcnt;
-        o->refcnt = 0;
-        o->flags &= ~(uint32_t)GC_DYING;
         const gc_type *type = o->type;
-        if (__builtin_expect(type->finalize != NULL, 0) && !(o->flags & GC_FINALIZED) && !h->closing) {
-            o->refcnt = 1; /* the finalizer sees a live object */
-            bool resurrected = rc_finalize_once(h, o);
-            o->refcnt--;
-            if (resurrected) {
+        if (__builtin_expect(type->finalize != NULL || (o->flags & GC_WEAKLY_REFERENCED) || type == &gc_weakref_type, 0)) {
+            o->refcnt = 0;
+            o->flags &= ~(uint32_t)GC_DYING;
+            if (rc_last_rites(h, o)) {
                 if (track) track(h, o); /* rc-gen: back into generation 0 */
                 continue;
             }
         }
-        if (__builtin_expect(o->flags & GC_WEAKLY_REFERENCED, 0) && !h->closing) rc_weakrefs_clear(h, rc_is_target, o);
-        if (__builtin_expect(type == &gc_weakref_type, 0)) rc_weak_unlink(h, o);
         for (uint32_t i = 0, n = type->slots; i < n; i++) {
             gc_object *v = o->slot[i];
-            if (v == NULL) continue;
-            o->slot[i] = NULL;
-            if (--v->refcnt == 0) {
+            if (v != NULL && --v->refcnt == 0) { /* v joins pending */
                 if (untrack && (v->flags & GC_TRACKED)) untrack(h, v);
                 v->flags |= GC_DYING;
                 v->refcnt = (uintptr_t)h->pending;

@@ -9,8 +9,9 @@
  * callback's decref) just pushes. Per popped object, in CPython's order:
  *   1. finalizer, once (GC_FINALIZED); it may resurrect: then stop here, it lives on
  *   2. weakrefs to it cleared, then callbacks of the weakrefs still alive
- *   3. slots emptied; each referent loses a reference (and may be pushed)
+ *   3. each referent in its slots loses a reference (and may be pushed)
  *   4. memory back to the allocator
+ * Steps 1 and 2 are rc_last_rites, out of line: most objects need neither.
  * So a chain of a million objects costs a million loop turns and no C stack.
  *
  * Weakrefs: one list per heap; an object that ever had a weakref carries
@@ -47,6 +48,18 @@ bool rc_finalize_once(rc_heap *h, gc_object *o) {
 }
 
 bool rc_is_target(gc_object *target, void *ctx) { return target == ctx; }
+
+bool rc_last_rites(rc_heap *h, gc_object *o) {
+    if (o->type->finalize && !(o->flags & GC_FINALIZED) && !h->closing) {
+        o->refcnt = 1; /* the finalizer sees a live object */
+        bool resurrected = rc_finalize_once(h, o);
+        o->refcnt--;
+        if (resurrected) return true;
+    }
+    if ((o->flags & GC_WEAKLY_REFERENCED) && !h->closing) rc_weakrefs_clear(h, rc_is_target, o);
+    if (o->type == &gc_weakref_type) rc_weak_unlink(h, o);
+    return false;
+}
 
 void rc_weak_unlink(rc_heap *h, gc_object *w) {
     gc_weak *k = gc_weak_of(w);

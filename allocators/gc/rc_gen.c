@@ -144,11 +144,15 @@ static void gen_release(rc_heap *rc, gc_object *o) {
 
 /* Step 1: every member of `l` is marked as part of the collection, gc_refs := refcnt.
  * From here until move_unreachable has scanned it, a member's `prev` holds gc_refs: `l`
- * is linked forward only (its head's prev still names the last member). */
+ * is linked forward only (its head's prev still names the last member). The walk goes
+ * from the newest member back (reading each back link before overwriting it): those the
+ * mutator touched last are the likeliest still in the cache, and the next pass, which
+ * goes forward, then starts on the ones this pass touched last. */
 static void update_refs(gc_head *l) {
-    for (gc_head *g = l->next; g != l; g = g->next) {
+    for (gc_head *g = l->prev, *prev; g != l; g = prev) {
         gc_object *o = object_of(g);
         assert(o->refcnt > 0 && "a tracked object in a collection is alive");
+        prev = g->prev;
         g->refs = (intptr_t)o->refcnt;
         o->flags = (o->flags & ~(uint32_t)GC_UNREACHABLE) | GC_COLLECTING;
     }
@@ -397,6 +401,12 @@ static void gen_close(gc_heap *heap) {
     free(h);
 }
 
+/* Generation 0 passed its threshold: collect, if automatic collection may run now. Out of
+ * line, so the allocation fast path below stays short. */
+static __attribute__((noinline, cold)) void gen_threshold_passed(gen_heap *h) {
+    if (h->threshold[0] && h->rc.base.enabled && !h->collecting) collect_generations(h);
+}
+
 /* The allocation fast path: rc_new and gen_track inlined; a new object has no flag yet. */
 static gc_object *gen_new(gc_heap *heap, const gc_type *type, size_t payload) {
     gen_heap *h = (gen_heap *)heap;
@@ -404,8 +414,7 @@ static gc_object *gen_new(gc_heap *heap, const gc_type *type, size_t payload) {
     if (o == NULL || !trackable(type)) return o;
     list_append(head_of(o), &h->list[0]);
     o->flags = GC_TRACKED;
-    if (++h->count[0] > h->threshold[0] && h->threshold[0] && heap->enabled && !h->collecting)
-        collect_generations(h);
+    if (__builtin_expect(++h->count[0] > h->threshold[0], 0)) gen_threshold_passed(h);
     return o;
 }
 
