@@ -336,6 +336,55 @@ static void check_promotion(gc_heap *h) {
     finish(h);
 }
 
+/* Survivors found late: the one outside reference is to the newest object and the links
+ * run backwards and across the list, so a generation-0 scan first sends every other member
+ * to the unreachable list, then rescues the live ones one by one from the middle of it.
+ *   made in order  x0 .. x9, then H; the mutator keeps H only
+ *   live           H -> x5 -> x2 -> x8 -> x0
+ *   garbage        x1 <-> x3, x4 <-> x6, x7 <-> x9 */
+static void check_rescue_order(gc_heap *h) {
+    static const int chain[] = {5, 2, 8, 0}, pairs[3][2] = {{1, 3}, {4, 6}, {7, 9}};
+    gc_set_enabled(h, false);
+    gc_object *x[10], *top;
+    for (int i = 0; i < 10; i++)
+        if ((x[i] = make(h, &fnode)) == NULL) return;
+    if ((top = make(h, &fnode)) == NULL) return;
+    gc_object *prev = top;
+    for (int i = 0; i < 4; i++) gc_store(h, prev, 0, x[chain[i]]), prev = x[chain[i]];
+    for (int p = 0; p < 3; p++) {
+        gc_store(h, x[pairs[p][0]], 0, x[pairs[p][1]]);
+        gc_store(h, x[pairs[p][1]], 0, x[pairs[p][0]]);
+    }
+    if (counting(h))
+        for (int i = 0; i < 10; i++) gc_decref(h, x[i]);
+    size_t found = gc_collect(h, 0);
+    bool linked = top->slot[0] == x[5] && x[5]->slot[0] == x[2] && x[2]->slot[0] == x[8] && x[8]->slot[0] == x[0];
+    EXPECT(linked && intact(top) && intact(x[5]) && intact(x[2]) && intact(x[8]) && intact(x[0]),
+           "the live chain is intact");
+    if (exact(h)) {
+        EXPECT(found == 6 && stats(h).collected[0] == 6 && fin.calls == 6, "the three garbage pairs went (found %zu, finalized %u)",
+               found, fin.calls);
+        bool counts = top->refcnt == 1;
+        for (int i = 0; i < 4; i++) counts = counts && x[chain[i]]->refcnt == 1;
+        EXPECT(counts && live(h) == 5, "the chain kept its counts (live %llu)", (unsigned long long)live(h));
+        if (caps(h) & GC_CAP_GENERATIONS)
+            EXPECT(gc_live_in_generation(h, 0) == 0 && gc_live_in_generation(h, 1) == 5,
+                   "all five survivors were promoted (generation 1: %zu)", gc_live_in_generation(h, 1));
+        EXPECT(gc_check(h) == 0, "the lists are whole again after the rescues");
+    } else if (counting(h)) {
+        EXPECT(found == 0 && live(h) == 11, "rc: nothing collected, the pairs leak (live %llu)", (unsigned long long)live(h));
+        for (int p = 0; p < 3; p++) break_cycle(h, x[pairs[p][0]]);
+    } else if (is_manual(h)) {
+        EXPECT(found == 0 && live(h) == 11, "manual: collect finds nothing");
+        for (int i = 0; i < 10; i++) gc_delete(h, x[i]);
+        gc_delete(h, top);
+        top = NULL;
+    }
+    if (top) release(h, top);
+    if (counting(h)) EXPECT(live(h) == 0, "releasing the newest frees the chain (live %llu)", (unsigned long long)live(h));
+    finish(h);
+}
+
 static void check_automatic(gc_heap *h, bool disabled) {
     if (disabled) gc_set_enabled(h, false);
     gc_object *garbage = two_cycle(h, &fnode, true, NULL);
@@ -681,6 +730,7 @@ int main(void) {
         GC_CASE("held-cycle-survives", check_held_cycle(h));
         GC_CASE("garbage-to-live", check_garbage_to_live(h));
         GC_CASE("promotion", check_promotion(h));
+        GC_CASE("rescue-order", check_rescue_order(h));
         GC_CASE("automatic-collection", check_automatic(h, false));
         GC_CASE("disabled-collection", check_automatic(h, true));
         GC_CASE("finalizer-once-resurrection", check_resurrection(h, false));

@@ -3,17 +3,23 @@
  * payload every collector uses.
  *
  * Vocabulary
- *   prefix     bytes a collector keeps in front of every object header (rc-gen: 32, its
+ *   prefix     bytes a collector keeps in front of every object header (rc-gen: 16, its
  *              generation links; rc and manual: 0). Blocks come from the allocator as
  *              [prefix][gc_object][slots][payload].
  *   cascade    what one decref to zero sets off. Dying objects form an intrusive stack
  *              (`pending`, linked through their refcnt word while GC_DYING is set), popped
  *              in a loop: the cascade never recurses, whatever the shape of the graph.
+ *              Written once (rc_cascade, below) and compiled twice: rc_core.c's for the
+ *              collectors without lists, rc_gen.c's with its list hooks inlined.
+ *   release    the heap's cascade entry (`rc_heap.release`): every decref that reaches
+ *              zero goes there, so shared code (weakref callbacks, finalizers) always
+ *              runs the collector's own cascade.
  *   track      rc-gen's hooks: put an object into generation 0 / take it out of whatever
- *              list holds it. NULL for rc and manual.
+ *              list holds it. The cascade takes them as constants (NULL for rc, manual).
  *
  * Invariants
- *   An object with GC_DYING set is on `pending` and in no generation list.
+ *   An object with GC_DYING set is on `pending` (or being freed by the cascade that just
+ *   popped it) and in no generation list.
  *   A weakref object is on the heap's weakref list exactly while it is alive.
  *   objects_allocated - objects_freed = objects alive (objects_live).
  */
@@ -21,6 +27,8 @@
 #define GC_INTERNAL_H
 
 #include "allocators/gc/gc.h"
+
+#include <string.h>
 
 #define GC_COLLECTOR(id) extern const gc_collector gc_##id;
 #include "allocators/gc/collectors.def"
@@ -36,7 +44,12 @@ typedef struct gc_weak {
 
 static inline gc_weak *gc_weak_of(gc_object *w) { return (gc_weak *)gc_payload(w); }
 
+/* Common to every collector (common.c). */
+void gc_heap_init(gc_heap *h, const gc_collector *c, mm_heap *alloc);
+void gc_pause_record(gc_heap *h, uint64_t ns);
+
 typedef struct rc_heap rc_heap;
+typedef void (*rc_hook)(rc_heap *h, gc_object *o);
 struct rc_heap {
     gc_heap base;
     size_t prefix;
@@ -45,17 +58,44 @@ struct rc_heap {
     bool cascade_pauses;  /* rc: each cascade of more than one object is a pause */
     bool closing;         /* close(): no finalizers, no callbacks */
     gc_object *weakrefs;  /* live weakrefs, doubly linked through gc_weak */
-    void (*track)(rc_heap *h, gc_object *o);
-    void (*untrack)(rc_heap *h, gc_object *o);
+    rc_hook release;      /* o's count just reached zero: the collector's cascade */
 };
 
 /* The counting core (rc_core.c). */
 bool rc_heap_init(rc_heap *h, mm_heap *alloc, size_t prefix);
-gc_object *rc_new(rc_heap *h, const gc_type *type, size_t payload);
-void rc_free_memory(rc_heap *h, gc_object *o);
-void rc_release(rc_heap *h, gc_object *o); /* o's count just reached zero */
+
+/* A new object with one reference, its slots empty; NULL when the allocator refuses.
+ * Inline: it is the allocation fast path of every counting collector. */
+static inline gc_object *rc_new(rc_heap *h, const gc_type *type, size_t payload) {
+    const size_t slots = type->slots;
+    if (payload > UINT32_MAX) return NULL;
+    char *block = mm_alloc(h->base.alloc, h->prefix + sizeof(gc_object) + slots * sizeof(gc_object *) + payload, 0);
+    if (block == NULL) return NULL;
+    gc_object *o = (gc_object *)(block + h->prefix);
+    o->type = type;
+    o->refcnt = 1;
+    o->flags = 0;
+    o->payload = (uint32_t)payload;
+    switch (slots) { /* the usual counts as plain stores: a loop would become a memset call */
+    case 4: o->slot[3] = NULL; __attribute__((fallthrough));
+    case 3: o->slot[2] = NULL; __attribute__((fallthrough));
+    case 2: o->slot[1] = NULL; __attribute__((fallthrough));
+    case 1: o->slot[0] = NULL; __attribute__((fallthrough));
+    case 0: break;
+    default: memset(o->slot, 0, slots * sizeof(gc_object *));
+    }
+    h->base.stats.objects_allocated++;
+    return o;
+}
+
+static inline void rc_free_memory(rc_heap *h, gc_object *o) {
+    mm_debug_fill(o, sizeof *o, MM_FILL_FREED);
+    mm_free(h->base.alloc, (char *)o - h->prefix);
+    h->base.stats.objects_freed++;
+}
+
 static inline void rc_decref_inline(rc_heap *h, gc_object *o) {
-    if (--o->refcnt == 0) rc_release(h, o);
+    if (--o->refcnt == 0) h->release(h, o);
 }
 void rc_incref(gc_heap *heap, gc_object *o);
 void rc_decref(gc_heap *heap, gc_object *o);
@@ -70,12 +110,59 @@ size_t rc_weakrefs_clear(rc_heap *h, bool (*dead)(gc_object *target, void *ctx),
 /* Runs o's finalizer if it has one that has not run; returns true if o was resurrected
  * (a reference to it was kept). The caller holds one reference to o throughout. */
 bool rc_finalize_once(rc_heap *h, gc_object *o);
+
+bool rc_is_target(gc_object *target, void *ctx); /* target == ctx: for rc_weakrefs_clear */
+
+/* The rare part of a death, out of line: o's finalizer, once (true: it resurrected o,
+ * and nothing else happened); else weakrefs to o cleared and their callbacks run, and o,
+ * if itself a weakref, taken off the heap's list. o has count 0 and no GC_DYING. */
+bool rc_last_rites(rc_heap *h, gc_object *o);
+
+/* The cascade (rc_core.c's comment tells it step by step). `untrack` takes an object out
+ * of the collector's lists as its count reaches zero; `track` puts a resurrected one back.
+ * Both are compile-time constants at each of the two call sites (NULL: no lists), so the
+ * compiler inlines them into the loop: no indirect call per freed object. An object
+ * with no finalizer, no weakref to it and not a weakref itself (the usual case) is freed
+ * as popped: its slots are not cleared, its count word still holds the old link. */
+static inline __attribute__((always_inline)) void rc_cascade(rc_heap *h, gc_object *o, rc_hook untrack,
+                                                             rc_hook track) {
+    if (untrack && (o->flags & GC_TRACKED)) untrack(h, o);
+    o->flags |= GC_DYING;
+    o->refcnt = (uintptr_t)h->pending;
+    h->pending = o;
+    if (h->in_cascade) return; /* the outermost release runs the loop */
+    h->in_cascade = true;
+    uint64_t freed = 0, started = 0;
+    while ((o = h->pending) != NULL) {
+        h->pending = (gc_object *)o->refcnt;
+        const gc_type *type = o->type;
+        if (__builtin_expect(type->finalize != NULL || (o->flags & GC_WEAKLY_REFERENCED) || type == &gc_weakref_type, 0)) {
+            o->refcnt = 0;
+            o->flags &= ~(uint32_t)GC_DYING;
+            if (rc_last_rites(h, o)) {
+                if (track) track(h, o); /* rc-gen: back into generation 0 */
+                continue;
+            }
+        }
+        for (uint32_t i = 0, n = type->slots; i < n; i++) {
+            gc_object *v = o->slot[i];
+            if (v != NULL && --v->refcnt == 0) { /* v joins pending */
+                if (untrack && (v->flags & GC_TRACKED)) untrack(h, v);
+                v->flags |= GC_DYING;
+                v->refcnt = (uintptr_t)h->pending;
+                h->pending = v;
+            }
+        }
+        rc_free_memory(h, o);
+        if (++freed == 1 && h->pending && h->cascade_pauses) started = gc_now_ns();
+    }
+    h->in_cascade = false;
+    if (freed > h->base.stats.longest_cascade) h->base.stats.longest_cascade = freed;
+    if (started) gc_pause_record(&h->base, gc_now_ns() - started);
+}
 size_t rc_no_collect(gc_heap *heap, int generation);
 size_t rc_no_generation(gc_heap *heap, int generation);
 size_t rc_check_counts(const gc_heap *heap);
 
-/* Common to every collector (common.c). */
-void gc_heap_init(gc_heap *h, const gc_collector *c, mm_heap *alloc);
-void gc_pause_record(gc_heap *h, uint64_t ns);
 
 #endif

@@ -45,12 +45,10 @@ static void manual_store(gc_heap *heap, gc_object *holder, size_t slot, gc_objec
     holder->slot[slot] = value;
 }
 
-static bool is_target(gc_object *target, void *ctx) { return target == ctx; }
-
 static void manual_delete(gc_heap *heap, gc_object *o) {
     rc_heap *h = (rc_heap *)heap;
     rc_finalize_once(h, o); /* a resurrecting finalizer cannot stop an explicit delete */
-    if (o->flags & GC_WEAKLY_REFERENCED) rc_weakrefs_clear(h, is_target, o);
+    if (o->flags & GC_WEAKLY_REFERENCED) rc_weakrefs_clear(h, rc_is_target, o);
     if (o->type == &gc_weakref_type) rc_weak_unlink(h, o);
     rc_free_memory(h, o);
 }

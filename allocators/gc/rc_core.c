@@ -2,14 +2,16 @@
  * allocator heap, the non-recursive decref cascade, weakrefs and finalize-once.
  * Vocabulary and invariants: gc_internal.h.
  *
- * The cascade (rc_release). An object whose count reaches zero is pushed on `pending`
+ * The cascade (rc_cascade in gc_internal.h, compiled here for manual and rc and in
+ * rc_gen.c with its list hooks). An object whose count reaches zero is pushed on `pending`
  * (its refcnt word becomes the link, GC_DYING is set). Only the outermost release runs
  * the loop; a release from inside (a slot's referent reaching zero, a finalizer's or a
  * callback's decref) just pushes. Per popped object, in CPython's order:
  *   1. finalizer, once (GC_FINALIZED); it may resurrect: then stop here, it lives on
  *   2. weakrefs to it cleared, then callbacks of the weakrefs still alive
- *   3. slots emptied; each referent loses a reference (and may be pushed)
+ *   3. each referent in its slots loses a reference (and may be pushed)
  *   4. memory back to the allocator
+ * Steps 1 and 2 are rc_last_rites, out of line: most objects need neither.
  * So a chain of a million objects costs a million loop turns and no C stack.
  *
  * Weakrefs: one list per heap; an object that ever had a weakref carries
@@ -21,32 +23,18 @@
 #include <assert.h>
 #include <string.h>
 
+/* The cascade of the collectors without lists (manual, rc): rc_cascade with no hooks. */
+static void release_unlisted(rc_heap *h, gc_object *o) {
+    assert(o->refcnt == 0 && !(o->flags & GC_DYING) && "only a live object reaching zero is released");
+    rc_cascade(h, o, NULL, NULL);
+}
+
 bool rc_heap_init(rc_heap *h, mm_heap *alloc, size_t prefix) {
     memset(h, 0, sizeof *h);
     h->prefix = prefix;
+    h->release = release_unlisted;
     (void)alloc;
     return true;
-}
-
-gc_object *rc_new(rc_heap *h, const gc_type *type, size_t payload) {
-    size_t bytes = h->prefix + sizeof(gc_object) + (size_t)type->slots * sizeof(gc_object *) + payload;
-    if (payload > UINT32_MAX) return NULL;
-    char *block = mm_alloc(h->base.alloc, bytes, 0);
-    if (block == NULL) return NULL;
-    gc_object *o = (gc_object *)(block + h->prefix);
-    o->type = type;
-    o->refcnt = 1;
-    o->flags = 0;
-    o->payload = (uint32_t)payload;
-    memset(o->slot, 0, (size_t)type->slots * sizeof(gc_object *));
-    h->base.stats.objects_allocated++;
-    return o;
-}
-
-void rc_free_memory(rc_heap *h, gc_object *o) {
-    mm_debug_fill(o, sizeof *o, MM_FILL_FREED);
-    mm_free(h->base.alloc, (char *)o - h->prefix);
-    h->base.stats.objects_freed++;
 }
 
 bool rc_finalize_once(rc_heap *h, gc_object *o) {
@@ -59,7 +47,19 @@ bool rc_finalize_once(rc_heap *h, gc_object *o) {
     return o->refcnt > before;
 }
 
-static bool is_target(gc_object *target, void *ctx) { return target == ctx; }
+bool rc_is_target(gc_object *target, void *ctx) { return target == ctx; }
+
+bool rc_last_rites(rc_heap *h, gc_object *o) {
+    if (o->type->finalize && !(o->flags & GC_FINALIZED) && !h->closing) {
+        o->refcnt = 1; /* the finalizer sees a live object */
+        bool resurrected = rc_finalize_once(h, o);
+        o->refcnt--;
+        if (resurrected) return true;
+    }
+    if ((o->flags & GC_WEAKLY_REFERENCED) && !h->closing) rc_weakrefs_clear(h, rc_is_target, o);
+    if (o->type == &gc_weakref_type) rc_weak_unlink(h, o);
+    return false;
+}
 
 void rc_weak_unlink(rc_heap *h, gc_object *w) {
     gc_weak *k = gc_weak_of(w);
@@ -67,49 +67,6 @@ void rc_weak_unlink(rc_heap *h, gc_object *w) {
     else h->weakrefs = k->next;
     if (k->next) gc_weak_of(k->next)->prev = k->prev;
     k->next = k->prev = NULL;
-}
-
-void rc_release(rc_heap *h, gc_object *o) {
-    assert(o->refcnt == 0 && !(o->flags & GC_DYING) && "only a live object reaching zero is released");
-    if (h->untrack && (o->flags & GC_TRACKED)) h->untrack(h, o);
-    o->flags |= GC_DYING;
-    o->refcnt = (uintptr_t)h->pending;
-    h->pending = o;
-    if (h->in_cascade) return;
-    h->in_cascade = true;
-    uint64_t freed = 0, started = 0;
-    while ((o = h->pending) != NULL) {
-        h->pending = (gc_object *)o->refcnt;
-        o->refcnt = 0;
-        o->flags &= ~(uint32_t)GC_DYING;
-        if (o->type->finalize && !(o->flags & GC_FINALIZED) && !h->closing) {
-            o->refcnt = 1; /* the finalizer sees a live object */
-            bool resurrected = rc_finalize_once(h, o);
-            o->refcnt--;
-            if (resurrected) {
-                if (h->track) h->track(h, o); /* rc-gen: back into generation 0 */
-                continue;
-            }
-        }
-        if ((o->flags & GC_WEAKLY_REFERENCED) && !h->closing) rc_weakrefs_clear(h, is_target, o);
-        if (o->type == &gc_weakref_type) rc_weak_unlink(h, o);
-        for (uint32_t i = 0; i < o->type->slots; i++) {
-            gc_object *v = o->slot[i];
-            if (v == NULL) continue;
-            o->slot[i] = NULL;
-            if (--v->refcnt == 0) {
-                if (h->untrack && (v->flags & GC_TRACKED)) h->untrack(h, v);
-                v->flags |= GC_DYING;
-                v->refcnt = (uintptr_t)h->pending;
-                h->pending = v;
-            }
-        }
-        rc_free_memory(h, o);
-        if (++freed == 1 && h->pending && h->cascade_pauses) started = gc_now_ns();
-    }
-    h->in_cascade = false;
-    if (freed > h->base.stats.longest_cascade) h->base.stats.longest_cascade = freed;
-    if (started) gc_pause_record(&h->base, gc_now_ns() - started);
 }
 
 void rc_incref(gc_heap *heap, gc_object *o) {

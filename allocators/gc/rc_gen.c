@@ -2,12 +2,19 @@
  * CPython's Python/gc.c before 3.13's incremental collector; docs/gc.md draws it).
  *
  * Vocabulary
- *   gc head      32 bytes in front of every object: generation list links, gc_refs (the
- *                scratch count of a collection) and the generation number.
+ *   gc head      16 bytes in front of every object: the links of the list it is in.
  *
- *                [ next | prev | gc_refs | gen ][ type | refcnt | flags payload | slots | payload ]
- *                 ^ block from the allocator     ^ the gc_object everyone else sees
+ *                [ next | prev ][ type | refcnt | flags payload | slots | payload ]
+ *                 ^ block        ^ the gc_object everyone else sees
  *
+ *                As in CPython 3.8+, one word serves twice: `prev` is the back link,
+ *                except while a collection runs steps 1-3 below, when it holds gc_refs
+ *                (the scratch count) of every member not yet scanned. The list being
+ *                scanned is then linked forward only; the scan writes each member's back
+ *                link again as it passes (see move_unreachable). The flags CPython keeps
+ *                in the same word (collecting, unreachable) live in the object's own
+ *                flags word here, beside the count in the same cache line. A container
+ *                with two slots is 56 bytes: one 64-byte block, one cache line.
  *   tracked      an object with slots (a container) lives in exactly one list: a
  *                generation (0 young .. 2 old) or `garbage` (uncollectable). Objects
  *                without slots cannot form cycles and are never tracked, as in CPython.
@@ -41,9 +48,10 @@
  * A collection started while one runs (from a finalizer or callback) returns 0 at once.
  *
  * Invariants (check() counts violations)
- *   every list is a consistent ring; each tracked object is in exactly one list and its
- *   `gen` says which; outside a collection no object carries GC_COLLECTING/UNREACHABLE;
- *   references from tracked objects to a tracked object never exceed its refcnt.
+ *   every list is a consistent ring (outside steps 1-3 of a collection: prev is a link);
+ *   each tracked object is in exactly one list and carries GC_TRACKED; outside a
+ *   collection no object carries GC_COLLECTING/UNREACHABLE; references from tracked
+ *   objects to a tracked object never exceed its refcnt.
  */
 #include "allocators/gc/gc_internal.h"
 
@@ -52,13 +60,16 @@
 #include <string.h>
 
 typedef struct gc_head {
-    struct gc_head *next, *prev;
-    intptr_t refs;
-    intptr_t gen; /* 0..2, or GARBAGE */
+    struct gc_head *next;
+    union {
+        struct gc_head *prev; /* the back link... */
+        intptr_t refs;        /* ...or gc_refs: from update_refs until the scan passes */
+    };
 } gc_head;
 
 enum { GARBAGE = GC_GENERATIONS, LISTS = GC_GENERATIONS + 1 };
-_Static_assert(sizeof(gc_head) % MM_MIN_ALIGN == 0, "the gc head keeps objects 16-aligned");
+_Static_assert(sizeof(gc_head) == 16 && sizeof(gc_head) % MM_MIN_ALIGN == 0,
+               "the gc head is two words and keeps objects 16-aligned");
 
 typedef struct gen_heap {
     rc_heap rc;
@@ -72,13 +83,14 @@ typedef struct gen_heap {
 static inline gc_head *head_of(gc_object *o) { return (gc_head *)((char *)o - sizeof(gc_head)); }
 static inline gc_object *object_of(gc_head *g) { return (gc_object *)((char *)g + sizeof(gc_head)); }
 
+/* List operations: only on lists whose back links are links (not during steps 1-3). */
 static void list_init(gc_head *l) { l->next = l->prev = l; }
 static bool list_empty(const gc_head *l) { return l->next == l; }
-static void list_remove(gc_head *g) {
+static inline void list_remove(gc_head *g) {
     g->prev->next = g->next;
     g->next->prev = g->prev;
 }
-static void list_append(gc_head *g, gc_head *l) {
+static inline void list_append(gc_head *g, gc_head *l) {
     g->prev = l->prev;
     g->next = l;
     l->prev->next = g;
@@ -111,35 +123,46 @@ static bool trackable(const gc_type *t) { return t->slots != 0 || t == &gc_weakr
 static void gen_track(rc_heap *rc, gc_object *o) {
     gen_heap *h = (gen_heap *)rc;
     if (!trackable(o->type)) return;
-    gc_head *g = head_of(o);
-    g->gen = 0;
-    list_append(g, &h->list[0]);
+    list_append(head_of(o), &h->list[0]);
     /* an object resurrected while a collection frees its cycle comes back clean */
     o->flags &= ~(uint32_t)(GC_COLLECTING | GC_UNREACHABLE | GC_UNCOLLECTABLE);
     o->flags |= GC_TRACKED;
 }
 
-static void gen_untrack(rc_heap *rc, gc_object *o) {
+static inline void gen_untrack(rc_heap *rc, gc_object *o) {
     gen_heap *h = (gen_heap *)rc;
     list_remove(head_of(o));
     o->flags &= ~(uint32_t)(GC_TRACKED | GC_UNCOLLECTABLE);
     if (h->count[0] > 0) h->count[0]--; /* a deallocation offsets an allocation */
 }
 
-/* Step 1: every member of `l` is marked as part of the collection, gc_refs := refcnt. */
+/* rc-gen's cascade: the core's, with the list hooks inlined. */
+static void gen_release(rc_heap *rc, gc_object *o) {
+    assert(o->refcnt == 0 && !(o->flags & GC_DYING) && "only a live object reaching zero is released");
+    rc_cascade(rc, o, gen_untrack, gen_track);
+}
+
+/* Step 1: every member of `l` is marked as part of the collection, gc_refs := refcnt.
+ * From here until move_unreachable has scanned it, a member's `prev` holds gc_refs: `l`
+ * is linked forward only (its head's prev still names the last member). The walk goes
+ * from the newest member back (reading each back link before overwriting it): those the
+ * mutator touched last are the likeliest still in the cache, and the next pass, which
+ * goes forward, then starts on the ones this pass touched last. */
 static void update_refs(gc_head *l) {
-    for (gc_head *g = l->next; g != l; g = g->next) {
+    for (gc_head *g = l->prev, *prev; g != l; g = prev) {
         gc_object *o = object_of(g);
         assert(o->refcnt > 0 && "a tracked object in a collection is alive");
+        prev = g->prev;
         g->refs = (intptr_t)o->refcnt;
         o->flags = (o->flags & ~(uint32_t)GC_UNREACHABLE) | GC_COLLECTING;
     }
 }
 
+/* Step 2. Only members carry GC_COLLECTING, and only tracked objects have a gc head. */
 static void subtract_refs(gc_head *l) {
     for (gc_head *g = l->next; g != l; g = g->next) {
         gc_object *o = object_of(g);
-        for (uint32_t i = 0; i < o->type->slots; i++) {
+        for (uint32_t i = 0, n = o->type->slots; i < n; i++) {
             gc_object *v = o->slot[i];
             if (v && (v->flags & GC_COLLECTING)) head_of(v)->refs--;
         }
@@ -148,45 +171,48 @@ static void subtract_refs(gc_head *l) {
 
 /* Step 3: leaves the reachable members in `l`, moves the others to `unreachable`. A
  * reachable member is done once scanned: it leaves the collection there and then
- * (GC_COLLECTING off, its generation set to `gen`), which saves a pass. Returns how many
- * stayed. */
-static size_t move_unreachable(gc_head *l, gc_head *unreachable, intptr_t gen) {
+ * (GC_COLLECTING off), which saves a pass. Returns how many stayed.
+ *
+ * Links while it runs: members behind the scan (`kept`, the last of them) are reachable,
+ * scanned, with their back links written again; the member under the scan and those
+ * ahead are linked forward only (prev = gc_refs); `unreachable` (GC_UNREACHABLE) is a
+ * proper ring. A rescued object leaves that ring and is appended at the tail of `l`
+ * (whose head's prev is always the real tail: the scan never passes a moved member
+ * before it reaches the end) to be scanned in its turn. When the scan ends, `l` is a
+ * proper ring again. */
+static size_t move_unreachable(gc_head *l, gc_head *unreachable) {
     size_t reachable = 0;
+    gc_head *kept = l;
     gc_head *g = l->next;
     while (g != l) {
         gc_object *o = object_of(g);
         if (g->refs > 0) {
-            for (uint32_t i = 0; i < o->type->slots; i++) {
+            for (uint32_t i = 0, n = o->type->slots; i < n; i++) {
                 gc_object *v = o->slot[i];
                 if (v == NULL || !(v->flags & GC_COLLECTING)) continue;
                 gc_head *gv = head_of(v);
                 if (v->flags & GC_UNREACHABLE) { /* rescued: scanned again at the tail */
                     v->flags &= ~(uint32_t)GC_UNREACHABLE;
-                    list_move(gv, l);
+                    list_remove(gv);
+                    list_append(gv, l);
                     gv->refs = 1;
                 } else if (gv->refs == 0) {
                     gv->refs = 1; /* not scanned yet: it will be, as reachable */
                 }
             }
             o->flags &= ~(uint32_t)GC_COLLECTING;
-            g->gen = gen;
+            g->prev = kept; /* read g->next only now: a rescue may have appended after g */
+            kept = g;
             reachable++;
-            g = g->next;
         } else {
-            gc_head *next = g->next;
+            kept->next = g->next;
             o->flags |= GC_UNREACHABLE;
-            list_move(g, unreachable);
-            g = next;
+            list_append(g, unreachable); /* writes g's links; its gc_refs (0) is done with */
         }
+        g = kept->next;
     }
+    l->prev = kept;
     return reachable;
-}
-
-static void clear_flags(gc_head *l, uint32_t flags, intptr_t gen) {
-    for (gc_head *g = l->next; g != l; g = g->next) {
-        object_of(g)->flags &= ~flags;
-        if (gen >= 0) g->gen = gen;
-    }
 }
 
 /* Step 5: legacy-finalizer objects and everything they reach move to `finalizers`. */
@@ -238,14 +264,13 @@ static size_t finalize_garbage(gen_heap *h, gc_head *unreachable) {
 }
 
 /* Step 9: clear one object at a time, pinned, then let the counts free it. */
-static void delete_garbage(gen_heap *h, gc_head *collectable, gc_head *old, int old_gen) {
+static void delete_garbage(gen_heap *h, gc_head *collectable, gc_head *old) {
     while (!list_empty(collectable)) {
         gc_head *g = collectable->next;
         gc_object *o = object_of(g);
         o->refcnt++;
         o->flags &= ~(uint32_t)(GC_UNREACHABLE | GC_COLLECTING);
         list_move(g, old); /* whatever the clearing does, o has left the collectable list */
-        g->gen = old_gen;
         for (uint32_t i = 0; i < o->type->slots; i++) {
             gc_object *v = o->slot[i];
             if (v == NULL) continue;
@@ -271,7 +296,7 @@ static size_t collect(gen_heap *h, int generation) {
     subtract_refs(young);
     gc_head unreachable;
     list_init(&unreachable);
-    size_t survivors = move_unreachable(young, &unreachable, old_gen);
+    size_t survivors = move_unreachable(young, &unreachable);
     if (generation == 1) h->long_lived_pending += survivors;
     if (young != old) list_merge(young, old);
     if (generation == 2) {
@@ -283,7 +308,6 @@ static size_t collect(gen_heap *h, int generation) {
     list_init(&finalizers);
     move_legacy_finalizers(&unreachable, &finalizers);
     size_t uncollectable = list_size(&finalizers);
-    clear_flags(&finalizers, 0, GARBAGE);
     list_merge(&finalizers, &h->list[GARBAGE]);
 
     size_t found = list_size(&unreachable);
@@ -298,14 +322,14 @@ static size_t collect(gen_heap *h, int generation) {
     if (user_code) {
         update_refs(&unreachable);
         subtract_refs(&unreachable);
-        move_unreachable(&unreachable, &still, old_gen);
+        move_unreachable(&unreachable, &still);
         list_merge(&unreachable, old);
     } else {
         list_merge(&unreachable, &still);
     }
 
     size_t collected = list_size(&still) + freed_by_finalizers;
-    delete_garbage(h, &still, old, old_gen);
+    delete_garbage(h, &still, old);
 
     gc_heap *base = &h->rc.base;
     base->stats.collections[generation]++;
@@ -341,8 +365,7 @@ static gc_heap *gen_open(mm_heap *alloc, const gc_config *config, mm_error *err)
     }
     rc_heap_init(&h->rc, alloc, sizeof(gc_head));
     gc_heap_init(&h->rc.base, &gc_rc_gen, alloc);
-    h->rc.track = gen_track;
-    h->rc.untrack = gen_untrack;
+    h->rc.release = gen_release;
     for (int i = 0; i < LISTS; i++) list_init(&h->list[i]);
     memcpy(h->threshold, t, sizeof t);
     return &h->rc.base;
@@ -378,13 +401,20 @@ static void gen_close(gc_heap *heap) {
     free(h);
 }
 
+/* Generation 0 passed its threshold: collect, if automatic collection may run now. Out of
+ * line, so the allocation fast path below stays short. */
+static __attribute__((noinline, cold)) void gen_threshold_passed(gen_heap *h) {
+    if (h->threshold[0] && h->rc.base.enabled && !h->collecting) collect_generations(h);
+}
+
+/* The allocation fast path: rc_new and gen_track inlined; a new object has no flag yet. */
 static gc_object *gen_new(gc_heap *heap, const gc_type *type, size_t payload) {
     gen_heap *h = (gen_heap *)heap;
     gc_object *o = rc_new(&h->rc, type, payload);
     if (o == NULL || !trackable(type)) return o;
-    gen_track(&h->rc, o);
-    if (++h->count[0] > h->threshold[0] && h->threshold[0] && heap->enabled && !h->collecting)
-        collect_generations(h);
+    list_append(head_of(o), &h->list[0]);
+    o->flags = GC_TRACKED;
+    if (__builtin_expect(++h->count[0] > h->threshold[0], 0)) gen_threshold_passed(h);
     return o;
 }
 
@@ -410,21 +440,27 @@ static size_t gen_check(gc_heap *heap) {
     gen_heap *h = (gen_heap *)heap;
     size_t broken = rc_check_counts(heap);
     if (h->collecting) broken++;
-    /* pass 1: list shape, membership, flags; gc_refs := refcnt */
+    /* pass 1: ring shape, membership, flags */
+    bool rings = true;
     for (int l = 0; l < LISTS; l++) {
         for (gc_head *g = h->list[l].next, *prev = &h->list[l]; prev->next != &h->list[l]; prev = g, g = g->next) {
             if (g->prev != prev) {
                 broken++;
+                rings = false;
                 break;
             }
             gc_object *o = object_of(g);
-            if (!(o->flags & GC_TRACKED) || g->gen != l || (o->flags & (GC_COLLECTING | GC_UNREACHABLE | GC_DYING)) ||
+            if (!(o->flags & GC_TRACKED) || (o->flags & (GC_COLLECTING | GC_UNREACHABLE | GC_DYING)) ||
                 o->refcnt == 0 || !trackable(o->type))
                 broken++;
-            g->refs = (intptr_t)o->refcnt;
         }
     }
-    /* pass 2: references from tracked objects never exceed a tracked target's count */
+    /* pass 2 borrows the back links for gc_refs, as a collection does, and writes them
+     * again: only over sound rings, and not while a collection holds objects elsewhere */
+    if (!rings || h->collecting) return broken;
+    for (int l = 0; l < LISTS; l++)
+        for (gc_head *g = h->list[l].next; g != &h->list[l]; g = g->next) g->refs = (intptr_t)object_of(g)->refcnt;
+    /* references from tracked objects never exceed a tracked target's count */
     for (int l = 0; l < LISTS; l++)
         for (gc_head *g = h->list[l].next; g != &h->list[l]; g = g->next) {
             gc_object *o = object_of(g);
@@ -432,7 +468,10 @@ static size_t gen_check(gc_heap *heap) {
                 if (o->slot[i] && (o->slot[i]->flags & GC_TRACKED)) head_of(o->slot[i])->refs--;
         }
     for (int l = 0; l < LISTS; l++)
-        for (gc_head *g = h->list[l].next; g != &h->list[l]; g = g->next) broken += g->refs < 0;
+        for (gc_head *g = h->list[l].next, *prev = &h->list[l]; g != &h->list[l]; prev = g, g = g->next) {
+            broken += g->refs < 0;
+            g->prev = prev;
+        }
     return broken;
 }
 
