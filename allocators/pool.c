@@ -37,9 +37,9 @@
  *               word) that free pushes and alloc pops before any pool is touched: the
  *               role CPython's per-type free lists (floats, tuples, lists, dicts) play in
  *               front of obmalloc. Option `cache` bounds it (default 64 blocks a class;
- *               0 gives CPython's allocator alone); a full list gives its newest half back
- *               to the pools; before a new arena is mapped every list goes back, so the
- *               cache never makes the heap grow. A cached block counts as allocated in
+ *               0 gives CPython's allocator alone); while a list is full, freed blocks
+ *               go straight back to their pools; before a new arena is mapped every list
+ *               goes back, so the cache never makes the heap grow. A cached block counts as allocated in
  *               its pool's `ref`.
  *   fallback    requests above 512 bytes, or aligned above 16, go to another strategy,
  *               opened through the registry (option `fallback`, default system). The
@@ -224,9 +224,30 @@ static void arena_pool_freed(pool_heap *h, arena *a) {
 
 /* ---- pools ---- */
 
-/* Takes an empty pool for class cls from the fullest arena and allocates its first block. */
+/* The pool at the head of used[class] just handed out b, its last free block. */
+MM_SLOW_PATH static void *pool_full(pool_heap *h, pool_hdr *pool, void *b) {
+    h->used[pool->szidx] = pool->nextpool; /* used -> full */
+    if (pool->nextpool) pool->nextpool->prevpool = NULL;
+    return b;
+}
+
+/* Allocates from pool, the head of used[class]: its free list first, then its never-used
+ * tail, one block at a time (so memory is touched only as it is handed out). */
+static inline void *pool_take(pool_heap *h, pool_hdr *pool) {
+    void **b = pool->freeblock;
+    pool->ref++;
+    if (__builtin_expect((pool->freeblock = *b) != NULL, 1)) return b;
+    if (pool->nextoffset > pool->maxnextoffset) return pool_full(h, pool, b);
+    void **next = (void **)(pool->mem + pool->nextoffset);
+    *next = NULL;
+    pool->freeblock = next;
+    pool->nextoffset += (uint32_t)class_size(pool->szidx);
+    return b;
+}
+
 static void cache_drain_all(pool_heap *h);
 
+/* used[cls] is empty: an empty pool of the fullest arena becomes its head. */
 MM_SLOW_PATH static void *pool_start(pool_heap *h, size_t cls) {
     arena *a = h->usable;
     if (a == NULL) {
@@ -234,6 +255,9 @@ MM_SLOW_PATH static void *pool_start(pool_heap *h, size_t cls) {
         if ((a = h->usable) == NULL && (a = arena_new(h)) == NULL) return NULL;
     }
     pool_hdr *pool = a->freepools;
+    /* CPython's shortcut: a pool that last held this class keeps its free list (every block
+     * it carved is on it) and its carved tail; any other pool starts afresh. */
+    bool same_class = pool != NULL && pool->szidx == cls;
     if (pool) a->freepools = pool->nextpool;
     else pool = &a->pools[a->ncarved], pool->mem = (char *)a->base + ((size_t)a->ncarved++ << h->pool_shift);
     uint32_t nf = a->nfreepools;
@@ -243,33 +267,20 @@ MM_SLOW_PATH static void *pool_start(pool_heap *h, size_t cls) {
     if (nf == 0) usable_unlink(h, a);
     else if (h->lasta[nf] == NULL) h->lasta[nf] = a;
 
-    uint32_t size = (uint32_t)class_size(cls);
+    if (!same_class) {
+        uint32_t size = (uint32_t)class_size(cls);
+        pool->szidx = (uint32_t)cls;
+        pool->maxnextoffset = (uint32_t)h->pool_bytes - size;
+        pool->freeblock = pool->mem;
+        *(void **)pool->mem = NULL;
+        pool->nextoffset = size;
+    }
     pool->arena = a;
-    pool->szidx = (uint32_t)cls;
-    pool->ref = 1;
-    pool->maxnextoffset = (uint32_t)h->pool_bytes - size;
-    void **b = (void **)pool->mem, **next = (void **)(pool->mem + size);
-    *next = NULL; /* capacity is at least 8 (pool >= 4 KiB, block <= 512 B) */
-    pool->freeblock = next;
-    pool->nextoffset = 2 * size;
+    pool->ref = 0;
     pool->prevpool = NULL;
     pool->nextpool = NULL; /* used[cls] was empty */
     h->used[cls] = pool;
-    mm_debug_fill(b, size, MM_FILL_FRESH);
-    return b;
-}
-
-/* The pool at the head of used[class] just handed out its last listed free block. */
-MM_SLOW_PATH static void pool_refill(pool_heap *h, pool_hdr *pool) {
-    if (pool->nextoffset <= pool->maxnextoffset) { /* carve the next never-used block */
-        void **b = (void **)(pool->mem + pool->nextoffset);
-        *b = NULL;
-        pool->freeblock = b;
-        pool->nextoffset += (uint32_t)class_size(pool->szidx);
-        return;
-    }
-    h->used[pool->szidx] = pool->nextpool; /* used -> full */
-    if (pool->nextpool) pool->nextpool->prevpool = NULL;
+    return pool_take(h, pool);
 }
 
 static void used_unlink(pool_heap *h, pool_hdr *pool) {
@@ -334,9 +345,9 @@ static inline void block_release(pool_heap *h, pool_hdr *pool, void *p) {
     if (__builtin_expect(--pool->ref == 0 || last == NULL, 0)) pool_transition(h, pool, last == NULL);
 }
 
-/* Class cls's cache is full: the newest half goes back to the pools. */
-MM_SLOW_PATH static void cache_drain(pool_heap *h, size_t cls, uint32_t keep) {
-    while (h->ncached[cls] > keep) {
+/* Every block of class cls's cache goes back to its pool. */
+MM_SLOW_PATH static void cache_drain(pool_heap *h, size_t cls) {
+    while (h->ncached[cls]) {
         void **b = h->cached[cls];
         h->cached[cls] = *b;
         h->ncached[cls]--;
@@ -347,7 +358,7 @@ MM_SLOW_PATH static void cache_drain(pool_heap *h, size_t cls, uint32_t keep) {
 /* Before the heap grows: every cached block goes back, so no pool stays pinned by one. */
 static void cache_drain_all(pool_heap *h) {
     for (size_t cls = 0; cls < NCLASSES; cls++)
-        if (h->ncached[cls]) cache_drain(h, cls, 0);
+        if (h->ncached[cls]) cache_drain(h, cls);
 }
 
 /* ---- the table's operations ---- */
@@ -364,35 +375,20 @@ static void *pool_alloc(mm_heap *heap, size_t n, size_t align) {
             return c;
         }
         pool_hdr *pool = h->used[cls];
-        if (__builtin_expect(pool != NULL, 1)) {
-            void **b = pool->freeblock;
-            pool->ref++;
-            if (__builtin_expect((pool->freeblock = *b) == NULL, 0)) pool_refill(h, pool);
-            mm_debug_fill(b, class_size(cls), MM_FILL_FRESH);
-            return b;
-        }
-        return pool_start(h, cls);
+        void *b = __builtin_expect(pool != NULL, 1) ? pool_take(h, pool) : pool_start(h, cls);
+        if (b) mm_debug_fill(b, class_size(cls), MM_FILL_FRESH);
+        return b;
     }
     return fallback_alloc(h, n, align);
 }
 
 static inline bool ours(const pool_heap *h, const void *p) { return pool_of(h, p) != NULL; }
 
-/* Free's rare cases: a fallback block, no cache, or a full cache. */
+/* Free's rare cases: a fallback block, or a full (or no) cache: the block goes straight
+ * back to its pool. */
 MM_SLOW_PATH static void free_slow(pool_heap *h, pool_hdr *pool, void *p) {
-    if (pool == NULL) {
-        if (p != NULL) fallback_free(h, p);
-        return;
-    }
-    if (h->cache_max == 0) {
-        block_release(h, pool, p);
-        return;
-    }
-    size_t cls = pool->szidx;
-    cache_drain(h, cls, h->cache_max / 2);
-    *(void **)p = h->cached[cls];
-    h->cached[cls] = p;
-    h->ncached[cls]++;
+    if (pool != NULL) block_release(h, pool, p);
+    else if (p != NULL) fallback_free(h, p);
 }
 
 static void pool_free(mm_heap *heap, void *p) {
