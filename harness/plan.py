@@ -43,3 +43,51 @@ def prepare(selected, params):
     info = trace.record_recipe("python", path)
     print(f"mmbench: replay: recorded {os.path.relpath(path)}: {trace.describe(info)}", file=sys.stderr)
     return dict(params, **{"replay.trace": path})
+
+
+# ---- suites: how much of the matrix a run measures, and how hard ---------------------------
+#
+# Every suite runs every selected workload on every selected strategy (allocators, peers,
+# collectors) and times the real programs; they differ in how many times, for how long,
+# and which extras. An option given on the command line always wins over its suite.
+#   quick    a smoke run in a few minutes: 3 repetitions, no warm-up, one hyperfine run,
+#            budget 0.5 s, no sweep, two of the real programs
+#   default  what `./mmbench run` does: 4 repetitions (the fewest with which compare's
+#            Mann-Whitney U test can still reach p < 0.05: 0.029; with 3 it cannot go
+#            below 0.1), 1 warm-up, 3 hyperfine runs, budget 1 s (the slow list-scanning
+#            fits cost 2-3 s a process instead of 6-13 s), the churn sweep, every real program
+#   full     the whole matrix as it was before suites: 5 repetitions, 1 warm-up, 3
+#            hyperfine runs, budget 3 s, the churn sweep, every real program
+SUITES = {
+    "quick": {"repetitions": 3, "warmup": 0, "hyperfine_runs": 1, "budget": 0.5, "sweep": "none",
+              "programs": "sqlite,gcc"},
+    "default": {"repetitions": 4, "warmup": 1, "hyperfine_runs": 3, "budget": 1.0, "sweep": "auto",
+                "programs": "all"},
+    "full": {"repetitions": 5, "warmup": 1, "hyperfine_runs": 3, "budget": 3.0, "sweep": "auto", "programs": "all"},
+}
+DEFAULT_SUITE = "default"
+
+
+def apply_suite(args):
+    """Fills the run options the command line left unset (None) from --suite (default:
+    `default`), and --timeout from the budget (measure.default_timeout). Options a caller's
+    parser does not have (trace replay has no --programs) are left alone."""
+    from harness import measure
+    name = getattr(args, "suite", None) or DEFAULT_SUITE
+    if hasattr(args, "suite"):
+        args.suite = name
+    for key, value in SUITES[name].items():
+        if hasattr(args, key) and getattr(args, key) is None:
+            setattr(args, key, value)
+    if getattr(args, "timeout", None) is None:
+        args.timeout = measure.default_timeout(getattr(args, "budget", None))
+
+
+def describe(config):
+    """One line on what a run's config asks for, as the options that would ask for it."""
+    suite = config.get("suite")
+    return ((f"suite {suite}: " if suite else "") +
+            f"--repetitions {config['repetitions']} --warmup {config.get('warmup', 0)} "
+            f"--hyperfine-runs {config.get('hyperfine_runs') or 0} --budget {config.get('budget') or 0:g} "
+            f"--timeout {config.get('timeout') or 0:g}" +
+            ("  (--suite full for the whole matrix)" if suite and suite != "full" else ""))

@@ -170,6 +170,17 @@ static void drain(crew *k, wl_ctx *c, size_t sets) {
 
 static int crew_size(const wl_workload *w) { return w->threads < MAX_THREADS ? w->threads : MAX_THREADS; }
 
+/* The crew's loop condition: wl_next, except that the metered pass looks at the deadline
+ * before every round. A round is BATCH steps on each of T threads, so wl_next's look every
+ * 16 iterations would let a slow strategy run 16 rounds (64000 steps at T = 4) past it. */
+static bool crew_next(wl_ctx *c, int64_t *left) {
+    if (!c->bench && c->deadline > 0 && c->done > 0 && *left > 0 && wl_now() > c->deadline) {
+        c->cut = true;
+        return false;
+    }
+    return wl_next(c, left);
+}
+
 static void threads_run(wl_ctx *c, shape kind, int threads) {
     crew *k = wl_scratch_alloc(sizeof *k);
     if (k == NULL) {
@@ -219,7 +230,7 @@ static void threads_run(wl_ctx *c, shape kind, int threads) {
         k->rounds = 0;
     }
     int64_t left = k->rounds, round = 0;
-    while (started == threads && !c->error && wl_next(c0, &left)) {
+    while (started == threads && !c->error && crew_next(c0, &left)) {
         pthread_barrier_wait(&k->start);
         do_round(&k->member[0], round++);
         pthread_barrier_wait(&k->end);
@@ -236,6 +247,8 @@ static void threads_run(wl_ctx *c, shape kind, int threads) {
     c0->meter = k->meter;
     drain(k, c0, sets);
     c->meter = c0->meter;
+    c->done = c0->done; /* the budget's verdict goes back to the driver (bench_main.c) */
+    c->cut = c0->cut;
     for (int t = 0; t < threads; t++) {
         c->sink ^= k->member[t].ctx.sink;
         if (k->member[t].ctx.error) c->error = k->member[t].ctx.error;
