@@ -45,19 +45,15 @@ def prepare(selected, params):
     return dict(params, **{"replay.trace": path})
 
 
-# ---- suites: how much of the matrix a run measures, and how hard ---------------------------
+# ---- suites: how many times and how long a run measures -------------------------------------
 #
-# Every suite runs every selected workload on every selected strategy (allocators, peers,
-# collectors) and times the real programs; they differ in how many times, for how long,
-# and which extras. An option given on the command line always wins over its suite.
-#   quick    a smoke run in a few minutes: 3 repetitions, no warm-up, one hyperfine run,
-#            budget 0.5 s, no sweep, two of the real programs
-#   default  what `./mmbench run` does: 4 repetitions (the fewest with which compare's
-#            Mann-Whitney U test can still reach p < 0.05: 0.029; with 3 it cannot go
-#            below 0.1), 1 warm-up, 3 hyperfine runs, budget 1 s (the slow list-scanning
-#            fits cost 2-3 s a process instead of 6-13 s), the churn sweep, every real program
-#   full     the whole matrix as it was before suites: 5 repetitions, 1 warm-up, 3
-#            hyperfine runs, budget 3 s, the churn sweep, every real program
+# Every suite measures the same matrix (every selected workload on every selected strategy,
+# peers and collectors included, and the real programs); they differ in repetitions,
+# warm-up, hyperfine runs, budget, sweep and which programs. An option given on the command
+# line always wins over its suite. quick is a smoke run; default is a plain `./mmbench run`
+# (4 repetitions: the fewest with which compare's U test can still reach p < 0.05; budget
+# 1 s: the list-scanning fits, cut by it, were most of a run's time at 3 s); full is what a
+# plain run measured before suites. Why, and what each costs: docs/harness.md.
 SUITES = {
     "quick": {"repetitions": 3, "warmup": 0, "hyperfine_runs": 1, "budget": 0.5, "sweep": "none",
               "programs": "sqlite,gcc"},

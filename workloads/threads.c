@@ -25,6 +25,12 @@
  *            so the meter sees a deterministic operation stream (same checksum and
  *            peaks on every strategy) while thread caches and arenas stay real.
  *
+ * Budget (wl.h): the metered pass looks at the deadline before every round (crew_next), and
+ *   hands the verdict (done, cut) back on the driver's own context, so a slow strategy is
+ *   cut after whole rounds like churn after whole batches. The setup (larson's fill) counts
+ *   against the deadline but is not cut: it makes the live set being measured, and it is
+ *   linear in that set. The first round always runs.
+ *
  * Invariants: each thread's operations come from its own generator (seed + thread), so a
  * thread does the same work in both passes; a slot set / outbox is touched only by the
  * thread that holds it this round; the barrier separates rounds.
