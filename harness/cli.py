@@ -83,15 +83,15 @@ def make_parser():
     p.add_argument("--workloads", metavar="W,X", help="workloads to run (default: all)")
     p.add_argument("--collectors", metavar="C,D", help="collectors for GC workloads (default: all, over "
                    "--allocators or the default allocators)")
-    p.add_argument("--repetitions", type=positive_int, default=5, metavar="N",
-                   help="measurements of each benchmark, interleaved (default: 5)")
+    p.add_argument("--repetitions", type=positive_int, default=None, metavar="N",
+                   help=f"measurements of each benchmark, interleaved (default: {commands.suite_default('repetitions')})")
     p.add_argument("--param", action="append", metavar="NAME.KEY=VALUE",
                    help="a workload parameter (churn.live=1000) or strategy option (bump.chunk=8M); repeatable")
     p.add_argument("--limit", type=byte_count, metavar="BYTES", help="page-layer memory limit for every heap")
     p.add_argument("--out", metavar="DIR", help="results folder to create (default: results/runs/<time>)")
     commands.add_run_options(p)
-    p.add_argument("--programs", metavar="P,Q", help="real programs to time on each strategy: all (default), none, "
-                   "or names (cpython-tests, sqlite, gcc)")
+    p.add_argument("--programs", metavar="P,Q", help="real programs to time on each strategy: all, none, or names "
+                   f"(cpython-tests, sqlite, gcc) (default: {commands.suite_default('programs')})")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("test", help="run every test; ends with 'N passed, N failed'")

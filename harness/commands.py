@@ -51,22 +51,44 @@ def _seconds(text):
     return value
 
 
-def add_budget_option(p):
-    p.add_argument("--budget", type=_seconds, default=3.0, metavar="SECONDS",
+def suite_default(key):
+    """'4; full 5, quick 3': an option's value in each suite, for --help (plan.SUITES)."""
+    from harness import plan
+    own = plan.SUITES[plan.DEFAULT_SUITE][key]
+    others = [f"{name} {values[key]:g}" if not isinstance(values[key], str) else f"{name} {values[key]}"
+              for name, values in sorted(plan.SUITES.items()) if values[key] != own]
+    return (f"{own:g}" if not isinstance(own, str) else own) + ("; " + ", ".join(others) if others else "")
+
+
+def add_budget_option(p, default=3.0):
+    p.add_argument("--budget", type=_seconds, default=default, metavar="SECONDS",
                    help="time each benchmark's metered pass may take; a slower strategy is measured over the "
-                        "steps done by then, and the table says what fraction (default: 3; 0: no limit)")
+                        "steps done by then, and the table says what fraction (default: "
+                        + (suite_default("budget") if default is None else f"{default:g}") + "; 0: no limit)")
 
 
 def add_run_options(p):
-    p.add_argument("--warmup", type=_runs, default=1, metavar="N",
-                   help="unrecorded runs of every benchmark before the repetitions (default: 1)")
-    p.add_argument("--hyperfine-runs", type=_runs, default=3, metavar="N",
-                   help="whole-process runs of each benchmark under hyperfine (default: 3; 0: none)")
-    add_budget_option(p)
+    """run's measurement options. Those a --suite sets default to None here and are filled
+    in by plan.apply_suite, so an option given on the command line always wins."""
+    from harness import plan
+    p.add_argument("--suite", choices=sorted(plan.SUITES), metavar="NAME",
+                   help="how many times and how long to measure: quick (a smoke run of a few minutes), "
+                        "default (about 20-30 minutes on 2 cores), full (every option at its most thorough); "
+                        "an option given here overrides its suite (docs/harness.md)")
+    p.add_argument("--warmup", type=_runs, default=None, metavar="N",
+                   help=f"unrecorded runs of every benchmark before the repetitions (default: {suite_default('warmup')})")
+    p.add_argument("--hyperfine-runs", type=_runs, default=None, metavar="N",
+                   help=f"whole-process runs of each benchmark under hyperfine (default: {suite_default('hyperfine_runs')}; "
+                        "0: none)")
+    add_budget_option(p, default=None)
+    p.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
+                   help="kill a measurement process still running after this long and report it as that "
+                        "benchmark's failure (default: 30 + 10 x budget; 0: none)")
     p.add_argument("--counts", action="store_true",
                    help="also count instructions per operation under callgrind (exact; slow)")
     p.add_argument("--sweep", metavar="SPEC",
-                   help="live-set sweep: auto (default), none, or WORKLOAD.KEY=V1,V2,... (several joined by ;)")
+                   help=f"live-set sweep: auto, none, or WORKLOAD.KEY=V1,V2,... (several joined by ;) "
+                        f"(default: {suite_default('sweep')})")
     p.add_argument("--no-charts", action="store_true", help="skip the charts (tables and report only)")
     p.add_argument("--resume", metavar="DIR",
                    help="finish an interrupted run in DIR (its own options are used)")

@@ -13,6 +13,12 @@
 Each returns (sample, error): sample is {metric: value} or {metric: [values]}; error is a
 one-line string (a crash names its signal). Raw output is kept beside the results,
 written atomically. A Ctrl-C while the child runs stops the child and raises Interrupted.
+
+The timeout: each child runs in a process group of its own; if it is still running
+`timeout` seconds after it started (the run's --timeout, by default derived from the
+budget: default_timeout), the whole group is killed (hyperfine's children with it) and
+the measurement's error is "timed out after N s". hyperfine gets the timeout once per run
+it makes, callgrind COUNTS_SLOWDOWN times it.
 """
 import json
 import os
@@ -22,12 +28,36 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 
 from harness import metrics, paths, results
 
 
 class Interrupted(Exception):
     """Ctrl-C arrived while a measurement was running; that measurement is lost."""
+
+
+class TimedOut(Exception):
+    """The child ran past its timeout and was killed, with its process group."""
+
+
+COUNTS_SLOWDOWN = 20  # callgrind runs the same program this many times slower, at most (its timeout)
+
+
+def default_timeout(budget):
+    """Seconds a measurement process may run before it is killed, from the time budget:
+    the metered pass stops after `budget` seconds, the timed pass repeats the same steps,
+    and setup and teardown are linear in the live set; 30 s + 10 × budget leaves room for
+    all of that on a loaded machine (40 s at the default budget of 1 s). No budget (0 or
+    None): no timeout, as the user asked for every step however long it takes."""
+    return 30 + 10 * budget if budget else 0
+
+
+def timeout_of(config):
+    """The per-process timeout of a run's config (a plan made before timeouts: from its budget)."""
+    if "timeout" in config:
+        return config["timeout"] or 0
+    return default_timeout(config.get("budget"))
 
 
 def _pattern(name):
@@ -63,28 +93,71 @@ def _describe_status(status):
     return f"exit {status}"
 
 
-def _run(args, out_path):
-    """Runs args with stdout into out_path (atomically); returns (status, stderr, rusage)."""
+def _signal_group(pid, sig):
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _wait(proc, timeout):
+    """wait4 for proc -> (status, rusage), killing its process group at the timeout (then
+    TimedOut). The child is first waited for without being reaped (WNOWAIT), so its pid,
+    which is also its group's id, cannot be reused while the timer might still fire."""
+    lock = threading.Lock()
+    state = {"waiting": True, "expired": False}
+
+    def expire():
+        with lock:
+            if state["waiting"]:
+                state["expired"] = True
+                _signal_group(proc.pid, signal.SIGKILL)
+
+    timer = threading.Timer(timeout, expire) if timeout else None
+    if timer:
+        timer.daemon = True
+        timer.start()
+    try:
+        os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
+    finally:
+        with lock:
+            state["waiting"] = False
+        if timer:
+            timer.cancel()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if state["expired"]:
+        raise TimedOut(f"timed out after {timeout:g} s (killed; see --timeout)")
+    return proc.returncode, usage
+
+
+def _run(args, out_path, timeout=0):
+    """Runs args, in a process group of its own, with stdout into out_path (atomically);
+    returns (status, stderr, rusage). Past `timeout` seconds (0: none) the group is killed,
+    nothing is written and TimedOut is raised; on Ctrl-C the group gets SIGINT (SIGKILL
+    5 s later) and Interrupted is raised."""
     folder = os.path.dirname(out_path)
     with tempfile.NamedTemporaryFile("w", dir=folder, prefix=".tmp-", delete=False) as out, \
             tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True)
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            status, usage = _wait(proc, timeout)
         except KeyboardInterrupt:
-            proc.send_signal(signal.SIGINT)
+            _signal_group(proc.pid, signal.SIGINT)
             try:
                 proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                _signal_group(proc.pid, signal.SIGKILL)
                 proc.wait()
             os.unlink(out.name)
             raise Interrupted() from None
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        except TimedOut:
+            os.unlink(out.name)
+            raise
         err.seek(0)
         stderr = err.read()
     os.replace(out.name, out_path)
-    return proc.returncode, stderr, usage
+    return status, stderr, usage
 
 
 def _failure(status, stderr):
@@ -104,7 +177,10 @@ def _one_result(stdout_path):
 
 def gbench(name, params, config, raw_path):
     """One Google Benchmark run; sample has the metrics of docs/metrics.md and process_rss_peak."""
-    status, stderr, usage = _run(command(name, params, config), raw_path)
+    try:
+        status, stderr, usage = _run(command(name, params, config), raw_path, timeout_of(config))
+    except TimedOut as e:
+        return None, str(e)
     if status != 0:
         return None, _failure(status, stderr)
     try:
@@ -125,7 +201,12 @@ def hyperfine(name, params, config, runs, raw_path):
     args = ["hyperfine", "--style", "none", "--runs", str(runs), "--warmup", "0", "-N",
             "--command-name", name, "--export-json", tmp, cmd]
     log = raw_path + ".log"
-    status, stderr, _ = _run(args, log)
+    try:
+        status, stderr, _ = _run(args, log, timeout_of(config) * runs)
+    except TimedOut as e:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        return None, f"hyperfine: {e}"
     os.unlink(log)
     if status != 0 or not os.path.exists(tmp):
         if os.path.exists(tmp):
@@ -150,8 +231,8 @@ def counts(name, params, config, raw_path):
     args = ["valgrind", "--tool=callgrind", "--collect-atstart=no", f"--callgrind-out-file={out_file}"]
     if shutil.which("setarch"):
         args = ["setarch", os.uname().machine, "-R", *args]
-    status, stderr, _ = _run(args + command(name, params, config), raw_path)
     try:
+        status, stderr, _ = _run(args + command(name, params, config), raw_path, timeout_of(config) * COUNTS_SLOWDOWN)
         if status != 0:
             return None, "callgrind: " + _failure(status, stderr)
         run, _ = _one_result(raw_path)
@@ -168,6 +249,8 @@ def counts(name, params, config, raw_path):
                           "(install valgrind and rebuild)")
         results.write_atomic(raw_path.replace(".json", ".callgrind.txt"), f"Ir {instructions}\nops {int(ops)}\n")
         return {"instructions_per_op": instructions / ops, "instructions": instructions, "ops": int(ops)}, None
+    except TimedOut as e:
+        return None, f"callgrind: {e}"
     except (ValueError, KeyError, OSError) as e:
         return None, f"callgrind output unreadable: {e}"
     finally:

@@ -43,3 +43,47 @@ def prepare(selected, params):
     info = trace.record_recipe("python", path)
     print(f"mmbench: replay: recorded {os.path.relpath(path)}: {trace.describe(info)}", file=sys.stderr)
     return dict(params, **{"replay.trace": path})
+
+
+# ---- suites: how many times and how long a run measures -------------------------------------
+#
+# Every suite measures the same matrix (every selected workload on every selected strategy,
+# peers and collectors included, and the real programs); they differ in repetitions,
+# warm-up, hyperfine runs, budget, sweep and which programs. An option given on the command
+# line always wins over its suite. quick is a smoke run; default is a plain `./mmbench run`
+# (4 repetitions: the fewest with which compare's U test can still reach p < 0.05; budget
+# 1 s: the list-scanning fits, cut by it, were most of a run's time at 3 s); full is what a
+# plain run measured before suites. Why, and what each costs: docs/harness.md.
+SUITES = {
+    "quick": {"repetitions": 3, "warmup": 0, "hyperfine_runs": 1, "budget": 0.5, "sweep": "none",
+              "programs": "sqlite,gcc"},
+    "default": {"repetitions": 4, "warmup": 1, "hyperfine_runs": 3, "budget": 1.0, "sweep": "auto",
+                "programs": "all"},
+    "full": {"repetitions": 5, "warmup": 1, "hyperfine_runs": 3, "budget": 3.0, "sweep": "auto", "programs": "all"},
+}
+DEFAULT_SUITE = "default"
+
+
+def apply_suite(args):
+    """Fills the run options the command line left unset (None) from --suite (default:
+    `default`), and --timeout from the budget (measure.default_timeout). Options a caller's
+    parser does not have (trace replay has no --programs) are left alone."""
+    from harness import measure
+    name = getattr(args, "suite", None) or DEFAULT_SUITE
+    if hasattr(args, "suite"):
+        args.suite = name
+    for key, value in SUITES[name].items():
+        if hasattr(args, key) and getattr(args, key) is None:
+            setattr(args, key, value)
+    if getattr(args, "timeout", None) is None:
+        args.timeout = measure.default_timeout(getattr(args, "budget", None))
+
+
+def describe(config):
+    """One line on what a run's config asks for, as the options that would ask for it."""
+    suite = config.get("suite")
+    return ((f"suite {suite}: " if suite else "") +
+            f"--repetitions {config['repetitions']} --warmup {config.get('warmup', 0)} "
+            f"--hyperfine-runs {config.get('hyperfine_runs') or 0} --budget {config.get('budget') or 0:g} "
+            f"--timeout {config.get('timeout') or 0:g}" +
+            ("  (--suite full for the whole matrix)" if suite and suite != "full" else ""))

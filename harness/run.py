@@ -45,6 +45,7 @@ def execute(args):
     deps.offer(deps.OPTIONAL)  # peers and real programs: skipped with a note where absent
     if getattr(args, "resume", None):
         return runner.resume(args.resume, args)
+    plan.apply_suite(args)  # --suite fills the options the command line left unset
     build.build()
     registry = Registry.load()
     selected = plan.benchmarks(registry, args)

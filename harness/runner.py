@@ -42,8 +42,9 @@ def start(out, registry, selected, params, args, program_names=()):
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "command": ["./mmbench", *sys.argv[1:]],
             "environment": env.collect(),
-            "config": {"repetitions": args.repetitions, "warmup": getattr(args, "warmup", 1), "params": params,
-                       "limit": args.limit, "budget": args.budget, "hyperfine_runs": hyperfine_runs,
+            "config": {"suite": getattr(args, "suite", None), "repetitions": args.repetitions,
+                       "warmup": getattr(args, "warmup", 1), "params": params, "limit": args.limit,
+                       "budget": args.budget, "timeout": getattr(args, "timeout", None), "hyperfine_runs": hyperfine_runs,
                        "counts": counts, "programs": list(program_names),
                        "sweep": [{"workload": w, "param": k, "values": v} for w, k, v in sweeps]},
             "strategies": [s for s in registry.strategies if s["name"] in {b[2] for b in selected}],
@@ -125,14 +126,24 @@ def _measure_and_publish(j, folder, out, args, stage):
     todo = j.missing()
     interrupted = False
     try:
+        print(f"mmbench: {plan.describe(j.plan['config'])}", file=sys.stderr, flush=True)
         warm = j.plan["config"].get("warmup", 0)
-        warm_jobs = list({job["name"]: job for job, kind, _ in todo if kind == "gbench"}.values())
-        for w in range(warm):
-            for job in warm_jobs:
-                _progress(0, len(todo), job["name"], "warm-up", "")
-                measure.gbench(job["bench"], job["params"], j.plan["config"],
-                               os.path.join(folder, "raw", ".warmup.json"))
+        first = {}  # job name -> (job, its first gbench repetition still to take)
+        for job, kind, n in todo:
+            if kind == "gbench":
+                first.setdefault(job["name"], (job, n))
         failed = set()
+        for w in range(warm):
+            for job, n in first.values():
+                if job["name"] in failed:
+                    continue
+                _progress(0, len(todo), job["name"], "warm-up", "")
+                _, error = measure.gbench(job["bench"], job["params"], j.plan["config"],
+                                          os.path.join(folder, "raw", ".warmup.json"))
+                if error:  # crashed or timed out before any repetition: that is its result, not tried again
+                    j.record(job, "gbench", n, error=f"{error} (in the warm-up)")
+                    failed.add(job["name"])
+                    _progress(0, len(todo), job["name"], "warm-up", f"FAILED: {error}")
         for step, (job, kind, n) in enumerate(todo, 1):
             if job["name"] in failed:
                 continue

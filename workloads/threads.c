@@ -25,6 +25,12 @@
  *            so the meter sees a deterministic operation stream (same checksum and
  *            peaks on every strategy) while thread caches and arenas stay real.
  *
+ * Budget (wl.h): the metered pass looks at the deadline before every round (crew_next), and
+ *   hands the verdict (done, cut) back on the driver's own context, so a slow strategy is
+ *   cut after whole rounds like churn after whole batches. The setup (larson's fill) counts
+ *   against the deadline but is not cut: it makes the live set being measured, and it is
+ *   linear in that set. The first round always runs.
+ *
  * Invariants: each thread's operations come from its own generator (seed + thread), so a
  * thread does the same work in both passes; a slot set / outbox is touched only by the
  * thread that holds it this round; the barrier separates rounds.
@@ -170,6 +176,17 @@ static void drain(crew *k, wl_ctx *c, size_t sets) {
 
 static int crew_size(const wl_workload *w) { return w->threads < MAX_THREADS ? w->threads : MAX_THREADS; }
 
+/* The crew's loop condition: wl_next, except that the metered pass looks at the deadline
+ * before every round. A round is BATCH steps on each of T threads, so wl_next's look every
+ * 16 iterations would let a slow strategy run 16 rounds (64000 steps at T = 4) past it. */
+static bool crew_next(wl_ctx *c, int64_t *left) {
+    if (!c->bench && c->deadline > 0 && c->done > 0 && *left > 0 && wl_now() > c->deadline) {
+        c->cut = true;
+        return false;
+    }
+    return wl_next(c, left);
+}
+
 static void threads_run(wl_ctx *c, shape kind, int threads) {
     crew *k = wl_scratch_alloc(sizeof *k);
     if (k == NULL) {
@@ -219,7 +236,7 @@ static void threads_run(wl_ctx *c, shape kind, int threads) {
         k->rounds = 0;
     }
     int64_t left = k->rounds, round = 0;
-    while (started == threads && !c->error && wl_next(c0, &left)) {
+    while (started == threads && !c->error && crew_next(c0, &left)) {
         pthread_barrier_wait(&k->start);
         do_round(&k->member[0], round++);
         pthread_barrier_wait(&k->end);
@@ -236,6 +253,8 @@ static void threads_run(wl_ctx *c, shape kind, int threads) {
     c0->meter = k->meter;
     drain(k, c0, sets);
     c->meter = c0->meter;
+    c->done = c0->done; /* the budget's verdict goes back to the driver (bench_main.c) */
+    c->cut = c0->cut;
     for (int t = 0; t < threads; t++) {
         c->sink ^= k->member[t].ctx.sink;
         if (k->member[t].ctx.error) c->error = k->member[t].ctx.error;
