@@ -6,7 +6,8 @@
    here is gcc, which has no libFuzzer, and switching Bazel to clang would rebuild (and
    later re-rebuild) the whole tree; so the harness asks Bazel for the C sources the target
    depends on (`bazel query`) and compiles them itself with clang
-   -fsanitize=fuzzer,address,undefined. The list of sources stays Bazel's.
+   -fsanitize=fuzzer,address,undefined, linking what those libraries' linkopts ask for
+   (-lgc for the collectors). The list of sources and libraries stays Bazel's.
    The committed corpus is never written: new inputs go to a scratch folder. A failure
    keeps its scratch folder and names the saved input and the command that replays it.
 2. valgrind memcheck over the conformance suites (VALGRIND_SUITES), limited to the
@@ -66,10 +67,25 @@ def fuzz_sources(label):
     return sorted(_label_path(f) for f in files if f.startswith("//") and f.endswith(".c"))
 
 
-def build_fuzzer(sources, binary):
+def fuzz_linkopts(label):
+    """The linkopts of `label` and the project's libraries it depends on (-lgc, -ldl ...),
+    in Bazel's order, each once."""
+    done = build.bazel(["query", "--noshow_progress", "--output=build",
+                        f"kind(cc_library, deps({label})) intersect //..."])
+    if done.returncode != 0:
+        raise RuntimeError(f"bazel query of {label}'s linkopts failed: {done.stderr.strip()[-500:]}")
+    opts = []
+    for listed in re.findall(r"^\s*linkopts = \[(.*?)\]", done.stdout, re.M | re.S):
+        for opt in re.findall(r'"((?:[^"\\]|\\.)*)"', listed):
+            if opt not in opts:
+                opts.append(opt)
+    return opts
+
+
+def build_fuzzer(sources, binary, linkopts=()):
     """Compiles a libFuzzer binary; returns None, or the compiler's complaint."""
     cmd = ["clang", *CLANG_FLAGS, "-I", paths.ROOT, *sources, os.path.join(paths.ROOT, FUZZ_GLUE),
-           "-o", binary, "-lm", "-lpthread"]
+           "-o", binary, "-lm", "-lpthread", *linkopts]
     done = subprocess.run(cmd, cwd=paths.ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     return None if done.returncode == 0 else (done.stderr.strip() or f"clang exited {done.returncode}")
 
@@ -94,7 +110,7 @@ def run_fuzzer(binary, corpus, seconds, scratch):
 
 def fuzz_one(name, label, seconds, scratch):
     binary = os.path.join(scratch, f"{name}_fuzzer")
-    complaint = build_fuzzer(fuzz_sources(label), binary)
+    complaint = build_fuzzer(fuzz_sources(label), binary, fuzz_linkopts(label))
     if complaint:
         lines = complaint.splitlines()
         return False, "clang could not build it: " + next((l for l in lines if "error:" in l), lines[-1])
