@@ -39,8 +39,14 @@
 #define mm_vg_pool_destroy(heap) VALGRIND_DESTROY_MEMPOOL((heap))
 #define mm_vg_alloc(heap, p, usable) VALGRIND_MEMPOOL_ALLOC((heap), (p), (usable))
 #define mm_vg_free(heap, p) VALGRIND_MEMPOOL_FREE((heap), (p))
-/* A block resized in place (same address, new usable size). */
+/* A block resized in place (same address, new usable size). memcheck leaves the bytes'
+ * accessibility as it was: a block grown over memory the strategy had closed also needs
+ * mm_vg_undefined on the new bytes. */
 #define mm_vg_resize(heap, p, usable) VALGRIND_MEMPOOL_CHANGE((heap), (p), (p), (usable))
+/* Bytes that become the caller's without being written (a block grown in place). */
+#define mm_vg_undefined(p, n) VALGRIND_MAKE_MEM_UNDEFINED((p), (n))
+/* Nonzero under valgrind (whose malloc replaces the C library's). */
+#define mm_vg_running() RUNNING_ON_VALGRIND
 /* Metadata kept inside freed memory: open before touching it, close after. */
 #define mm_vg_open_metadata(p, n) VALGRIND_MAKE_MEM_DEFINED((p), (n))
 #define mm_vg_close_metadata(p, n) VALGRIND_MAKE_MEM_NOACCESS((p), (n))
@@ -50,6 +56,8 @@
 #define mm_vg_alloc(heap, p, usable) ((void)(heap), (void)(p), (void)(usable))
 #define mm_vg_free(heap, p) ((void)(heap), (void)(p))
 #define mm_vg_resize(heap, p, usable) ((void)(heap), (void)(p), (void)(usable))
+#define mm_vg_undefined(p, n) ((void)(p), (void)(n))
+#define mm_vg_running() 0
 #define mm_vg_open_metadata(p, n) ((void)(p), (void)(n))
 #define mm_vg_close_metadata(p, n) ((void)(p), (void)(n))
 #endif

@@ -11,8 +11,11 @@
    The committed corpus is never written: new inputs go to a scratch folder. A failure
    keeps its scratch folder and names the saved input and the command that replays it.
 2. valgrind memcheck over the conformance suites (VALGRIND_SUITES), limited to the
-   in-house strategies (those whose footprint the page layer counts: the system strategy
-   reads glibc's chunk headers, which valgrind's own malloc does not have).
+   in-house strategies as the registry tells them apart (harness/preload.kind: those that
+   take memory from the page layer, which annotate their blocks for memcheck; the system
+   strategy reads glibc's chunk headers, which valgrind's own malloc does not have). The
+   peers are switched off (MMBENCH_UNAVAILABLE), so their libraries are not even loaded:
+   tcmalloc's load-time allocation is not ours to report.
 Each becomes TAP-like cases in the same tally as the rest of `./mmbench test`.
 """
 import glob
@@ -138,7 +141,20 @@ def fuzz(tally, seconds, log=print):
 
 
 def in_house(registry):
-    return [s["name"] for s in registry.strategies if "exact_footprint" in s["caps"]]
+    from harness import preload
+    return [s["name"] for s in registry.strategies if preload.kind(s) == "in-house"]
+
+
+def memcheck_env(registry, base=None):
+    """The environment of the memcheck pass: the in-house strategies selected, peers off."""
+    from harness import preload
+    env = dict(os.environ if base is None else base)
+    env["MM_TEST_STRATEGIES"] = ",".join(in_house(registry))
+    peers = [s["name"] for s in registry.strategies if preload.kind(s) == "peer"]
+    off = [n for n in env.get("MMBENCH_UNAVAILABLE", "").split(",") if n] + peers
+    if off:
+        env["MMBENCH_UNAVAILABLE"] = ",".join(off)
+    return env
 
 
 def memcheck(binary, case, tally, env=None, log=print):
@@ -162,8 +178,9 @@ def memcheck(binary, case, tally, env=None, log=print):
 def valgrind(tally, log=print):
     from harness.registry import Registry
     build.build([paths.BENCH_TARGET, *VALGRIND_SUITES])
-    names = in_house(Registry.load())
-    env = dict(os.environ, MM_TEST_STRATEGIES=",".join(names))
+    registry = Registry.load()
+    names = in_house(registry)
+    env = memcheck_env(registry)
     for label in VALGRIND_SUITES:
         case = f"valgrind {label}"
         status = memcheck(os.path.join(paths.BAZEL_BIN, _label_path(label)), case, tally, env, log)
