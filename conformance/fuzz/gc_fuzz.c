@@ -464,7 +464,7 @@ static found shadow_collect(int g) {
         if (!member[i]) continue;
         shadow *o = &S.obj[i];
         if (o->mark == 1) o->gen = old_gen;
-        else if (o->mark == 3) o->gen = GARBAGE, f.uncollectable++;
+        else if (o->mark == 3) o->gen = GARBAGE, o->count++, f.uncollectable++; /* the list holds it */
         else o->mark = 2, doomed[n++] = i, f.collectable++;
     }
     /* weakrefs to the collectable are cleared, finalizers run, then the slots are cleared
