@@ -30,6 +30,9 @@
  *               the emptier ones can drain and be returned. lasta[n] points at the last
  *               arena with n free pools, so re-sorting after a change is O(1) (CPython's
  *               nfp2lasta).
+ *   valgrind    an arena is closed to memcheck when mapped; blocks are announced with their
+ *               class size; a free block's link word is opened only to be read or written
+ *               (link_get / link_set): a stray access into free memory is reported.
  *   fallback    requests above 512 bytes, or aligned above 16, go to another strategy,
  *               opened through the registry (option `fallback`, default system). The
  *               heap's footprint is its arenas and tables plus the fallback's footprint
@@ -46,6 +49,7 @@
  */
 #include "addrmap.h"
 #include "mm.h"
+#include "mm_valgrind.h"
 
 #include <string.h>
 
@@ -107,6 +111,19 @@ static inline pool_hdr *pool_of(const pool_heap *h, const void *p) {
     return s ? &((arena *)s->value)->pools[((uintptr_t)p - base) >> h->pool_shift] : NULL;
 }
 
+/* The link word at the start of a free block (memcheck: opened only while used). */
+static inline void *link_get(void *b) {
+    mm_vg_open_metadata(b, sizeof(void *));
+    void *next = *(void **)b;
+    mm_vg_close_metadata(b, sizeof(void *));
+    return next;
+}
+static inline void link_set(void *b, void *next) {
+    mm_vg_open_metadata(b, sizeof(void *));
+    *(void **)b = next;
+    mm_vg_close_metadata(b, sizeof(void *));
+}
+
 /* ---- footprint over the arenas and the fallback ---- */
 
 static size_t fallback_footprint(const pool_heap *h) {
@@ -148,6 +165,7 @@ static arena *arena_new(pool_heap *h) {
         mm_pages_unmap(&h->pages, a, h->object_bytes);
         return NULL;
     }
+    mm_vg_close_metadata((void *)base, h->arena_bytes);
     a->freepools = NULL;
     a->nfreepools = a->ntotalpools = (uint32_t)h->ntotal;
     a->ncarved = 0;
@@ -228,12 +246,13 @@ static void *pool_start(pool_heap *h, size_t cls) {
     pool->ref = 1;
     pool->maxnextoffset = (uint32_t)h->pool_bytes - size;
     void **b = (void **)pool->mem, **next = (void **)(pool->mem + size);
-    *next = NULL; /* capacity is at least 8 (pool >= 4 KiB, block <= 512 B) */
+    link_set(next, NULL); /* capacity is at least 8 (pool >= 4 KiB, block <= 512 B) */
     pool->freeblock = next;
     pool->nextoffset = 2 * size;
     pool->prevpool = NULL;
     pool->nextpool = NULL; /* used[cls] was empty */
     h->used[cls] = pool;
+    mm_vg_alloc(h, b, size);
     mm_debug_fill(b, size, MM_FILL_FRESH);
     return b;
 }
@@ -242,7 +261,7 @@ static void *pool_start(pool_heap *h, size_t cls) {
 static void pool_refill(pool_heap *h, pool_hdr *pool) {
     if (pool->nextoffset <= pool->maxnextoffset) { /* carve the next never-used block */
         void **b = (void **)(pool->mem + pool->nextoffset);
-        *b = NULL;
+        link_set(b, NULL);
         pool->freeblock = b;
         pool->nextoffset += (uint32_t)class_size(pool->szidx);
         return;
@@ -311,7 +330,8 @@ static void *pool_alloc(mm_heap *heap, size_t n, size_t align) {
         if (__builtin_expect(pool != NULL, 1)) {
             void **b = pool->freeblock;
             pool->ref++;
-            if (__builtin_expect((pool->freeblock = *b) == NULL, 0)) pool_refill(h, pool);
+            if (__builtin_expect((pool->freeblock = link_get(b)) == NULL, 0)) pool_refill(h, pool);
+            mm_vg_alloc(h, b, class_size(cls));
             mm_debug_fill(b, class_size(cls), MM_FILL_FRESH);
             return b;
         }
@@ -328,7 +348,8 @@ static void pool_free(mm_heap *heap, void *p) {
     if (__builtin_expect(pool != NULL, 1)) {
         void *last = pool->freeblock;
         mm_debug_fill(p, class_size(pool->szidx), MM_FILL_FREED);
-        *(void **)p = last;
+        mm_vg_free(h, p);
+        link_set(p, last);
         pool->freeblock = p;
         if (__builtin_expect(--pool->ref == 0 || last == NULL, 0)) pool_transition(h, pool, last == NULL);
         return;
@@ -377,7 +398,7 @@ static size_t check_pool(const pool_heap *h, const pool_hdr *pool, const arena *
     if (pool->nextoffset % size || pool->nextoffset > h->pool_bytes || pool->maxnextoffset != h->pool_bytes - size)
         return 1;
     size_t carved = pool->nextoffset / size, listed = 0;
-    for (const char *b = pool->freeblock; b && listed <= carved; b = *(void *const *)b, listed++) {
+    for (const char *b = pool->freeblock; b && listed <= carved; b = link_get((void *)b), listed++) {
         size_t off = (size_t)(b - pool->mem);
         if (b < pool->mem || off >= pool->nextoffset || off % size) { broken++; break; }
     }
@@ -490,11 +511,13 @@ static mm_heap *pool_open(const mm_config *config, mm_error *err) {
     h->fallback = fb;
     h->fallback_exact = (fs->caps & MM_CAP_EXACT_FOOTPRINT) != 0;
     note_peak(h);
+    mm_vg_pool_create(h);
     return &h->base;
 }
 
 static void pool_close(mm_heap *heap) {
     pool_heap *h = (pool_heap *)heap;
+    mm_vg_pool_destroy(h);
     while (h->all) arena_free(h, h->all);
     mm_addrmap_release(&h->arenas, &h->pages);
     for (size_t i = 0; h->big.slots && i <= h->big.mask; i++)
