@@ -21,6 +21,9 @@
  *             header (links, size) then the payload; listed so close() can unmap it.
  *   empty     a region whose blocks are all free except the map. One is kept as a spare;
  *             another goes back to the page layer.
+ *   valgrind  blocks are announced with their usable size (2^k; a large one's payload);
+ *             free blocks are closed to memcheck, their list links opened only while the
+ *             lists are walked or relinked (node_open / node_close).
  *
  * Invariants (check() counts violations)
  *   walking the order map of each region from offset 0 tiles it exactly with blocks, each
@@ -31,6 +34,7 @@
  */
 #include "addrmap.h"
 #include "mm.h"
+#include "mm_valgrind.h"
 
 #include <string.h>
 
@@ -65,18 +69,38 @@ static inline unsigned ceil_log2(size_t n) { return n <= 1 ? 0 : 64u - (unsigned
 static inline unsigned char *map_of(uintptr_t base) { return (unsigned char *)base; }
 static inline size_t idx(const buddy_heap *h, size_t off) { return off >> h->min_order; }
 
+/* A free block's links live inside it, closed to memcheck but while they are used. */
+static inline void node_open(const bnode *b) {
+    if (b) mm_vg_open_metadata(b, sizeof *b);
+}
+static inline void node_close(const bnode *b) {
+    if (b) mm_vg_close_metadata(b, sizeof *b);
+}
+
 static void push(buddy_heap *h, bnode *b, unsigned k) {
+    bnode *head = h->free[k];
+    node_open(b);
+    node_open(head);
     b->prev = NULL;
-    b->next = h->free[k];
-    if (b->next) b->next->prev = b;
+    b->next = head;
+    if (head) head->prev = b;
+    node_close(head);
+    node_close(b);
     h->free[k] = b;
     h->nonempty |= 1ull << k;
 }
 
 static void unlink_node(buddy_heap *h, bnode *b, unsigned k) {
-    if (b->prev) b->prev->next = b->next;
-    else h->free[k] = b->next;
-    if (b->next) b->next->prev = b->prev;
+    node_open(b);
+    bnode *prev = b->prev, *next = b->next;
+    node_close(b);
+    node_open(prev);
+    node_open(next);
+    if (prev) prev->next = next;
+    else h->free[k] = next;
+    if (next) next->prev = prev;
+    node_close(prev);
+    node_close(next);
     if (h->free[k] == NULL) h->nonempty &= ~(1ull << k);
 }
 
@@ -98,6 +122,7 @@ static bool region_new(buddy_heap *h) {
         return false;
     }
     unsigned char *map = map_of(base); /* zero-filled: every entry "inside a block" */
+    mm_vg_close_metadata(map + ((size_t)1 << h->map_order), bytes - ((size_t)1 << h->map_order)); /* all free */
     map[0] = (unsigned char)(M_USED | h->map_order);
     for (unsigned j = h->map_order; j < h->max_order; j++) {
         map[idx(h, (size_t)1 << j)] = (unsigned char)(M_FREE | j);
@@ -128,10 +153,12 @@ static void *large_alloc(buddy_heap *h, size_t n) {
     l->next = h->large;
     if (l->next) l->next->prev = l;
     h->large = l;
+    mm_vg_alloc(h, m + page, bytes - page);
     return m + page;
 }
 
-static void large_free(buddy_heap *h, void *p) {
+/* Unmaps large block p (close() too, after memcheck forgot the blocks: no annotation). */
+static void large_unmap(buddy_heap *h, void *p) {
     large_hdr *l = (large_hdr *)p - 1;
     if (l->prev) l->prev->next = l->next;
     else h->large = l->next;
@@ -140,6 +167,11 @@ static void large_free(buddy_heap *h, void *p) {
 }
 
 /* ---- the table's operations ---- */
+
+static void large_free(buddy_heap *h, void *p) {
+    mm_vg_free(h, p);
+    large_unmap(h, p);
+}
 
 static void *buddy_alloc(mm_heap *heap, size_t n, size_t align) {
     buddy_heap *h = (buddy_heap *)heap;
@@ -168,6 +200,7 @@ static void *buddy_alloc(mm_heap *heap, size_t n, size_t align) {
         push(h, (bnode *)(base + upper), j);
     }
     map[idx(h, off)] = (unsigned char)(M_USED | k);
+    mm_vg_alloc(h, b, (size_t)1 << k);
     mm_debug_fill(b, (size_t)1 << k, MM_FILL_FRESH);
     return b;
 }
@@ -184,6 +217,7 @@ static void buddy_free(mm_heap *heap, void *p) {
     size_t off = (uintptr_t)p - base;
     unsigned k = map[idx(h, off)] & M_ORDER;
     mm_debug_fill(p, (size_t)1 << k, MM_FILL_FREED);
+    mm_vg_free(h, p);
     map[idx(h, off)] = 0;
     while (k + 1 < h->max_order) { /* merge while the buddy is free and whole */
         size_t buddy = off ^ ((size_t)1 << k);
@@ -258,11 +292,18 @@ static size_t buddy_check(mm_heap *heap) {
     for (unsigned k = 0; k < 64; k++) {
         if (!!(h->nonempty & (1ull << k)) != (h->free[k] != NULL)) broken++;
         const bnode *prev = NULL;
-        for (const bnode *b = h->free[k]; b && listed <= walked; prev = b, b = b->next) {
+        for (const bnode *b = h->free[k], *next; b && listed <= walked; prev = b, b = next) {
             listed++;
             uintptr_t base = (uintptr_t)b & h->region_mask;
-            if (b->prev != prev || mm_addrmap_find(&h->regions, base) == NULL ||
-                map_of(base)[idx(h, (uintptr_t)b - base)] != (M_FREE | k)) {
+            if (mm_addrmap_find(&h->regions, base) == NULL || map_of(base)[idx(h, (uintptr_t)b - base)] != (M_FREE | k)) {
+                broken++;
+                break;
+            }
+            node_open(b);
+            bool linked = b->prev == prev;
+            next = b->next;
+            node_close(b);
+            if (!linked) {
                 broken++;
                 break;
             }
@@ -307,12 +348,14 @@ static mm_heap *buddy_open(const mm_config *config, mm_error *err) {
     h->min_order = min_order, h->max_order = max_order, h->map_order = map_order;
     h->region_mask = ~(uintptr_t)(max_block - 1);
     h->regions.shift = max_order;
+    mm_vg_pool_create(h);
     return &h->base;
 }
 
 static void buddy_close(mm_heap *heap) {
     buddy_heap *h = (buddy_heap *)heap;
-    while (h->large) large_free(h, h->large + 1);
+    mm_vg_pool_destroy(h);
+    while (h->large) large_unmap(h, h->large + 1);
     for (size_t i = 0; h->regions.slots && i <= h->regions.mask; i++)
         if (h->regions.slots[i].key) mm_pages_unmap(&h->pages, (void *)h->regions.slots[i].key, (size_t)1 << h->max_order);
     mm_addrmap_release(&h->regions, &h->pages);

@@ -24,6 +24,9 @@
  *             in a treap keyed by (size, address) whose priorities hash the address.
  *   empty     a segment whose one free block spans it. One empty segment is kept as a
  *             spare; another (or any larger than `segment`) goes back to the page layer.
+ *   valgrind  an allocated block is announced from its payload (header excluded) with its
+ *             usable size; a free block is closed to memcheck but for its metadata words
+ *             (header, links, footer: vg_free_block), so a stray access inside it is reported.
  *
  * Invariants (check() counts violations)
  *   walking each segment block by block from its first block reaches its epilogue exactly;
@@ -35,6 +38,7 @@
  *   the segments' bytes plus the heap's own page equal the page layer's `mapped`.
  */
 #include "mm.h"
+#include "mm_valgrind.h"
 
 #include <string.h>
 
@@ -90,6 +94,14 @@ static inline bool is_whole(const fblock *b) { return (b->head & F_FIRST) && bsi
 static inline segment *segment_of_first(const fblock *b) { return (segment *)((char *)b - SEG_FIRST); }
 static inline size_t request_size(size_t n) { return n <= MIN_BLOCK - HDR ? MIN_BLOCK : mm_align_up(n + HDR, 16); }
 static inline size_t bin_of(size_t size) { return size / 16 - 2; }
+
+/* memcheck: free block b of `size` bytes is nobody's but for its header, links and footer
+ * (mm_valgrind.h). Called whenever a free block takes its final shape. */
+static void vg_free_block(fblock *b, size_t size) {
+    mm_vg_close_metadata((char *)b + HDR, size - HDR);
+    mm_vg_open_metadata(b, sizeof *b);
+    mm_vg_open_metadata((char *)b + size - HDR, HDR);
+}
 
 /* ---- the free list (first-fit, first-fit-ao, next-fit) ---- */
 
@@ -272,6 +284,7 @@ static fblock *grow(fit_heap *h, size_t size) {
     if (s->next) s->next->prev = s;
     *link = s;
     fblock *b = at(s, SEG_FIRST);
+    vg_free_block(b, bytes - SEG_OVERHEAD);
     b->head = (bytes - SEG_OVERHEAD) | F_PREV_INUSE | F_FIRST;
     set_footer(b);
     next_block(b)->head = 0 | F_INUSE; /* the epilogue; the block before it is free */
@@ -288,6 +301,7 @@ static void take(fit_heap *h, fblock *b, size_t size) {
     if (is_whole(b)) h->empty_segs--;
     if (bs - size >= MIN_BLOCK) {
         fblock *rem = at(b, (ptrdiff_t)size);
+        vg_free_block(rem, bs - size);
         rem->head = (bs - size) | F_PREV_INUSE;
         set_footer(rem);
         b->head = size | F_INUSE | (b->head & (F_PREV_INUSE | F_FIRST));
@@ -331,6 +345,7 @@ static void release(fit_heap *h, fblock *b) {
         else if (keep != b) index_replace(h, keep, keep_size, b);
         /* keep == b: the block before grew in place and its list place is already right */
     }
+    vg_free_block(b, s);
     if (!is_whole(b)) return;
     segment *seg = segment_of_first(b);
     if (h->empty_segs >= 1 || seg->bytes > h->seg_bytes) {
@@ -350,6 +365,7 @@ static void *fit_alloc(mm_heap *heap, size_t n, size_t align) {
         fblock *b = index_find(h, size);
         if (b == NULL && (b = grow(h, size)) == NULL) return NULL;
         take(h, b, size);
+        mm_vg_alloc(h, (char *)b + HDR, bsize(b) - HDR);
         mm_debug_fill((char *)b + HDR, size - HDR, MM_FILL_FRESH);
         return (char *)b + HDR;
     }
@@ -365,6 +381,8 @@ static void *fit_alloc(mm_heap *heap, size_t n, size_t align) {
         if (is_whole(b)) h->empty_segs--;
         index_remove(h, b);
         fblock *r = at(b, (ptrdiff_t)gap);
+        vg_free_block(r, bs - gap);
+        vg_free_block(b, gap);
         r->head = bs - gap; /* its predecessor (the gap block) is free */
         set_footer(r);
         b->head = gap | F_PREV_INUSE | (b->head & F_FIRST);
@@ -374,6 +392,7 @@ static void *fit_alloc(mm_heap *heap, size_t n, size_t align) {
         b = r;
     }
     take(h, b, size);
+    mm_vg_alloc(h, (char *)b + HDR, bsize(b) - HDR);
     mm_debug_fill((char *)b + HDR, size - HDR, MM_FILL_FRESH);
     return (char *)b + HDR;
 }
@@ -382,6 +401,8 @@ static void fit_free(mm_heap *heap, void *p) {
     if (p == NULL) return;
     fblock *b = at(p, -(ptrdiff_t)HDR);
     mm_debug_fill(p, bsize(b) - HDR, MM_FILL_FREED);
+    mm_vg_free(heap, p);
+    vg_free_block(b, bsize(b)); /* its links and footer are written while it merges */
     release((fit_heap *)heap, b);
 }
 
@@ -407,6 +428,7 @@ static void *fit_realloc(mm_heap *heap, void *p, size_t n) {
     fblock *b = at(p, -(ptrdiff_t)HDR);
     size_t size = request_size(n), bs = bsize(b);
     if (size <= bs) {
+        if (bs - size >= MIN_BLOCK) mm_vg_resize(h, p, size - HDR); /* before trim frees the tail */
         trim(h, b, size);
         return p;
     }
@@ -415,7 +437,9 @@ static void *fit_realloc(mm_heap *heap, void *p, size_t n) {
         index_remove(h, nx);
         b->head = (bs + bsize(nx)) | (b->head & FLAGS);
         next_block(b)->head |= F_PREV_INUSE;
+        mm_vg_undefined((char *)b + bs, bsize(b) - bs); /* the free block's bytes are the caller's */
         trim(h, b, size);
+        mm_vg_resize(h, p, bsize(b) - HDR);
         return p;
     }
     void *q = fit_alloc(heap, n, 0);
@@ -513,11 +537,13 @@ static mm_heap *fit_open(const mm_config *config, mm_error *err, const char *nam
     h->pages = pages;
     h->policy = policy;
     h->seg_bytes = seg_bytes;
+    mm_vg_pool_create(h);
     return &h->base;
 }
 
 static void fit_close(mm_heap *heap) {
     fit_heap *h = (fit_heap *)heap;
+    mm_vg_pool_destroy(h);
     while (h->segs) segment_unmap(h, h->segs);
     mm_pages copy = h->pages;
     mm_pages_unmap(&copy, h, sizeof *h);

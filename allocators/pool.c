@@ -41,6 +41,10 @@
  *               go straight back to their pools; before a new arena is mapped every list
  *               goes back, so the cache never makes the heap grow. A cached block counts as allocated in
  *               its pool's `ref`.
+ *   valgrind    (memcheck build only) an arena is closed to memcheck when mapped; blocks
+ *               are announced with their class size; a free block's link word is opened
+ *               only to be read or written (link_get / link_set), so a stray access into
+ *               free or cached memory is reported.
  *   fallback    requests above 512 bytes, or aligned above 16, go to another strategy,
  *               opened through the registry (option `fallback`, default system). The
  *               heap's footprint is its arenas and tables plus the fallback's footprint
@@ -58,6 +62,7 @@
  */
 #include "addrmap.h"
 #include "mm.h"
+#include "mm_valgrind.h"
 #include "radix.h"
 
 #include <string.h>
@@ -122,6 +127,19 @@ static inline pool_hdr *pool_of(const pool_heap *h, const void *p) {
     return a ? &a->pools[((uintptr_t)p >> h->pool_shift) & h->pool_index_mask] : NULL;
 }
 
+/* The link word at the start of a free block (memcheck: opened only while used). */
+static inline void *link_get(void *b) {
+    mm_vg_open_metadata(b, sizeof(void *));
+    void *next = *(void **)b;
+    mm_vg_close_metadata(b, sizeof(void *));
+    return next;
+}
+static inline void link_set(void *b, void *next) {
+    mm_vg_open_metadata(b, sizeof(void *));
+    *(void **)b = next;
+    mm_vg_close_metadata(b, sizeof(void *));
+}
+
 /* ---- footprint over the arenas and the fallback ---- */
 
 static size_t fallback_footprint(const pool_heap *h) {
@@ -164,6 +182,7 @@ static arena *arena_new(pool_heap *h) {
         mm_pages_unmap(&h->pages, a, h->object_bytes);
         return NULL;
     }
+    mm_vg_close_metadata((void *)base, h->arena_bytes);
     a->freepools = NULL;
     a->nfreepools = a->ntotalpools = (uint32_t)h->ntotal;
     a->ncarved = 0;
@@ -236,10 +255,10 @@ MM_SLOW_PATH static void *pool_full(pool_heap *h, pool_hdr *pool, void *b) {
 static inline void *pool_take(pool_heap *h, pool_hdr *pool) {
     void **b = pool->freeblock;
     pool->ref++;
-    if (__builtin_expect((pool->freeblock = *b) != NULL, 1)) return b;
+    if (__builtin_expect((pool->freeblock = link_get(b)) != NULL, 1)) return b;
     if (pool->nextoffset > pool->maxnextoffset) return pool_full(h, pool, b);
     void **next = (void **)(pool->mem + pool->nextoffset);
-    *next = NULL;
+    link_set(next, NULL);
     pool->freeblock = next;
     pool->nextoffset += (uint32_t)class_size(pool->szidx);
     return b;
@@ -272,7 +291,7 @@ MM_SLOW_PATH static void *pool_start(pool_heap *h, size_t cls) {
         pool->szidx = (uint32_t)cls;
         pool->maxnextoffset = (uint32_t)h->pool_bytes - size;
         pool->freeblock = pool->mem;
-        *(void **)pool->mem = NULL;
+        link_set(pool->mem, NULL);
         pool->nextoffset = size;
     }
     pool->arena = a;
@@ -340,7 +359,7 @@ MM_SLOW_PATH static void *fallback_alloc(pool_heap *h, size_t n, size_t align) {
 /* Gives a pool block back to its pool: CPython's free. */
 static inline void block_release(pool_heap *h, pool_hdr *pool, void *p) {
     void *last = pool->freeblock;
-    *(void **)p = last;
+    link_set(p, last);
     pool->freeblock = p;
     if (__builtin_expect(--pool->ref == 0 || last == NULL, 0)) pool_transition(h, pool, last == NULL);
 }
@@ -349,7 +368,7 @@ static inline void block_release(pool_heap *h, pool_hdr *pool, void *p) {
 MM_SLOW_PATH static void cache_drain(pool_heap *h, size_t cls) {
     while (h->ncached[cls]) {
         void **b = h->cached[cls];
-        h->cached[cls] = *b;
+        h->cached[cls] = link_get(b);
         h->ncached[cls]--;
         block_release(h, pool_of(h, b), b);
     }
@@ -369,14 +388,18 @@ static void *pool_alloc(mm_heap *heap, size_t n, size_t align) {
         size_t cls = class_of(n);
         void **c = h->cached[cls];
         if (__builtin_expect(c != NULL, 1)) {
-            h->cached[cls] = *c;
+            h->cached[cls] = link_get(c);
             h->ncached[cls]--;
+            mm_vg_alloc(h, c, class_size(cls));
             mm_debug_fill(c, class_size(cls), MM_FILL_FRESH);
             return c;
         }
         pool_hdr *pool = h->used[cls];
         void *b = __builtin_expect(pool != NULL, 1) ? pool_take(h, pool) : pool_start(h, cls);
-        if (b) mm_debug_fill(b, class_size(cls), MM_FILL_FRESH);
+        if (b) {
+            mm_vg_alloc(h, b, class_size(cls));
+            mm_debug_fill(b, class_size(cls), MM_FILL_FRESH);
+        }
         return b;
     }
     return fallback_alloc(h, n, align);
@@ -397,8 +420,9 @@ static void pool_free(mm_heap *heap, void *p) {
     if (__builtin_expect(pool != NULL, 1)) {
         size_t cls = pool->szidx;
         mm_debug_fill(p, class_size(cls), MM_FILL_FREED);
+        mm_vg_free(h, p);
         if (__builtin_expect(h->ncached[cls] < h->cache_max, 1)) {
-            *(void **)p = h->cached[cls];
+            link_set(p, h->cached[cls]);
             h->cached[cls] = p;
             h->ncached[cls]++;
             return;
@@ -448,7 +472,7 @@ static size_t check_pool(const pool_heap *h, const pool_hdr *pool, const arena *
     if (pool->nextoffset % size || pool->nextoffset > h->pool_bytes || pool->maxnextoffset != h->pool_bytes - size)
         return 1;
     size_t carved = pool->nextoffset / size, listed = 0;
-    for (const char *b = pool->freeblock; b && listed <= carved; b = *(void *const *)b, listed++) {
+    for (const char *b = pool->freeblock; b && listed <= carved; b = link_get((void *)b), listed++) {
         size_t off = (size_t)(b - pool->mem);
         if (b < pool->mem || off >= pool->nextoffset || off % size) { broken++; break; }
     }
@@ -492,7 +516,7 @@ static size_t pool_check(mm_heap *heap) {
     }
     for (size_t c = 0; c < NCLASSES; c++) {
         size_t cached = 0;
-        for (const char *b = h->cached[c]; b && cached <= h->ncached[c]; b = *(void *const *)b, cached++) {
+        for (const char *b = h->cached[c]; b && cached <= h->ncached[c]; b = link_get((void *)b), cached++) {
             const pool_hdr *pool = pool_of(h, b);
             if (pool == NULL || pool->szidx != c || pool->ref == 0 || (size_t)(b - pool->mem) >= pool->nextoffset ||
                 (size_t)(b - pool->mem) % class_size(c)) {
@@ -575,6 +599,7 @@ static mm_heap *pool_open(const mm_config *config, mm_error *err) {
     h->cache_max = (uint32_t)cache;
     h->fallback_exact = (fs->caps & MM_CAP_EXACT_FOOTPRINT) != 0;
     note_peak(h);
+    mm_vg_pool_create(h);
     return &h->base;
 }
 
@@ -586,6 +611,7 @@ static void pool_close(mm_heap *heap) {
         if (h->big.slots[i].key) mm_free(h->fallback, (void *)h->big.slots[i].key);
     mm_addrmap_release(&h->big, &h->pages);
     mm_close(h->fallback);
+    mm_vg_pool_destroy(h);
     mm_pages copy = h->pages;
     mm_pages_unmap(&copy, h, h->heap_bytes);
 }

@@ -16,10 +16,11 @@
  *   Only the main arena is seen: threads' arenas are outside the footprint.
  *   No limit (MM_CAP_LIMIT) and no heap walk (MM_CAP_CHECK): check() returns 0.
  *   Under AddressSanitizer malloc is the sanitizer's, chunk headers mean nothing and the
- *   footprint reads 0.
+ *   footprint reads 0; under valgrind (malloc is memcheck's) mmapped chunks read 0.
  */
 #define _GNU_SOURCE
 #include "mm.h"
+#include "mm_valgrind.h"
 
 #include <malloc.h>
 #include <stdlib.h>
@@ -56,6 +57,7 @@ static size_t mmapped_chunk_size(const void *p) {
 #if SYSTEM_GLIBC_CHUNKS
     /* the chunk's size word sits just before the block (read through an integer
      * address: it is glibc's memory, outside the object the compiler knows about) */
+    if (mm_vg_running()) return 0; /* no glibc chunk header: memcheck's malloc */
     size_t word = *(const size_t *)((uintptr_t)p - sizeof(size_t));
     return (word & IS_MMAPPED) ? (word & ~(size_t)CHUNK_FLAGS) : 0;
 #else
@@ -92,7 +94,7 @@ static void system_close(mm_heap *heap) { free(heap); }
 
 static void *system_alloc(mm_heap *heap, size_t size, size_t align) {
     size_t a = mm_effective_align(align);
-    if (a == 0) return NULL;
+    if (a == 0 || size > PTRDIFF_MAX) return NULL; /* as glibc would; memcheck calls such sizes fishy */
     void *p;
     if (a == MM_MIN_ALIGN) p = malloc(size);
     else if (posix_memalign(&p, a, size) != 0) p = NULL;

@@ -1,7 +1,7 @@
 /* contract.c — the allocator contract (allocators/mm.h), checked against every registered
  * strategy. Each check is a TAP case named "contract.<check>[<strategy>]"; a strategy
- * skips only what its capabilities excuse (bump does not free; system has no limit and
- * no heap walk), and the skip says why.
+ * skips only what its capabilities excuse (bump does not free; system has no heap walk),
+ * and the skip says why. The page-layer limit has a suite of its own (limits.c).
  *
  * Shards: the (strategy, check) pairs are numbered and dealt across Bazel's shards.
  */
@@ -189,38 +189,6 @@ static void check_zero_and_huge(const mm_strategy *s) {
     mm_close(h);
 }
 
-/* The page-layer limit: allocation past it is NULL, the heap stays healthy and usable. */
-static void check_limit(const mm_strategy *s) {
-    if (!(s->caps & MM_CAP_LIMIT)) {
-        tap_skip("%s does not take memory from the page layer", s->name);
-        return;
-    }
-    const size_t limit = 4u << 20;
-    mm_heap *h = open_heap(s, limit);
-    if (!h) return;
-    enum { MAX = 100000 };
-    void **blocks = calloc(MAX, sizeof *blocks);
-    size_t n = 0;
-    while (n < MAX && (blocks[n] = mm_alloc(h, 1000, 0)) != NULL) memset(blocks[n++], 1, 1000);
-    EXPECT(n < MAX, "allocation never reached the %zu-byte limit", limit);
-    EXPECT(n * 1000 > limit / 4, "only %zu blocks of 1000 bytes fit under a %zu-byte limit", n, limit);
-    mm_stats st;
-    mm_stats_get(h, &st);
-    EXPECT(st.footprint <= limit && st.peak_footprint <= limit, "footprint %zu / peak %zu past the limit %zu",
-           st.footprint, st.peak_footprint, limit);
-    EXPECT(mm_alloc(h, 64u << 20, 0) == NULL, "a request larger than the limit fails");
-    EXPECT(mm_check(h) == 0, "check() at the limit");
-    if (s->caps & MM_CAP_FREE) {
-        for (size_t i = 0; i < n; i += 2) mm_free(h, blocks[i]), blocks[i] = NULL;
-        void *again = mm_alloc(h, 1000, 0);
-        EXPECT(again != NULL, "after freeing half, allocation works again");
-        mm_free(h, again);
-        EXPECT(mm_check(h) == 0, "check() after coming back from the limit");
-    }
-    free(blocks);
-    mm_close(h);
-}
-
 /* Freed memory is reused: churning one size keeps the footprint bounded. */
 static void check_reuse(const mm_strategy *s) {
     if (!(s->caps & MM_CAP_FREE)) {
@@ -324,7 +292,6 @@ int main(int argc, char **argv) {
         CONTRACT_CASE("blocks", check_blocks(s, seed));
         CONTRACT_CASE("realloc", check_realloc(s));
         CONTRACT_CASE("zero-and-huge", check_zero_and_huge(s));
-        CONTRACT_CASE("limit", check_limit(s));
         CONTRACT_CASE("reuse", check_reuse(s));
         CONTRACT_CASE("footprint", check_footprint(s));
         CONTRACT_CASE("every-step", check_every_step(s, seed + i));

@@ -9,11 +9,14 @@
  *            close the heap and open a fresh one).
  *
  * What each round asserts (mm.h's contract under a limit)
- *   - allocation does reach the limit (a NULL comes before MAX_BLOCKS), and footprint and
- *     peak footprint never pass it;
+ *   - allocation does reach the limit (a NULL comes before MAX_BLOCKS), footprint and peak
+ *     footprint never pass it, and the memory under it is really used: the first round's
+ *     blocks add up to more than a quarter of the limit in requested bytes;
  *   - at the limit the program keeps working: further requests are NULL or good blocks,
  *     a request larger than the limit is NULL, a realloc past it is NULL and leaves the
  *     block intact, every live block keeps its bytes, and check() == 0;
+ *   - coming back part way: with every other block freed, a request the size of a freed
+ *     one succeeds again (a strategy that frees);
  *   - after coming back, allocation succeeds again, and the next round fits at least half
  *     as many blocks as the first (the memory really came back).
  * A limit so small the heap cannot even open must be a clean refusal with a message.
@@ -118,11 +121,25 @@ static void check_mix(const mm_strategy *s, const mix *m, unsigned long long see
     size_t first = 0;
     for (int round = 0; h && round < ROUNDS && tap_case_failures() == 0; round++) {
         size_t n = to_the_limit(h, m, &r, blocks);
-        if (round == 0) first = n;
+        if (round == 0) {
+            first = n;
+            size_t requested = 0;
+            for (size_t i = 0; i < n; i++) requested += blocks[i].size;
+            EXPECT(requested > LIMIT / 4, "only %zu requested bytes in %zu blocks fit under a %zu-byte limit",
+                   requested, n, LIMIT);
+        }
         EXPECT(n > 0, "round %d: not one block fit under the limit", round);
         EXPECT(n >= first / 2, "round %d: only %zu blocks fit, the first round had %zu", round, n, first);
         if (s->caps & MM_CAP_FREE) {
-            for (size_t i = 0; i < n; i++) mm_free(h, blocks[i].p);
+            for (size_t i = 0; i < n; i += 2) mm_free(h, blocks[i].p), blocks[i].p = NULL;
+            if (n > 0) { /* half way back: the room a freed block left serves its size again */
+                void *again = mm_alloc(h, blocks[0].size, 0);
+                EXPECT(again != NULL, "round %d: with every other block freed, alloc(%zu) still fails", round,
+                       blocks[0].size);
+                EXPECT(mm_check(h) == 0, "check() after freeing every other block (round %d)", round);
+                mm_free(h, again);
+            }
+            for (size_t i = 1; i < n; i += 2) mm_free(h, blocks[i].p);
             EXPECT(mm_check(h) == 0, "check() after freeing everything (round %d)", round);
         } else { /* never frees: coming back means a fresh heap */
             mm_close(h);

@@ -6,12 +6,16 @@
    here is gcc, which has no libFuzzer, and switching Bazel to clang would rebuild (and
    later re-rebuild) the whole tree; so the harness asks Bazel for the C sources the target
    depends on (`bazel query`) and compiles them itself with clang
-   -fsanitize=fuzzer,address,undefined. The list of sources stays Bazel's.
+   -fsanitize=fuzzer,address,undefined, linking what those libraries' linkopts ask for
+   (-lgc for the collectors). The list of sources and libraries stays Bazel's.
    The committed corpus is never written: new inputs go to a scratch folder. A failure
    keeps its scratch folder and names the saved input and the command that replays it.
 2. valgrind memcheck over the conformance suites (VALGRIND_SUITES), limited to the
-   in-house strategies (those whose footprint the page layer counts: the system strategy
-   reads glibc's chunk headers, which valgrind's own malloc does not have).
+   in-house strategies as the registry tells them apart (harness/preload.kind: those that
+   take memory from the page layer, which annotate their blocks for memcheck; the system
+   strategy reads glibc's chunk headers, which valgrind's own malloc does not have). The
+   peers are switched off (MMBENCH_UNAVAILABLE), so their libraries are not even loaded:
+   tcmalloc's load-time allocation is not ours to report.
 Each becomes TAP-like cases in the same tally as the rest of `./mmbench test`.
 """
 import glob
@@ -22,6 +26,7 @@ import subprocess
 import tempfile
 
 from harness import build, paths
+from harness.errors import SetupError
 
 FUZZ_TAG = "mm_fuzz_target"
 # libFuzzer glue compiled beside every target (fuzz.h's FUZZ_FAIL aborts there).
@@ -66,10 +71,25 @@ def fuzz_sources(label):
     return sorted(_label_path(f) for f in files if f.startswith("//") and f.endswith(".c"))
 
 
-def build_fuzzer(sources, binary):
+def fuzz_linkopts(label):
+    """The linkopts of `label` and the project's libraries it depends on (-lgc, -ldl ...),
+    in Bazel's order, each once."""
+    done = build.bazel(["query", "--noshow_progress", "--output=build",
+                        f"kind(cc_library, deps({label})) intersect //..."])
+    if done.returncode != 0:
+        raise RuntimeError(f"bazel query of {label}'s linkopts failed: {done.stderr.strip()[-500:]}")
+    opts = []
+    for listed in re.findall(r"^\s*linkopts = \[(.*?)\]", done.stdout, re.M | re.S):
+        for opt in re.findall(r'"((?:[^"\\]|\\.)*)"', listed):
+            if opt not in opts:
+                opts.append(opt)
+    return opts
+
+
+def build_fuzzer(sources, binary, linkopts=()):
     """Compiles a libFuzzer binary; returns None, or the compiler's complaint."""
     cmd = ["clang", *CLANG_FLAGS, "-I", paths.ROOT, *sources, os.path.join(paths.ROOT, FUZZ_GLUE),
-           "-o", binary, "-lm", "-lpthread"]
+           "-o", binary, "-lm", "-lpthread", *linkopts]
     done = subprocess.run(cmd, cwd=paths.ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     return None if done.returncode == 0 else (done.stderr.strip() or f"clang exited {done.returncode}")
 
@@ -94,7 +114,7 @@ def run_fuzzer(binary, corpus, seconds, scratch):
 
 def fuzz_one(name, label, seconds, scratch):
     binary = os.path.join(scratch, f"{name}_fuzzer")
-    complaint = build_fuzzer(fuzz_sources(label), binary)
+    complaint = build_fuzzer(fuzz_sources(label), binary, fuzz_linkopts(label))
     if complaint:
         lines = complaint.splitlines()
         return False, "clang could not build it: " + next((l for l in lines if "error:" in l), lines[-1])
@@ -122,7 +142,20 @@ def fuzz(tally, seconds, log=print):
 
 
 def in_house(registry):
-    return [s["name"] for s in registry.strategies if "exact_footprint" in s["caps"]]
+    from harness import preload
+    return [s["name"] for s in registry.strategies if preload.kind(s) == "in-house"]
+
+
+def memcheck_env(registry, base=None):
+    """The environment of the memcheck pass: the in-house strategies selected, peers off."""
+    from harness import preload
+    env = dict(os.environ if base is None else base)
+    env["MM_TEST_STRATEGIES"] = ",".join(in_house(registry))
+    peers = [s["name"] for s in registry.strategies if preload.kind(s) == "peer"]
+    off = [n for n in env.get("MMBENCH_UNAVAILABLE", "").split(",") if n] + peers
+    if off:
+        env["MMBENCH_UNAVAILABLE"] = ",".join(off)
+    return env
 
 
 def memcheck(binary, case, tally, env=None, log=print):
@@ -145,12 +178,17 @@ def memcheck(binary, case, tally, env=None, log=print):
 
 def valgrind(tally, log=print):
     from harness.registry import Registry
-    build.build([paths.BENCH_TARGET, *VALGRIND_SUITES])
-    names = in_house(Registry.load())
-    env = dict(os.environ, MM_TEST_STRATEGIES=",".join(names))
+    build.build([paths.BENCH_TARGET, *VALGRIND_SUITES], config="memcheck")
+    info = build.bazel(["info", "--config=memcheck", "bazel-bin"])
+    if info.returncode != 0:
+        raise SetupError("bazel info --config=memcheck bazel-bin failed: " + info.stderr.strip()[-300:])
+    bin_dir = info.stdout.strip()
+    registry = Registry.load()
+    names = in_house(registry)
+    env = memcheck_env(registry)
     for label in VALGRIND_SUITES:
         case = f"valgrind {label}"
-        status = memcheck(os.path.join(paths.BAZEL_BIN, _label_path(label)), case, tally, env, log)
+        status = memcheck(os.path.join(bin_dir, _label_path(label)), case, tally, env, log)
         log(f"{case} ({', '.join(names)}): exit {status}", flush=True)
 
 

@@ -37,7 +37,8 @@
  *      in all over the survivors, as in CPython)
  *   4. survivors are promoted to generation g+1
  *   5. unreachable objects with a legacy finalizer, and all they reach, go to `garbage`
- *      (uncollectable, reported)
+ *      (uncollectable, reported), which holds a reference to each (as gc.garbage does): the
+ *      garbage deleted in step 9 cannot free them and strand what they reach
  *   6. weakrefs to unreachable objects are cleared; callbacks run only for weakrefs that
  *      are themselves reachable
  *   7. finalizers run, each at most once (GC_FINALIZED)
@@ -234,6 +235,7 @@ static void move_legacy_finalizers(gc_head *unreachable, gc_head *finalizers) {
         }
         o->flags &= ~(uint32_t)GC_COLLECTING;
         o->flags |= GC_UNCOLLECTABLE;
+        o->refcnt++; /* held by `garbage`, as gc.garbage holds it: see step 5 */
     }
 }
 

@@ -28,11 +28,17 @@ class FuzzTargetsTest(unittest.TestCase):
             corpus = os.path.join(full.paths.ROOT, "conformance", "fuzz", "corpus", name)
             self.assertTrue(os.path.isdir(corpus) and os.listdir(corpus), f"corpus/{name} is missing or empty")
 
-    def test_in_house_means_the_page_layer_counts_the_footprint(self):
+    def test_in_house_is_every_strategy_but_system_and_the_peers(self):
         class Fake:
             strategies = [{"name": "system", "caps": ["free"]},
-                          {"name": "bump", "caps": ["check", "limit", "exact_footprint"]}]
-        self.assertEqual(full.in_house(Fake), ["bump"])
+                          {"name": "bump", "caps": ["check", "limit", "exact_footprint"]},
+                          {"name": "pool", "caps": ["free", "check", "limit"]},
+                          {"name": "jemalloc", "caps": ["free"], "library": "/lib/libjemalloc.so.2"},
+                          {"name": "gone", "caps": ["free"], "available": False, "unavailable": "missing"}]
+        self.assertEqual(full.in_house(Fake), ["bump", "pool"])
+        env = full.memcheck_env(Fake, {"MMBENCH_UNAVAILABLE": "x"})
+        self.assertEqual(env["MM_TEST_STRATEGIES"], "bump,pool")
+        self.assertEqual(env["MMBENCH_UNAVAILABLE"], "x,jemalloc,gone", "peers are not even loaded")
 
 
 @unittest.skipUnless(HAVE_FUZZER, "clang or libFuzzer is not installed (./mmbench test --full installs them)")

@@ -1,0 +1,866 @@
+/* gc_fuzz.c — the collector fuzz target: graph mutations decoded from the input run on one
+ * collector heap (allocators/gc/gc.h) and are checked against a shadow graph and its
+ * reachability oracle.
+ *
+ * Input format (every byte string is a valid input; a short one just ends early)
+ *   byte 0      heap: one of the variants below (a variant, fuzz.h): each collector over
+ *               each allocator of its default matrix (gc_default_allocators: "rc/system",
+ *               "rc/pool", ...), a collector with its own allocator alone ("boehm")
+ *   byte 1      rc-gen's thresholds: threshold0 = T0[b & 7], threshold1 = T12[(b>>3) & 3],
+ *               threshold2 = T12[(b>>5) & 3] (small, so automatic collections happen);
+ *               ignored by collectors without generations
+ *   then ops    one opcode byte each, op = byte % 16, then the op's operand bytes. An
+ *               object operand picks among the objects the mutator may use now (byte %
+ *               how many); an op whose operand has no candidate does nothing.
+ *     0 1  new object: type (byte % TYPES), payload size (byte); the mutator holds it
+ *     2 3  store(holder, slot byte, value or NULL)
+ *     4    chain: new object (type, payload) stored into holder's slot, then decref'd
+ *     5    incref an object          6 7  decref an object the mutator holds
+ *     8    root k (byte % ROOTS): added if absent, else removed (its reference given back)
+ *     9    root k := object or NULL (k must be added)
+ *     10   weakref to an object (callback or not: byte & 1); the mutator holds it
+ *     11   weakref get; with byte & 1 and a counting collector, a live target is incref'd
+ *          (the mutator revives it through the weakref, as Python code can)
+ *     12 13 collect(generation byte % 3)
+ *     14   automatic collection on/off (byte & 1)
+ *     15   drop every reference the mutator holds to an object
+ *
+ * Shadow graph: per object its type, payload size, unique id, slots (as shadow objects),
+ * references held by the mutator, and under the counting collectors its count (mutator +
+ * roots + slots), freed at zero with the cascade; rc-gen's generations and the collection
+ * algorithm of docs/gc.md (what survives, what is collected, what is uncollectable) are
+ * computed on the shadow graph from its counts and slots alone. Reachable = from the
+ * roots and the mutator's references, through slots.
+ *
+ * Checked after every operation (the oracle)
+ *   - every object the shadow says is alive: header (type, payload size), its payload
+ *     (id, magic, epoch, a byte pattern) and every slot are intact; counting collectors:
+ *     refcnt equals the shadow count; GC_FINALIZED is set exactly when its finalizer ran
+ *   - finalizers run at most once per object, and only for objects the shadow freed (or,
+ *     for boehm, found unreachable); the exact collectors run exactly the expected ones
+ *   - weakrefs: a live target is returned; a dead target's weakref is cleared, and its
+ *     callback ran exactly once if the weakref is alive (at most once otherwise, only
+ *     after its target died); boehm: a weakref to a reachable object is never cleared
+ *   - gc_check() == 0; objects_live, finalizers_run and (rc-gen) the per-generation
+ *     collections/collected/uncollectable counts and live_in_generation add up
+ *   - collect's return value is what the shadow found (rc-gen), 0 for the others
+ *   - rc-gen after collect(2): every unreachable object is freed or reachable from the
+ *     uncollectable list (legacy finalizers); automatic collections happen only inside
+ *     gc_new, never while disabled
+ * At the end the mutator lets go of everything: rc-gen collects (only uncollectable
+ * garbage stays); rc must be left holding exactly what cyclic garbage reaches (the leak,
+ * counted in objects_live), which the target then breaks by hand; manual frees the
+ * unreachable as it goes (a perfect program); all must reach 0 live (boehm: unasserted).
+ *
+ * boehm is conservative and process-wide: a stale word may keep garbage alive, and
+ * garbage of earlier inputs is finalized late (the epoch in the payload tells). What is
+ * asserted for it: reachable objects stay alive and intact, a finalizer never runs for a
+ * reachable object and never twice, weakrefs to reachable objects are not cleared. Its
+ * mutator references live in `pinned` (static data, which libgc scans); the shadow keeps
+ * object addresses hidden (complemented) so they keep nothing alive; roots are in
+ * malloc'd memory, which libgc does not scan unless told by gc_root_add.
+ */
+#include "allocators/gc/gc.h"
+#include "conformance/fuzz/fuzz.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    OBJECTS = 64,   /* shadow objects alive at once */
+    ROOTS = 8,
+    MAX_SLOTS = 8,
+    MAX_IDS = 8192, /* objects per input */
+    MAX_HEAPS = 32,
+    GARBAGE = GC_GENERATIONS, /* rc-gen's uncollectable list, as live_in_generation numbers it */
+    UNTRACKED = -1,
+};
+
+static const uint32_t MAGIC = 0x675A4643u;
+
+typedef struct payload_head {
+    uint32_t magic, id, epoch, size;
+} payload_head;
+
+static void fuzz_finalize(gc_heap *h, gc_object *o);
+
+/* The object types: slots 0..8, with or without a finalizer, legacy or not. */
+static const gc_type TYPES[] = {
+    {.name = "leaf", .slots = 0},
+    {.name = "pair", .slots = 2},
+    {.name = "fin1", .slots = 1, .finalize = fuzz_finalize},
+    {.name = "fin4", .slots = 4, .finalize = fuzz_finalize},
+    {.name = "legacy2", .slots = 2, .finalize = fuzz_finalize, .legacy_finalizer = true},
+    {.name = "finleaf", .slots = 0, .finalize = fuzz_finalize},
+    {.name = "wide", .slots = MAX_SLOTS},
+    {.name = "legacy1", .slots = 1, .finalize = fuzz_finalize, .legacy_finalizer = true},
+};
+enum { TYPE_COUNT = sizeof TYPES / sizeof *TYPES };
+
+static const size_t T0[] = {0, 1, 2, 3, 5, 10, 40, 2000};
+static const size_t T12[] = {0, 1, 3, 10};
+
+typedef struct shadow {
+    bool alive;          /* the shadow holds the object alive */
+    bool weak;           /* a weakref (gc_weakref_type) */
+    bool finalized;      /* its finalizer is expected to have run */
+    bool cb_due;         /* weakref: its target died, so its callback is due */
+    bool has_cb;         /* weakref: made with a callback */
+    uint32_t id;         /* unique in this input */
+    int type;            /* index in TYPES (weakrefs: -1) */
+    size_t payload;      /* payload bytes */
+    uintptr_t hidden;    /* ~address: keeps nothing alive under boehm */
+    int slot[MAX_SLOTS]; /* shadow index of each slot's value, -1 = NULL */
+    long ext;            /* references the mutator holds */
+    long count;          /* counting collectors: ext + roots + slots of live objects */
+    int gen;             /* rc-gen: 0..2, GARBAGE, UNTRACKED */
+    int target;          /* weakref: shadow index of the target, -1 once cleared */
+    uint32_t target_id;  /* weakref: the target's id (boehm: the index may be reused) */
+    uintptr_t target_hidden;
+    int mark;            /* scratch of the graph walks */
+} shadow;
+
+typedef struct root {
+    bool added;
+    int value; /* shadow index, -1 */
+} root;
+
+typedef struct state {
+    gc_heap *heap;
+    const char *name;
+    unsigned caps;
+    bool counting, generations, manual, conservative;
+    bool failed;
+    uint32_t epoch;
+    const uint8_t *in, *end;
+    shadow obj[OBJECTS];
+    root roots[ROOTS];
+    gc_object **root_loc;   /* ROOTS locations in malloc'd memory */
+    uint32_t next_id;
+    uint64_t fin_expected;  /* finalizers the shadow expects to have run */
+    uint8_t fin_seen[MAX_IDS], fin_due[MAX_IDS], cb_seen[MAX_IDS], cb_due[MAX_IDS], gone[MAX_IDS];
+    uint64_t fin_calls_total; /* finalizer calls of this input */
+    unsigned news;          /* gc_new calls since `before`: automatic collections happen there only */
+    uint32_t fin_calls[MAX_IDS], cb_calls[MAX_IDS]; /* ids seen during the current op */
+    size_t nfin_calls, ncb_calls;
+    gc_stats before;        /* stats at the start of the op */
+} state;
+
+static state S;
+/* boehm: the mutator's references, where libgc sees them (static data). */
+static gc_object *pinned[OBJECTS];
+
+#define FAIL(...)                                                 \
+    do {                                                          \
+        if (!S.failed) FUZZ_FAIL(__VA_ARGS__);                    \
+        S.failed = true;                                          \
+    } while (0)
+
+static gc_object *ptr(int i) { return (gc_object *)~S.obj[i].hidden; }
+static uint8_t next_byte(void) { return S.in < S.end ? *S.in++ : 0; }
+
+/* ---- variants -------------------------------------------------------------------- */
+
+static char heap_names[MAX_HEAPS][64];
+static size_t heap_count;
+
+static void list_heaps(void) {
+    if (heap_count) return;
+    for (size_t c = 0; c < gc_collector_count; c++) {
+        const gc_collector *col = gc_collectors[c];
+        if (col->caps & GC_CAP_OWN_ALLOCATOR) {
+            snprintf(heap_names[heap_count++], 64, "%s", col->name);
+            continue;
+        }
+        for (size_t a = 0; gc_default_allocators[a] && heap_count < MAX_HEAPS; a++)
+            snprintf(heap_names[heap_count++], 64, "%s/%s", col->name, gc_default_allocators[a]);
+    }
+}
+
+size_t fuzz_variant_count(void) {
+    list_heaps();
+    return heap_count;
+}
+
+const char *fuzz_variant_name(size_t v) {
+    list_heaps();
+    return heap_names[v % heap_count];
+}
+
+/* ---- callbacks from the collector ------------------------------------------------ */
+
+static void fuzz_finalize(gc_heap *h, gc_object *o) {
+    (void)h;
+    payload_head *p = gc_payload(o);
+    if (p->epoch != S.epoch) return; /* an earlier input's garbage, finalized late (boehm) */
+    if (p->magic != MAGIC || p->id >= MAX_IDS) {
+        FAIL("%s: a finalizer ran on an object whose payload is broken (magic %#x)", S.name, p->magic);
+        return;
+    }
+    S.fin_calls_total++;
+    if (++S.fin_seen[p->id] > 1) FAIL("%s: object %u finalized twice", S.name, p->id);
+    if (S.nfin_calls < MAX_IDS) S.fin_calls[S.nfin_calls++] = p->id;
+}
+
+static void fuzz_weak_callback(gc_heap *h, gc_object *w, void *arg) {
+    uint32_t id = (uint32_t)(uintptr_t)arg;
+    if (gc_weakref_get(h, w) != NULL) FAIL("%s: weakref %u's callback ran before it was cleared", S.name, id);
+    if (id >= MAX_IDS) return;
+    if (++S.cb_seen[id] > 1) FAIL("%s: weakref %u's callback ran twice", S.name, id);
+    if (S.ncb_calls < MAX_IDS) S.cb_calls[S.ncb_calls++] = id;
+}
+
+/* ---- the shadow: counting and the cascade ---------------------------------------- */
+
+static void shadow_decref(int i);
+
+/* Object i dies (count zero, collected, deleted or, for boehm, unreachable). */
+static void shadow_die(int i) {
+    shadow *o = &S.obj[i];
+    o->alive = false;
+    if (o->id < MAX_IDS) S.gone[o->id] = 1;
+    if (o->type >= 0 && TYPES[o->type].finalize && !o->finalized && !S.conservative) {
+        o->finalized = true;
+        S.fin_due[o->id] = 1;
+        S.fin_expected++;
+    }
+    for (int w = 0; w < OBJECTS; w++) {
+        shadow *k = &S.obj[w];
+        if (!k->weak || k->target != i || k->target_id != o->id) continue;
+        if (!S.conservative) k->target = -1; /* boehm clears it in its own time */
+        k->cb_due = true;
+        S.cb_due[k->id] = 1;
+    }
+    if (S.counting && o->type >= 0)
+        for (uint32_t s = 0; s < TYPES[o->type].slots; s++) {
+            int v = o->slot[s];
+            o->slot[s] = -1;
+            if (v >= 0) shadow_decref(v);
+        }
+}
+
+/* Iterative enough: the graph has at most OBJECTS nodes, so recursion depth is bounded. */
+static void shadow_decref(int i) {
+    if (!S.counting) return;
+    if (--S.obj[i].count == 0) shadow_die(i);
+}
+
+static void shadow_incref(int i) {
+    if (S.counting) S.obj[i].count++;
+}
+
+/* ---- reachability ---------------------------------------------------------------- */
+
+enum { STACK = OBJECTS * (MAX_SLOTS + 1) + ROOTS }; /* each object pushes its slots once */
+
+/* The one graph walk: every unmarked object reachable through slots from the `top` objects
+ * on `stack` (and in `within`, unless NULL) gets mark := value. */
+static void spread(int *stack, int top, const bool *within, int value) {
+    while (top > 0) {
+        int i = stack[--top];
+        shadow *o = &S.obj[i];
+        if (o->mark || !o->alive || (within && !within[i])) continue;
+        o->mark = value;
+        for (uint32_t s = 0; o->type >= 0 && s < TYPES[o->type].slots; s++)
+            if (o->slot[s] >= 0 && !S.obj[o->slot[s]].mark) stack[top++] = o->slot[s];
+    }
+}
+
+static void clear_marks(void) {
+    for (int i = 0; i < OBJECTS; i++) S.obj[i].mark = 0;
+}
+
+/* mark := 1 for every object reachable from the roots and the mutator's references. */
+static void mark_reachable(void) {
+    int stack[STACK], top = 0;
+    clear_marks();
+    for (int i = 0; i < OBJECTS; i++)
+        if (S.obj[i].alive && S.obj[i].ext > 0) stack[top++] = i;
+    for (int r = 0; r < ROOTS; r++)
+        if (S.roots[r].added && S.roots[r].value >= 0) stack[top++] = S.roots[r].value;
+    spread(stack, top, NULL, 1);
+}
+
+/* Objects the mutator may name in an operation: alive, and reachable unless the collector
+ * counts (then an unreachable object is still alive until freed: reaching it models the
+ * mutator holding a borrowed pointer, e.g. one a weakref gave). */
+static bool usable(int i) { return S.obj[i].alive && (S.counting || S.obj[i].mark); }
+
+static int pick(uint8_t b, bool need_slots, bool need_ext) {
+    int cand[OBJECTS], n = 0;
+    for (int i = 0; i < OBJECTS; i++) {
+        const shadow *o = &S.obj[i];
+        if (!usable(i) || (need_ext && o->ext == 0)) continue;
+        if (need_slots && (o->type < 0 || TYPES[o->type].slots == 0)) continue;
+        cand[n++] = i;
+    }
+    return n ? cand[b % n] : -1;
+}
+
+/* After a mutation: manual deletes what became unreachable (a program that frees exactly
+ * its garbage), boehm's shadow forgets it (it may be freed at any allocation from now). */
+static void settle(void) {
+    mark_reachable();
+    if (S.counting) return;
+    int doomed[OBJECTS], n = 0;
+    for (int i = 0; i < OBJECTS; i++)
+        if (S.obj[i].alive && !S.obj[i].mark) doomed[n++] = i;
+    for (int k = 0; k < n; k++) {
+        if (S.manual) gc_delete(S.heap, ptr(doomed[k]));
+        shadow_die(doomed[k]);
+    }
+}
+
+/* ---- the mutator's operations ---------------------------------------------------- */
+
+static int free_record(void) {
+    for (int i = 0; i < OBJECTS; i++)
+        if (!S.obj[i].alive) return i;
+    return -1;
+}
+
+static void pin(int i) {
+    if (S.conservative) pinned[i] = S.obj[i].ext > 0 ? ptr(i) : NULL;
+}
+
+/* A new object held by the mutator; -1 if the table, the ids or the heap ran out. */
+static int op_new(void) {
+    uint8_t t = next_byte() % TYPE_COUNT, sz = next_byte();
+    int i = free_record();
+    if (i < 0 || S.next_id >= MAX_IDS) return -1;
+    size_t payload = sizeof(payload_head) + (size_t)(sz % 12) * 16 + (sz >> 7);
+    gc_object *o = gc_new(S.heap, &TYPES[t], payload);
+    S.news++;
+    if (o == NULL) {
+        FAIL("%s: gc_new(%s, %zu) returned NULL with no limit", S.name, TYPES[t].name, payload);
+        return -1;
+    }
+    shadow *s = &S.obj[i];
+    *s = (shadow){.alive = true, .id = S.next_id++, .type = t, .payload = payload, .hidden = ~(uintptr_t)o,
+                  .ext = 1, .count = 1, .gen = S.generations && TYPES[t].slots ? 0 : UNTRACKED, .target = -1};
+    for (int k = 0; k < MAX_SLOTS; k++) s->slot[k] = -1;
+    payload_head *p = gc_payload(o);
+    *p = (payload_head){.magic = MAGIC, .id = s->id, .epoch = S.epoch, .size = (uint32_t)payload};
+    unsigned char *bytes = (unsigned char *)(p + 1);
+    for (size_t k = 0; k < payload - sizeof *p; k++) bytes[k] = (unsigned char)(s->id * 31u + k);
+    pin(i);
+    o = NULL;
+    return i;
+}
+
+static void op_store(int holder, uint8_t slot_byte, int value) {
+    shadow *h = &S.obj[holder];
+    size_t slot = slot_byte % TYPES[h->type].slots;
+    gc_store(S.heap, ptr(holder), slot, value >= 0 ? ptr(value) : NULL);
+    int old = h->slot[slot];
+    if (value >= 0) shadow_incref(value);
+    h->slot[slot] = value;
+    if (old >= 0) shadow_decref(old);
+}
+
+static void op_incref(int i) {
+    gc_incref(S.heap, ptr(i));
+    S.obj[i].ext++;
+    shadow_incref(i);
+    pin(i);
+}
+
+static void op_decref(int i) {
+    gc_decref(S.heap, ptr(i));
+    S.obj[i].ext--;
+    pin(i);
+    shadow_decref(i);
+}
+
+static void op_root_toggle(int r) {
+    root *rt = &S.roots[r];
+    if (!rt->added) {
+        S.root_loc[r] = NULL;
+        gc_root_add(S.heap, &S.root_loc[r]);
+        *rt = (root){.added = true, .value = -1};
+        return;
+    }
+    gc_root_remove(S.heap, &S.root_loc[r]);
+    gc_object *old = S.root_loc[r];
+    S.root_loc[r] = NULL;
+    rt->added = false;
+    if (rt->value >= 0) {
+        if (S.counting) gc_decref(S.heap, old);
+        shadow_decref(rt->value);
+    }
+    rt->value = -1;
+}
+
+static void op_root_set(int r, int value) {
+    root *rt = &S.roots[r];
+    if (!rt->added) return;
+    gc_object *old = S.root_loc[r];
+    if (value >= 0) {
+        if (S.counting) gc_incref(S.heap, ptr(value));
+        shadow_incref(value);
+    }
+    S.root_loc[r] = value >= 0 ? ptr(value) : NULL;
+    int was = rt->value;
+    rt->value = value;
+    if (was >= 0) {
+        if (S.counting) gc_decref(S.heap, old);
+        shadow_decref(was);
+    }
+}
+
+static void op_weakref(int target, bool callback) {
+    int i = free_record();
+    if (i < 0 || S.next_id >= MAX_IDS) return;
+    uint32_t id = S.next_id++;
+    gc_object *w = gc_weakref_new(S.heap, ptr(target), callback ? fuzz_weak_callback : NULL, (void *)(uintptr_t)id);
+    if (w == NULL) {
+        FAIL("%s: gc_weakref_new returned NULL with no limit", S.name);
+        return;
+    }
+    shadow *s = &S.obj[i];
+    *s = (shadow){.alive = true, .weak = true, .has_cb = callback, .id = id, .type = -1, .hidden = ~(uintptr_t)w,
+                  .ext = 1, .count = 1, .gen = S.generations ? 0 : UNTRACKED, .target = target,
+                  .target_id = S.obj[target].id, .target_hidden = S.obj[target].hidden};
+    for (int k = 0; k < MAX_SLOTS; k++) s->slot[k] = -1;
+    pin(i);
+}
+
+/* ---- rc-gen's collection on the shadow graph (docs/gc.md, rc_gen.c's steps) ------- */
+
+typedef struct found {
+    size_t collectable, uncollectable;
+} found;
+
+/* One collection of generations 0..g: returns what it found. Shadow marks: 1 reachable
+ * member, 2 collectable, 3 uncollectable (legacy finalizers and all they reach). */
+static found shadow_collect(int g) {
+    found f = {0, 0};
+    if (!S.generations) return f;
+    long refs[OBJECTS];
+    bool member[OBJECTS];
+    for (int i = 0; i < OBJECTS; i++) {
+        shadow *o = &S.obj[i];
+        member[i] = o->alive && o->gen >= 0 && o->gen <= g;
+        refs[i] = member[i] ? o->count : 0;
+        o->mark = 0;
+    }
+    for (int i = 0; i < OBJECTS; i++)
+        if (member[i] && S.obj[i].type >= 0)
+            for (uint32_t s = 0; s < TYPES[S.obj[i].type].slots; s++)
+                if (S.obj[i].slot[s] >= 0 && member[S.obj[i].slot[s]]) refs[S.obj[i].slot[s]]--;
+    int stack[STACK], top = 0;
+    for (int i = 0; i < OBJECTS; i++)
+        if (member[i] && refs[i] > 0) stack[top++] = i;
+    spread(stack, top, member, 1); /* reachable from outside the generations */
+    top = 0;
+    for (int i = 0; i < OBJECTS; i++) /* legacy finalizers and what they reach: uncollectable */
+        if (member[i] && !S.obj[i].mark && S.obj[i].type >= 0 && TYPES[S.obj[i].type].legacy_finalizer)
+            stack[top++] = i;
+    spread(stack, top, member, 3);
+    int old_gen = g + 1 < GC_GENERATIONS ? g + 1 : g;
+    int doomed[OBJECTS], n = 0;
+    for (int i = 0; i < OBJECTS; i++) {
+        if (!member[i]) continue;
+        shadow *o = &S.obj[i];
+        if (o->mark == 1) o->gen = old_gen;
+        else if (o->mark == 3) o->gen = GARBAGE, o->count++, f.uncollectable++; /* the list holds it */
+        else o->mark = 2, doomed[n++] = i, f.collectable++;
+    }
+    /* weakrefs to the collectable are cleared, finalizers run, then the slots are cleared
+     * and the counts free them (and whatever only they held) */
+    for (int k = 0; k < n; k++) {
+        shadow *o = &S.obj[doomed[k]];
+        o->count++; /* pinned while the garbage is taken apart */
+        for (int w = 0; w < OBJECTS; w++)
+            if (S.obj[w].alive && S.obj[w].weak && S.obj[w].target == doomed[k]) {
+                S.obj[w].target = -1;
+                S.obj[w].cb_due = true;
+                S.cb_due[S.obj[w].id] = 1;
+            }
+        if (o->type >= 0 && TYPES[o->type].finalize && !o->finalized) {
+            o->finalized = true;
+            S.fin_due[o->id] = 1;
+            S.fin_expected++;
+        }
+    }
+    for (int k = 0; k < n; k++) {
+        shadow *o = &S.obj[doomed[k]];
+        if (!o->alive || o->type < 0) continue;
+        for (uint32_t s = 0; s < TYPES[o->type].slots; s++) {
+            int v = o->slot[s];
+            o->slot[s] = -1;
+            if (v >= 0) shadow_decref(v);
+        }
+    }
+    for (int k = 0; k < n; k++) shadow_decref(doomed[k]);
+    return f;
+}
+
+/* ---- the oracle ------------------------------------------------------------------ */
+
+static gc_stats stats_now(void) {
+    gc_stats s;
+    gc_stats_get(S.heap, &s);
+    return s;
+}
+
+static void check_object(int i) {
+    shadow *s = &S.obj[i];
+    gc_object *o = ptr(i);
+    if (s->weak) {
+        if (o->type != &gc_weakref_type) FAIL("%s: weakref %u lost its type", S.name, s->id);
+        return;
+    }
+    const gc_type *t = &TYPES[s->type];
+    if (o->type != t || o->payload != s->payload) {
+        FAIL("%s: live object %u (%s) has a broken header (type %p, payload %u)", S.name, s->id, t->name,
+             (const void *)o->type, o->payload);
+        return;
+    }
+    payload_head *p = gc_payload(o);
+    if (p->magic != MAGIC || p->id != s->id || p->epoch != S.epoch || p->size != s->payload) {
+        FAIL("%s: live object %u (%s) lost its payload (magic %#x, id %u)", S.name, s->id, t->name, p->magic, p->id);
+        return;
+    }
+    const unsigned char *bytes = (const unsigned char *)(p + 1);
+    for (size_t k = 0; k < s->payload - sizeof *p; k++)
+        if (bytes[k] != (unsigned char)(s->id * 31u + k)) {
+            FAIL("%s: live object %u: payload byte %zu changed", S.name, s->id, k);
+            return;
+        }
+    for (uint32_t k = 0; k < t->slots; k++) {
+        gc_object *want = s->slot[k] >= 0 ? ptr(s->slot[k]) : NULL;
+        if (o->slot[k] != want) {
+            FAIL("%s: live object %u: slot %u holds %p, the shadow says %p", S.name, s->id, k, (void *)o->slot[k],
+                 (void *)want);
+            return;
+        }
+    }
+    if (t->finalize && !S.conservative && ((o->flags & GC_FINALIZED) != 0) != (S.fin_seen[s->id] != 0))
+        FAIL("%s: object %u: GC_FINALIZED is %s but its finalizer ran %u times", S.name, s->id,
+             (o->flags & GC_FINALIZED) ? "set" : "clear", S.fin_seen[s->id]);
+}
+
+static void check_weakref(int i) {
+    shadow *s = &S.obj[i];
+    gc_object *got = gc_weakref_get(S.heap, ptr(i));
+    if (S.conservative) {
+        bool target_reachable = s->target >= 0 && S.obj[s->target].alive && S.obj[s->target].id == s->target_id;
+        gc_object *old = (gc_object *)~s->target_hidden;
+        if (target_reachable && got != old)
+            FAIL("%s: weakref %u to a reachable object gives %p, not %p", S.name, s->id, (void *)got, (void *)old);
+        else if (got != NULL && got != old)
+            FAIL("%s: weakref %u gives %p, never its target %p", S.name, s->id, (void *)got, (void *)old);
+        return;
+    }
+    gc_object *want = s->target >= 0 ? ptr(s->target) : NULL;
+    if (got != want) FAIL("%s: weakref %u gives %p, the shadow says %p", S.name, s->id, (void *)got, (void *)want);
+    if ((S.caps & GC_CAP_WEAK_CALLBACKS) && s->has_cb && s->cb_due && S.cb_seen[s->id] != 1)
+        FAIL("%s: weakref %u outlived its target but its callback ran %u times", S.name, s->id, S.cb_seen[s->id]);
+}
+
+static void check_calls(void) {
+    for (size_t k = 0; k < S.nfin_calls; k++) {
+        uint32_t id = S.fin_calls[k];
+        if (S.conservative ? !S.gone[id] : !S.fin_due[id])
+            FAIL("%s: object %u was finalized while the shadow holds it %s", S.name, id,
+                 S.conservative ? "reachable" : "alive");
+    }
+    for (size_t k = 0; k < S.ncb_calls; k++) {
+        uint32_t id = S.cb_calls[k];
+        if (!S.cb_due[id]) FAIL("%s: weakref %u's callback ran while its target is alive", S.name, id);
+    }
+    S.nfin_calls = S.ncb_calls = 0;
+}
+
+static void check_stats(void) {
+    gc_stats st = stats_now();
+    if (st.objects_allocated < st.objects_freed || st.objects_live != st.objects_allocated - st.objects_freed)
+        FAIL("%s: objects allocated %llu, freed %llu, live %llu do not add up", S.name,
+             (unsigned long long)st.objects_allocated, (unsigned long long)st.objects_freed,
+             (unsigned long long)st.objects_live);
+    if (S.conservative) return;
+    uint64_t live = 0;
+    size_t in_gen[GC_GENERATIONS + 1] = {0};
+    for (int i = 0; i < OBJECTS; i++) {
+        if (!S.obj[i].alive) continue;
+        live++;
+        if (S.obj[i].gen >= 0) in_gen[S.obj[i].gen]++;
+    }
+    if (st.objects_live != live)
+        FAIL("%s: %llu objects live, the shadow has %llu", S.name, (unsigned long long)st.objects_live,
+             (unsigned long long)live);
+    if (st.finalizers_run != S.fin_expected || S.fin_calls_total != S.fin_expected)
+        FAIL("%s: %llu finalizers ran (%llu calls seen), the shadow expects %llu", S.name,
+             (unsigned long long)st.finalizers_run, (unsigned long long)S.fin_calls_total,
+             (unsigned long long)S.fin_expected);
+    for (int g = 0; g <= GC_GENERATIONS; g++) {
+        size_t real = gc_live_in_generation(S.heap, g), want = S.generations ? in_gen[g] : 0;
+        if (real != want) FAIL("%s: %zu objects in generation list %d, the shadow has %zu", S.name, real, g, want);
+    }
+}
+
+/* Everything the oracle knows, after one operation. */
+static void verify(void) {
+    if (S.failed) return;
+    check_calls();
+    for (int i = 0; i < OBJECTS && !S.failed; i++) {
+        if (!S.obj[i].alive) continue;
+        if (S.counting && (long)ptr(i)->refcnt != S.obj[i].count)
+            FAIL("%s: object %u has refcnt %zu, the shadow counts %ld", S.name, S.obj[i].id, (size_t)ptr(i)->refcnt,
+                 S.obj[i].count);
+        check_object(i);
+        if (S.obj[i].weak) check_weakref(i);
+    }
+    if (S.failed) return;
+    check_stats();
+    size_t broken = gc_check(S.heap);
+    if (broken) FAIL("%s: check() found %zu broken invariants", S.name, broken);
+}
+
+/* Collections since `S.before` (an explicit collect(g_explicit) and automatic ones, at
+ * most one per gc_new since then), replayed on the shadow in order of generation; returns
+ * the oldest generation collected, -1 for none. */
+static int replay_collections(bool explicit_one, int g_explicit, size_t returned) {
+    gc_stats now = stats_now();
+    int oldest = -1;
+    uint64_t automatic = 0;
+    for (int g = 0; g < GC_GENERATIONS && S.generations && !S.failed; g++) {
+        uint64_t ran = now.collections[g] - S.before.collections[g];
+        uint64_t want = explicit_one && g == g_explicit;
+        if (ran < want || ran > want + 1) {
+            FAIL("%s: %llu collections of generation %d in one operation", S.name, (unsigned long long)ran, g);
+            break;
+        }
+        automatic += ran - want;
+        if (ran == 0) continue;
+        found f = shadow_collect(g);
+        oldest = g;
+        uint64_t collected = now.collected[g] - S.before.collected[g];
+        uint64_t uncollectable = now.uncollectable[g] - S.before.uncollectable[g];
+        if (collected != f.collectable || uncollectable != f.uncollectable)
+            FAIL("%s: generation %d collection: collected %llu, uncollectable %llu; the shadow finds %zu and %zu",
+                 S.name, g, (unsigned long long)collected, (unsigned long long)uncollectable, f.collectable,
+                 f.uncollectable);
+        if (explicit_one && g == g_explicit && ran == 1 && returned != f.collectable + f.uncollectable)
+            FAIL("%s: collect(%d) returned %zu, the shadow finds %zu", S.name, g, returned,
+                 f.collectable + f.uncollectable);
+    }
+    if (automatic > S.news)
+        FAIL("%s: %llu automatic collections outside gc_new (%u calls)", S.name, (unsigned long long)automatic, S.news);
+    if (automatic > 0 && !S.heap->enabled)
+        FAIL("%s: an automatic collection while automatic collection is off", S.name);
+    if (explicit_one && !S.generations && returned != 0)
+        FAIL("%s: collect(%d) returned %zu, with nothing it could find", S.name, g_explicit, returned);
+    S.before = now;
+    S.news = 0;
+    return oldest;
+}
+
+/* After a full collection every unreachable object is gone, or reachable from the
+ * uncollectable list. */
+static void check_full_collection(void) {
+    if (!S.generations || S.failed) return;
+    mark_reachable();
+    int stack[STACK], top = 0;
+    for (int i = 0; i < OBJECTS; i++)
+        if (S.obj[i].alive && S.obj[i].gen == GARBAGE) stack[top++] = i;
+    spread(stack, top, NULL, 1);
+    for (int i = 0; i < OBJECTS; i++)
+        if (S.obj[i].alive && !S.obj[i].mark)
+            FAIL("%s: object %u is unreachable but survived a full collection", S.name, S.obj[i].id);
+}
+
+/* rc after the mutator let go of everything: what is left is exactly what cyclic garbage
+ * reaches (the leak), then broken by hand so the heap closes empty. */
+static void rc_leak_and_break(void) {
+    bool on_cycle[OBJECTS] = {false};
+    int stack[STACK], top;
+    for (int i = 0; i < OBJECTS; i++) { /* i is on a cycle: its slots lead back to it */
+        if (!S.obj[i].alive || S.obj[i].type < 0) continue;
+        clear_marks();
+        top = 0;
+        for (uint32_t s = 0; s < TYPES[S.obj[i].type].slots; s++)
+            if (S.obj[i].slot[s] >= 0) stack[top++] = S.obj[i].slot[s];
+        spread(stack, top, NULL, 1);
+        on_cycle[i] = S.obj[i].mark;
+    }
+    clear_marks();
+    top = 0;
+    for (int i = 0; i < OBJECTS; i++)
+        if (on_cycle[i]) stack[top++] = i;
+    spread(stack, top, NULL, 1);
+    for (int i = 0; i < OBJECTS; i++)
+        if (S.obj[i].alive && !S.obj[i].mark)
+            FAIL("%s: object %u leaked without any cycle holding it", S.name, S.obj[i].id);
+    for (int i = 0; i < OBJECTS && !S.failed; i++) {
+        if (!S.obj[i].alive || S.obj[i].type < 0) continue;
+        op_incref(i);
+        for (uint32_t s = 0; s < TYPES[S.obj[i].type].slots; s++) op_store(i, (uint8_t)s, -1);
+        op_decref(i);
+    }
+}
+
+/* ---- driving it ------------------------------------------------------------------ */
+
+static int pick_weakref(uint8_t b) {
+    int cand[OBJECTS], n = 0;
+    for (int i = 0; i < OBJECTS; i++)
+        if (usable(i) && S.obj[i].weak) cand[n++] = i;
+    return n ? cand[b % n] : -1;
+}
+
+static void run_op(void) {
+    uint8_t code = next_byte() % 16;
+    S.before = stats_now();
+    S.news = 0;
+    bool explicit_collect = false;
+    int g = 0;
+    size_t returned = 0;
+    switch (code) {
+    case 0: case 1: op_new(); break;
+    case 2: case 3: {
+        int holder = pick(next_byte(), true, false);
+        uint8_t slot = next_byte(), vb = next_byte();
+        int value = vb % 5 == 0 ? -1 : pick(vb, false, false);
+        if (holder >= 0) op_store(holder, slot, value);
+        break;
+    }
+    case 4: { /* new object straight into a slot: the common way graphs grow */
+        int holder = pick(next_byte(), true, false);
+        uint8_t slot = next_byte();
+        if (holder < 0) {
+            next_byte(), next_byte();
+            break;
+        }
+        op_incref(holder); /* the mutator keeps the holder while the new object is made */
+        int v = op_new();
+        replay_collections(false, 0, 0); /* an automatic collection in gc_new, before the store */
+        if (v >= 0 && !S.failed) {
+            op_store(holder, slot, v);
+            op_decref(v);
+        }
+        op_decref(holder);
+        break;
+    }
+    case 5: { int i = pick(next_byte(), false, false); if (i >= 0) op_incref(i); break; }
+    case 6: case 7: { int i = pick(next_byte(), false, true); if (i >= 0) op_decref(i); break; }
+    case 8: op_root_toggle(next_byte() % ROOTS); break;
+    case 9: {
+        int r = next_byte() % ROOTS;
+        uint8_t vb = next_byte();
+        op_root_set(r, vb % 5 == 0 ? -1 : pick(vb, false, false));
+        break;
+    }
+    case 10: {
+        uint8_t b = next_byte();
+        int t = pick(next_byte(), false, false);
+        if (t >= 0) op_weakref(t, b & 1);
+        break;
+    }
+    case 11: {
+        uint8_t b = next_byte();
+        int w = pick_weakref(b >> 1);
+        if (w < 0) break;
+        gc_object *t = gc_weakref_get(S.heap, ptr(w));
+        int ti = S.obj[w].target;
+        if ((b & 1) && S.counting && t != NULL && ti >= 0 && S.obj[ti].alive) op_incref(ti);
+        break;
+    }
+    case 12: case 13:
+        g = next_byte() % GC_GENERATIONS;
+        returned = gc_collect(S.heap, g);
+        explicit_collect = true;
+        break;
+    case 14: gc_set_enabled(S.heap, next_byte() & 1); break;
+    default: {
+        int i = pick(next_byte(), false, true);
+        while (i >= 0 && S.obj[i].ext > 0 && !S.failed) op_decref(i);
+        break;
+    }
+    }
+    if (S.failed) return;
+    int oldest = replay_collections(explicit_collect, g, returned);
+    settle();
+    verify();
+    if (oldest == GC_GENERATIONS - 1) check_full_collection();
+}
+
+/* The mutator lets go of everything, and what must be left is left. */
+static void teardown(void) {
+    for (int r = 0; r < ROOTS && !S.failed; r++)
+        if (S.roots[r].added) op_root_toggle(r);
+    for (int i = 0; i < OBJECTS && !S.failed; i++)
+        while (S.obj[i].alive && S.obj[i].ext > 0) op_decref(i);
+    if (S.failed) return;
+    settle();
+    verify();
+    if (S.generations) {
+        S.before = stats_now();
+        S.news = 0;
+        size_t returned = gc_collect(S.heap, GC_GENERATIONS - 1);
+        replay_collections(true, GC_GENERATIONS - 1, returned);
+        verify();
+        check_full_collection();
+    } else if (S.counting) {
+        rc_leak_and_break();
+        verify();
+    } else if (S.conservative) {
+        gc_collect(S.heap, GC_GENERATIONS - 1);
+        verify();
+    }
+    if (S.failed || S.conservative || S.generations) return; /* rc-gen: only uncollectable garbage is left */
+    gc_stats st = stats_now();
+    if (st.objects_live != 0)
+        FAIL("%s: %llu objects live after the mutator let go of everything", S.name,
+             (unsigned long long)st.objects_live);
+}
+
+/* Forgets every root location (boehm would scan them after they are freed). */
+static void drop_roots(void) {
+    for (int r = 0; r < ROOTS; r++)
+        if (S.roots[r].added) gc_root_remove(S.heap, &S.root_loc[r]);
+    free(S.root_loc);
+    memset(pinned, 0, sizeof pinned);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (size < 2) return 0;
+    list_heaps();
+    static uint32_t epoch;
+    memset(&S, 0, sizeof S);
+    S.epoch = ++epoch;
+    S.name = heap_names[data[0] % heap_count];
+    S.in = data + 2;
+    S.end = data + size;
+    char options[128];
+    gc_config cfg = {0};
+    mm_error err = {{0}};
+    const char *slash = strchr(S.name, '/');
+    char cname[64];
+    snprintf(cname, sizeof cname, "%.*s", (int)(slash ? (size_t)(slash - S.name) : strlen(S.name)), S.name);
+    const gc_collector *c = gc_collector_find(cname);
+    if (c && (c->caps & GC_CAP_GENERATIONS)) {
+        snprintf(options, sizeof options, "threshold0=%zu,threshold1=%zu,threshold2=%zu", T0[data[1] & 7],
+                 T12[(data[1] >> 3) & 3], T12[(data[1] >> 5) & 3]);
+        cfg.options = options;
+    }
+    S.heap = gc_open_named(S.name, &cfg, &err);
+    if (S.heap == NULL) {
+        FUZZ_FAIL("%s: open failed: %s", S.name, err.message);
+        return 0;
+    }
+    S.caps = S.heap->collector->caps;
+    S.counting = S.caps & GC_CAP_COUNTS;
+    S.generations = S.caps & GC_CAP_GENERATIONS;
+    S.manual = S.caps & GC_CAP_DELETE;
+    S.conservative = !S.counting && !S.manual;
+    S.root_loc = calloc(ROOTS, sizeof *S.root_loc);
+    for (int r = 0; r < ROOTS; r++) S.roots[r].value = -1;
+    while (S.in < S.end && !S.failed) run_op();
+    if (!S.failed) teardown();
+    drop_roots();
+    if (!S.failed) gc_close(S.heap); /* after a failure the heap is left as it is */
+    return 0;
+}
