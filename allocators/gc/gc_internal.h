@@ -100,6 +100,12 @@ static inline void rc_decref_inline(rc_heap *h, gc_object *o) {
 void rc_incref(gc_heap *heap, gc_object *o);
 void rc_decref(gc_heap *heap, gc_object *o);
 void rc_store(gc_heap *heap, gc_object *holder, size_t slot, gc_object *value);
+static inline void rc_store_inline(rc_heap *h, gc_object *holder, size_t slot, gc_object *value) {
+    if (value) value->refcnt++;
+    gc_object *old = holder->slot[slot];
+    holder->slot[slot] = value;
+    if (old) rc_decref_inline(h, old);
+}
 void rc_root_noop(gc_heap *heap, gc_object **where);
 gc_object *rc_weakref_new(gc_heap *heap, gc_object *target, gc_weak_callback cb, void *arg);
 gc_object *rc_weakref_get(gc_heap *heap, gc_object *weakref);
@@ -126,7 +132,7 @@ bool rc_last_rites(rc_heap *h, gc_object *o);
  * as popped: its slots are not cleared, its count word still holds the old link. */
 static inline __attribute__((always_inline)) void rc_cascade(rc_heap *h, gc_object *o, rc_hook untrack,
                                                              rc_hook track) {
-    if (untrack && (o->flags & GC_TRACKED)) untrack(h, o);
+    if (untrack && (o->flags & (GC_TRACKED | GC_UNTRACKED))) untrack(h, o);
     o->flags |= GC_DYING;
     o->refcnt = (uintptr_t)h->pending;
     h->pending = o;
@@ -144,10 +150,13 @@ static inline __attribute__((always_inline)) void rc_cascade(rc_heap *h, gc_obje
                 continue;
             }
         }
-        for (uint32_t i = 0, n = type->slots; i < n; i++) {
+        /* the last slot is pushed first, so slot 0 is popped next: a tree dies in the
+         * order it was built (depth first, slot 0 first), as the mutator's own delete walk
+         * frees it, and rc-gen's unlinks find their list neighbours still in the cache */
+        for (uint32_t i = type->slots; i-- > 0;) {
             gc_object *v = o->slot[i];
             if (v != NULL && --v->refcnt == 0) { /* v joins pending */
-                if (untrack && (v->flags & GC_TRACKED)) untrack(h, v);
+                if (untrack && (v->flags & (GC_TRACKED | GC_UNTRACKED))) untrack(h, v);
                 v->flags |= GC_DYING;
                 v->refcnt = (uintptr_t)h->pending;
                 h->pending = v;

@@ -81,10 +81,7 @@ void rc_decref(gc_heap *heap, gc_object *o) {
 
 void rc_store(gc_heap *heap, gc_object *holder, size_t slot, gc_object *value) {
     assert(slot < holder->type->slots && "store into a slot the type has");
-    if (value) value->refcnt++;
-    gc_object *old = holder->slot[slot];
-    holder->slot[slot] = value;
-    if (old) rc_decref_inline((rc_heap *)heap, old);
+    rc_store_inline((rc_heap *)heap, holder, slot, value);
 }
 
 void rc_root_noop(gc_heap *heap, gc_object **where) {

@@ -121,20 +121,40 @@ static size_t list_size(const gc_head *l) {
  * then it gets no callback); objects without slots cannot be part of a cycle. */
 static bool trackable(const gc_type *t) { return t->slots != 0 || t == &gc_weakref_type; }
 
+/* Which containers a collection may untrack once they hold no container: those a
+ * collection would treat no differently from a plain object. Not weakrefs (one that dies
+ * with garbage gets no callback), nor objects with a finalizer or weakrefs to them (they
+ * keep their place in the order of steps 5-7), as CPython untracks only tuples and dicts. */
+static inline bool untrackable(const gc_object *o) {
+    return o->type->slots != 0 && o->type->finalize == NULL && !(o->flags & GC_WEAKLY_REFERENCED);
+}
+
 static void gen_track(rc_heap *rc, gc_object *o) {
     gen_heap *h = (gen_heap *)rc;
     if (!trackable(o->type)) return;
     list_append(head_of(o), &h->list[0]);
     /* an object resurrected while a collection frees its cycle comes back clean */
-    o->flags &= ~(uint32_t)(GC_COLLECTING | GC_UNREACHABLE | GC_UNCOLLECTABLE);
+    o->flags &= ~(uint32_t)(GC_COLLECTING | GC_UNREACHABLE | GC_UNCOLLECTABLE | GC_UNTRACKED);
     o->flags |= GC_TRACKED;
 }
 
+/* A container dies (tracked, or untracked for holding no container): out of its list,
+ * and generation 0's count goes down by one, as CPython's PyObject_GC_Del does. */
 static inline void gen_untrack(rc_heap *rc, gc_object *o) {
     gen_heap *h = (gen_heap *)rc;
-    list_remove(head_of(o));
-    o->flags &= ~(uint32_t)(GC_TRACKED | GC_UNCOLLECTABLE);
+    if (o->flags & GC_TRACKED) list_remove(head_of(o));
+    o->flags &= ~(uint32_t)(GC_TRACKED | GC_UNTRACKED | GC_UNCOLLECTABLE);
     if (h->count[0] > 0) h->count[0]--; /* a deallocation offsets an allocation */
+}
+
+/* THE write path. A container the collector untracked (it held no container, so it
+ * could be on no cycle) is tracked again the moment a container is stored into it: from
+ * then on it could be (CPython's rule for dicts). Counts only: the store itself is rc's. */
+static void gen_store(gc_heap *heap, gc_object *holder, size_t slot, gc_object *value) {
+    assert(slot < holder->type->slots && "store into a slot the type has");
+    if (__builtin_expect((holder->flags & GC_UNTRACKED) && value && (value->flags & (GC_TRACKED | GC_UNTRACKED)), 0))
+        gen_track((rc_heap *)heap, holder);
+    rc_store_inline((rc_heap *)heap, holder, slot, value);
 }
 
 /* rc-gen's cascade: the core's, with the list hooks inlined. */
@@ -188,9 +208,12 @@ static size_t move_unreachable(gc_head *l, gc_head *unreachable) {
     while (g != l) {
         gc_object *o = object_of(g);
         if (g->refs > 0) {
+            uint32_t held = 0; /* GC_TRACKED | GC_UNTRACKED if o holds a container */
             for (uint32_t i = 0, n = o->type->slots; i < n; i++) {
                 gc_object *v = o->slot[i];
-                if (v == NULL || !(v->flags & GC_COLLECTING)) continue;
+                if (v == NULL) continue;
+                held |= v->flags;
+                if (!(v->flags & GC_COLLECTING)) continue;
                 gc_head *gv = head_of(v);
                 if (v->flags & GC_UNREACHABLE) { /* rescued: scanned again at the tail */
                     v->flags &= ~(uint32_t)GC_UNREACHABLE;
@@ -201,10 +224,17 @@ static size_t move_unreachable(gc_head *l, gc_head *unreachable) {
                     gv->refs = 1; /* not scanned yet: it will be, as reachable */
                 }
             }
-            o->flags &= ~(uint32_t)GC_COLLECTING;
-            g->prev = kept; /* read g->next only now: a rescue may have appended after g */
-            kept = g;
-            reachable++;
+            if (!(held & (GC_TRACKED | GC_UNTRACKED)) && untrackable(o)) {
+                /* reachable and holding no container: on no cycle until a container is
+                 * stored into it (gen_store tracks it again), so it leaves the lists */
+                kept->next = g->next;
+                o->flags = (o->flags & ~(uint32_t)(GC_COLLECTING | GC_TRACKED)) | GC_UNTRACKED;
+            } else {
+                o->flags &= ~(uint32_t)GC_COLLECTING;
+                g->prev = kept; /* read g->next only now: a rescue may have appended after g */
+                kept = g;
+                reachable++;
+            }
         } else {
             kept->next = g->next;
             o->flags |= GC_UNREACHABLE;
@@ -486,7 +516,7 @@ const gc_collector gc_rc_gen = {
     .new_object = gen_new,
     .incref = rc_incref,
     .decref = rc_decref,
-    .store = rc_store,
+    .store = gen_store,
     .delete_object = NULL,
     .root_add = rc_root_noop,
     .root_remove = rc_root_noop,
