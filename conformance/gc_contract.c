@@ -41,6 +41,7 @@ static struct {
 } fin;
 
 static gc_object *keeper; /* static: boehm scans it */
+static const char *current; /* the heap name of the running case */
 
 static void node_finalize(gc_heap *h, gc_object *o) {
     node_data *d = gc_payload(o);
@@ -313,6 +314,8 @@ static void check_garbage_to_live(gc_heap *h) {
     finish(h);
 }
 
+/* A container holding a container, as CPython's test_gc uses lists: o -> c, and c has a
+ * finalizer, so neither is ever untracked (check_untracking) and both are promoted. */
 static void check_promotion(gc_heap *h) {
     if (!(caps(h) & GC_CAP_GENERATIONS)) {
         EXPECT(gc_live_in_generation(h, 0) == 0, "no generations: nothing reported in one");
@@ -321,18 +324,154 @@ static void check_promotion(gc_heap *h) {
         return;
     }
     gc_set_enabled(h, false);
-    gc_object *o = make(h, &node);
-    EXPECT(gc_live_in_generation(h, 0) == 1, "a new container starts in generation 0");
+    gc_object *o = make(h, &node), *c = make(h, &fnode);
+    if (!o || !c) return;
+    gc_store(h, o, 0, c);
+    release(h, c);
+    EXPECT(gc_live_in_generation(h, 0) == 2, "new containers start in generation 0 (%zu)", gc_live_in_generation(h, 0));
     gc_collect(h, 0);
-    EXPECT(gc_live_in_generation(h, 0) == 0 && gc_live_in_generation(h, 1) == 1, "survives 0 -> generation 1");
+    EXPECT(gc_live_in_generation(h, 0) == 0 && gc_live_in_generation(h, 1) == 2, "survive 0 -> generation 1 (%zu)",
+           gc_live_in_generation(h, 1));
     gc_collect(h, 1);
-    EXPECT(gc_live_in_generation(h, 1) == 0 && gc_live_in_generation(h, 2) == 1, "survives 1 -> generation 2");
+    EXPECT(gc_live_in_generation(h, 1) == 0 && gc_live_in_generation(h, 2) == 2, "survive 1 -> generation 2 (%zu)",
+           gc_live_in_generation(h, 2));
     gc_collect(h, 2);
-    EXPECT(gc_live_in_generation(h, 2) == 1, "stays in generation 2");
+    EXPECT(gc_live_in_generation(h, 2) == 2, "stay in generation 2");
     gc_object *young = two_cycle(h, &node, true, NULL);
     (void)young;
     EXPECT(gc_collect(h, 0) == 2 && stats(h).collected[0] == 2, "a young cycle is found by a generation-0 collection");
     release(h, o);
+    EXPECT(live(h) == 0 && fin.calls == 1, "released, both freed (live %llu)", (unsigned long long)live(h));
+    finish(h);
+}
+
+static const gc_type leaf = {.name = "leaf", .slots = 0};
+
+static bool untracked(gc_object *o) { return (o->flags & (GC_UNTRACKED | GC_TRACKED)) == GC_UNTRACKED; }
+
+static size_t in_generations(gc_heap *h) {
+    size_t n = 0;
+    for (int g = 0; g <= GC_GENERATIONS; g++) n += gc_live_in_generation(h, g);
+    return n;
+}
+
+/* rc-gen untracks a reachable container that holds no container, and tracks it again when
+ * a container is stored into it (docs/gc.md, "Untracking"). The others have no
+ * generations: nothing is ever in one, nothing carries GC_UNTRACKED.
+ *   e     holds nothing                         untracked at the first collection
+ *   l     holds a slot-less object only         untracked
+ *   p ->  c, c holds nothing                    c untracked, p stays (it holds a container)
+ *   f     holds nothing, has a finalizer        stays tracked
+ *   t     holds nothing, a weakref w to it      stays tracked, and so does w */
+static void check_untracking(gc_heap *h) {
+    gc_set_enabled(h, false);
+    gc_object *e = make(h, &node), *l = make(h, &node), *p = make(h, &node), *c = make(h, &node);
+    gc_object *f = make(h, &fnode), *t = make(h, &node), *s = gc_new(h, &leaf, 8);
+    gc_object *w = t ? gc_weakref_new(h, t, NULL, NULL) : NULL;
+    if (!e || !l || !p || !c || !f || !t || !s || !w) return;
+    gc_store(h, l, 0, s);
+    release(h, s);
+    gc_store(h, p, 0, c);
+    release(h, c);
+    if (!(caps(h) & GC_CAP_GENERATIONS)) {
+        gc_collect(h, 2);
+        EXPECT(in_generations(h) == 0, "%s: no object is in a generation", h->collector->name);
+        EXPECT(!(e->flags & GC_UNTRACKED) && !(c->flags & GC_UNTRACKED), "%s: nothing is untracked",
+               h->collector->name);
+        EXPECT(intact(e) && intact(l) && intact(p) && intact(c) && l->slot[0] == s && p->slot[0] == c,
+               "the objects are intact");
+        if (is_manual(h)) {
+            gc_delete(h, w), gc_delete(h, t), gc_delete(h, f), gc_delete(h, c), gc_delete(h, p), gc_delete(h, s);
+            gc_delete(h, l), gc_delete(h, e);
+        } else {
+            release(h, w), release(h, t), release(h, f), release(h, p), release(h, l), release(h, e);
+        }
+        if (counting(h) || is_manual(h)) EXPECT(live(h) == 0, "all freed (live %llu)", (unsigned long long)live(h));
+        tap_skip("%s has no generations: nothing to untrack", h->collector->name);
+        finish(h);
+        return;
+    }
+    EXPECT(gc_live_in_generation(h, 0) == 7, "seven containers (the weakref too) in generation 0 (%zu)",
+           gc_live_in_generation(h, 0));
+    EXPECT(gc_collect(h, 0) == 0, "nothing is garbage");
+    EXPECT(untracked(e) && untracked(l) && untracked(c), "e, l and c left the generations");
+    EXPECT(!untracked(p) && !untracked(f) && !untracked(t) && !untracked(w), "p, f, t and w stay tracked");
+    EXPECT(gc_live_in_generation(h, 0) == 0 && gc_live_in_generation(h, 1) == 4,
+           "generation 1 holds the four that stay tracked (%zu)", gc_live_in_generation(h, 1));
+    EXPECT(e->refcnt == 1 && l->refcnt == 1 && c->refcnt == 1 && s->refcnt == 1 && p->refcnt == 1,
+           "counts unchanged (e %zu, l %zu, c %zu, s %zu)", (size_t)e->refcnt, (size_t)l->refcnt, (size_t)c->refcnt,
+           (size_t)s->refcnt);
+    EXPECT(intact(e) && intact(l) && intact(c) && l->slot[0] == s && p->slot[0] == c, "and intact");
+    EXPECT(gc_check(h) == 0, "the lists are sound without them");
+    gc_collect(h, 2);
+    EXPECT(untracked(e) && in_generations(h) == 4, "a full collection does not bring them back (%zu)",
+           in_generations(h));
+    EXPECT(stats(h).collected[0] + stats(h).collected[2] == 0, "and collected nothing");
+
+    /* storing a slot-less object or NULL keeps a container untracked; a container tracks it */
+    gc_object *s2 = gc_new(h, &leaf, 8);
+    gc_store(h, l, 1, s2);
+    release(h, s2);
+    gc_store(h, e, 1, NULL);
+    EXPECT(untracked(l) && untracked(e) && gc_live_in_generation(h, 0) == 0, "a slot-less object or NULL: still out");
+    gc_store(h, l, 1, c); /* an untracked container is a container */
+    EXPECT(!untracked(l) && (l->flags & GC_TRACKED) && gc_live_in_generation(h, 0) == 1,
+           "storing an untracked container tracks l again, in generation 0 (%zu)", gc_live_in_generation(h, 0));
+    EXPECT(untracked(c), "what was stored stays as it was");
+    EXPECT(gc_check(h) == 0, "an untracked referent holds no container");
+
+    /* the soundness case: a cycle through the once-untracked e, formed after it is
+     * tracked again, is garbage like any other */
+    gc_object *b = make(h, &node);
+    if (!b) return;
+    gc_store(h, e, 0, b);
+    EXPECT(!untracked(e) && gc_live_in_generation(h, 0) == 3, "e is tracked again (generation 0: %zu)",
+           gc_live_in_generation(h, 0));
+    gc_store(h, b, 0, e);
+    release(h, e), release(h, b);
+    uint64_t before = live(h);
+    size_t found = gc_collect(h, 0);
+    EXPECT(found == 2 && stats(h).collected[0] == 2 && live(h) == before - 2,
+           "the cycle e <-> b is collected (found %zu, live %llu -> %llu)", found, (unsigned long long)before,
+           (unsigned long long)live(h));
+    EXPECT(untracked(c) && c->refcnt == 2, "c, held by p and l, is untouched (%zu)", (size_t)c->refcnt);
+    EXPECT(gc_check(h) == 0, "sound after the collection");
+    release(h, l), release(h, p), release(h, f), release(h, w), release(h, t);
+    EXPECT(live(h) == 0 && fin.calls == 1, "all freed (live %llu)", (unsigned long long)live(h));
+    finish(h);
+}
+
+/* An untracked container's death counts against generation 0 as a tracked one's does
+ * (CPython's PyObject_GC_Del): with threshold0=3, u (untracked) dying makes room for one
+ * more allocation before the automatic collection. */
+static void check_untracked_death(gc_heap *h) {
+    bool generations = caps(h) & GC_CAP_GENERATIONS;
+    gc_close(h);
+    if (!generations) {
+        tap_skip("%s has no generations", current);
+        return;
+    }
+    mm_error err = {{0}};
+    gc_config cfg = {.options = "threshold0=3"};
+    h = gc_open_named(current, &cfg, &err);
+    if (!EXPECT(h != NULL, "threshold0=3 accepted: %s", err.message)) return;
+    reset();
+    gc_object *u = make(h, &node);
+    gc_collect(h, 0); /* generation 0's count := 0; u untracked */
+    EXPECT(u && untracked(u), "u is untracked");
+    gc_object *c[5];
+    for (int i = 0; i < 3; i++) c[i] = make(h, &node); /* count 3: not past the threshold */
+    EXPECT(stats(h).collections[0] == 1, "no automatic collection at 3 (%llu)",
+           (unsigned long long)stats(h).collections[0]);
+    release(h, u); /* count 2 */
+    c[3] = make(h, &node); /* 3 */
+    EXPECT(stats(h).collections[0] == 1, "u's death counted: still no collection (%llu)",
+           (unsigned long long)stats(h).collections[0]);
+    c[4] = make(h, &node); /* 4 */
+    EXPECT(stats(h).collections[0] == 2, "the next allocation passes the threshold (%llu)",
+           (unsigned long long)stats(h).collections[0]);
+    for (int i = 0; i < 5; i++) release(h, c[i]);
+    EXPECT(live(h) == 0, "all freed");
     finish(h);
 }
 
@@ -369,7 +508,8 @@ static void check_rescue_order(gc_heap *h) {
         EXPECT(counts && live(h) == 5, "the chain kept its counts (live %llu)", (unsigned long long)live(h));
         if (caps(h) & GC_CAP_GENERATIONS)
             EXPECT(gc_live_in_generation(h, 0) == 0 && gc_live_in_generation(h, 1) == 5,
-                   "all five survivors were promoted (generation 1: %zu)", gc_live_in_generation(h, 1));
+                   "all five survivors were promoted (generation 1: %zu; fnode's finalizer keeps x0, which "
+                   "holds nothing, tracked)", gc_live_in_generation(h, 1));
         EXPECT(gc_check(h) == 0, "the lists are whole again after the rescues");
     } else if (counting(h)) {
         EXPECT(found == 0 && live(h) == 11, "rc: nothing collected, the pairs leak (live %llu)", (unsigned long long)live(h));
@@ -560,8 +700,6 @@ static void check_resurrection_mid_collection(gc_heap *h) {
     finish(h);
 }
 
-static const char *current; /* the heap name of the running case */
-
 /* A chain of n `holder` objects hanging off `head` (the caller holds head only). */
 static gc_object *grow_chain(gc_heap *h, gc_object *tail, int n) {
     for (int i = 0; i < n && tail; i++) {
@@ -731,6 +869,8 @@ int main(void) {
         GC_CASE("garbage-to-live", check_garbage_to_live(h));
         GC_CASE("promotion", check_promotion(h));
         GC_CASE("rescue-order", check_rescue_order(h));
+        GC_CASE("untracking", check_untracking(h));
+        GC_CASE("untracked-death", check_untracked_death(h));
         GC_CASE("automatic-collection", check_automatic(h, false));
         GC_CASE("disabled-collection", check_automatic(h, true));
         GC_CASE("finalizer-once-resurrection", check_resurrection(h, false));

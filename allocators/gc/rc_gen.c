@@ -485,6 +485,16 @@ static size_t gen_check(gc_heap *heap) {
             if (!(o->flags & GC_TRACKED) || (o->flags & (GC_COLLECTING | GC_UNREACHABLE | GC_DYING)) ||
                 o->refcnt == 0 || !trackable(o->type))
                 broken++;
+            /* an untracked referent is out of every list because it holds no container,
+             * so it can be on no cycle: it is not tracked too, it was untrackable (no
+             * finalizer, not a weakref), and none of its slots holds a container */
+            for (uint32_t i = 0; i < o->type->slots; i++) {
+                const gc_object *v = o->slot[i];
+                if (v == NULL || !(v->flags & GC_UNTRACKED)) continue;
+                if ((v->flags & (GC_TRACKED | GC_DYING)) || v->type->slots == 0 || v->type->finalize) broken++;
+                for (uint32_t j = 0; j < v->type->slots; j++)
+                    if (v->slot[j] && (v->slot[j]->flags & (GC_TRACKED | GC_UNTRACKED))) broken++;
+            }
         }
     }
     /* pass 2 borrows the back links for gc_refs, as a collection does, and writes them

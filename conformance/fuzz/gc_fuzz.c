@@ -29,13 +29,19 @@
  * references held by the mutator, and under the counting collectors its count (mutator +
  * roots + slots), freed at zero with the cascade; rc-gen's generations and the collection
  * algorithm of docs/gc.md (what survives, what is collected, what is uncollectable) are
- * computed on the shadow graph from its counts and slots alone. Reachable = from the
- * roots and the mutator's references, through slots.
+ * computed on the shadow graph from its counts and slots alone, with untracking: a
+ * reachable member that holds no container (each slot NULL or a slot-less non-weakref)
+ * and has no finalizer, is no weakref and was never a weakref's target leaves the
+ * generations (gen DETACHED) instead of being promoted; storing a container (an object
+ * whose gen is not UNTRACKED) into a detached object puts it back in generation 0.
+ * Reachable = from the roots and the mutator's references, through slots.
  *
  * Checked after every operation (the oracle)
  *   - every object the shadow says is alive: header (type, payload size), its payload
  *     (id, magic, epoch, a byte pattern) and every slot are intact; counting collectors:
- *     refcnt equals the shadow count; GC_FINALIZED is set exactly when its finalizer ran
+ *     refcnt equals the shadow count; GC_FINALIZED is set exactly when its finalizer ran;
+ *     rc-gen: GC_TRACKED exactly when the shadow has it in a list, GC_UNTRACKED exactly
+ *     when detached
  *   - finalizers run at most once per object, and only for objects the shadow freed (or,
  *     for boehm, found unreachable); the exact collectors run exactly the expected ones
  *   - weakrefs: a live target is returned; a dead target's weakref is cleared, and its
@@ -74,7 +80,8 @@ enum {
     MAX_IDS = 8192, /* objects per input */
     MAX_HEAPS = 32,
     GARBAGE = GC_GENERATIONS, /* rc-gen's uncollectable list, as live_in_generation numbers it */
-    UNTRACKED = -1,
+    UNTRACKED = -1, /* never in a list: no slots (rc-gen), or no generations at all */
+    DETACHED = -2,  /* rc-gen: a container a collection untracked (it held no container) */
 };
 
 static const uint32_t MAGIC = 0x675A4643u;
@@ -107,6 +114,7 @@ typedef struct shadow {
     bool finalized;      /* its finalizer is expected to have run */
     bool cb_due;         /* weakref: its target died, so its callback is due */
     bool has_cb;         /* weakref: made with a callback */
+    bool weakly;         /* some weakref was made to it (GC_WEAKLY_REFERENCED stays set) */
     uint32_t id;         /* unique in this input */
     int type;            /* index in TYPES (weakrefs: -1) */
     size_t payload;      /* payload bytes */
@@ -114,7 +122,7 @@ typedef struct shadow {
     int slot[MAX_SLOTS]; /* shadow index of each slot's value, -1 = NULL */
     long ext;            /* references the mutator holds */
     long count;          /* counting collectors: ext + roots + slots of live objects */
-    int gen;             /* rc-gen: 0..2, GARBAGE, UNTRACKED */
+    int gen;             /* rc-gen: 0..2, GARBAGE, UNTRACKED, DETACHED */
     int target;          /* weakref: shadow index of the target, -1 once cleared */
     uint32_t target_id;  /* weakref: the target's id (boehm: the index may be reused) */
     uintptr_t target_hidden;
@@ -353,6 +361,7 @@ static void op_store(int holder, uint8_t slot_byte, int value) {
     shadow *h = &S.obj[holder];
     size_t slot = slot_byte % TYPES[h->type].slots;
     gc_store(S.heap, ptr(holder), slot, value >= 0 ? ptr(value) : NULL);
+    if (h->gen == DETACHED && value >= 0 && S.obj[value].gen != UNTRACKED) h->gen = 0; /* tracked again */
     int old = h->slot[slot];
     if (value >= 0) shadow_incref(value);
     h->slot[slot] = value;
@@ -423,6 +432,7 @@ static void op_weakref(int target, bool callback) {
                   .ext = 1, .count = 1, .gen = S.generations ? 0 : UNTRACKED, .target = target,
                   .target_id = S.obj[target].id, .target_hidden = S.obj[target].hidden};
     for (int k = 0; k < MAX_SLOTS; k++) s->slot[k] = -1;
+    S.obj[target].weakly = true;
     pin(i);
 }
 
@@ -431,6 +441,15 @@ static void op_weakref(int target, bool callback) {
 typedef struct found {
     size_t collectable, uncollectable;
 } found;
+
+/* A survivor the collection untracks: no finalizer, no weakref to it, not a weakref, and
+ * no slot holding a container (an object in a list or detached; weakrefs are in lists). */
+static bool detaches(const shadow *o) {
+    if (o->weak || o->weakly || TYPES[o->type].slots == 0 || TYPES[o->type].finalize) return false;
+    for (uint32_t s = 0; s < TYPES[o->type].slots; s++)
+        if (o->slot[s] >= 0 && S.obj[o->slot[s]].gen != UNTRACKED) return false;
+    return true;
+}
 
 /* One collection of generations 0..g: returns what it found. Shadow marks: 1 reachable
  * member, 2 collectable, 3 uncollectable (legacy finalizers and all they reach). */
@@ -463,7 +482,7 @@ static found shadow_collect(int g) {
     for (int i = 0; i < OBJECTS; i++) {
         if (!member[i]) continue;
         shadow *o = &S.obj[i];
-        if (o->mark == 1) o->gen = old_gen;
+        if (o->mark == 1) o->gen = detaches(o) ? DETACHED : old_gen;
         else if (o->mark == 3) o->gen = GARBAGE, o->count++, f.uncollectable++; /* the list holds it */
         else o->mark = 2, doomed[n++] = i, f.collectable++;
     }
@@ -537,6 +556,10 @@ static void check_object(int i) {
             return;
         }
     }
+    if (S.generations && (((o->flags & GC_TRACKED) != 0) != (s->gen >= 0) ||
+                          ((o->flags & GC_UNTRACKED) != 0) != (s->gen == DETACHED)))
+        FAIL("%s: object %u: flags %#x, but the shadow has it %s", S.name, s->id, o->flags,
+             s->gen == DETACHED ? "untracked" : s->gen >= 0 ? "in a list" : "never tracked");
     if (t->finalize && !S.conservative && ((o->flags & GC_FINALIZED) != 0) != (S.fin_seen[s->id] != 0))
         FAIL("%s: object %u: GC_FINALIZED is %s but its finalizer ran %u times", S.name, s->id,
              (o->flags & GC_FINALIZED) ? "set" : "clear", S.fin_seen[s->id]);
