@@ -8,17 +8,22 @@
  *                 ^ block        ^ the gc_object everyone else sees
  *
  *                As in CPython 3.8+, one word serves twice: `prev` is the back link,
- *                except while a collection runs steps 1-3 below, when it holds gc_refs
- *                (the scratch count) of every member not yet scanned. The list being
- *                scanned is then linked forward only; the scan writes each member's back
- *                link again as it passes (see move_unreachable). The flags CPython keeps
- *                in the same word (collecting, unreachable) live in the object's own
- *                flags word here, beside the count in the same cache line. A container
- *                with two slots is 56 bytes: one 64-byte block, one cache line.
+ *                except while a collection counts and scans (steps 1-2 below), when it
+ *                holds gc_refs (the scratch count) of every member not yet scanned. The
+ *                list is then linked forward only; the scan writes each member's back
+ *                link again as it passes. The flags CPython keeps in the same word
+ *                (collecting, unreachable) live in the object's own flags word here,
+ *                beside the count in the same cache line, and so does which list holds
+ *                the object (its list id: bits LIST_SHIFT..). A container with two slots
+ *                is 56 bytes: one 64-byte block, one cache line.
  *   tracked      an object with slots (a container) lives in exactly one list: a
  *                generation (0 young .. 2 old) or `garbage` (uncollectable). Objects
  *                without slots cannot form cycles and are never tracked, as in CPython.
- *   count        generation 0: tracked allocations minus deallocations since its last
+ *   untracked    a container a collection found reachable and holding no container (every
+ *                slot empty or a slot-less object), with no finalizer and no weakref to
+ *                it: it is on no cycle, so it leaves the lists (GC_UNTRACKED) until a
+ *                container is stored into it — CPython's rule for dicts (gen_store).
+ *   count        generation 0: container allocations minus deallocations since its last
  *                collection; generation g > 0: collections of generation g-1 since g's last.
  *                Generation g is collected when its count exceeds its threshold
  *                (default 2000 / 10 / 10; `threshold0=...`).
@@ -27,32 +32,34 @@
  *                of those that survived it (long_lived_total): full collections stay
  *                linear in the heap instead of quadratic.
  *
- * One collection of generation g (collect):
- *   1. merge generations 0..g; gc_refs := refcnt for each (update_refs)
- *   2. for each reference between two of them, the target's gc_refs -= 1 (subtract_refs):
- *      what is left is the number of references from outside the generation
- *   3. move_unreachable: objects with gc_refs > 0 are reachable, and so is everything they
- *      reach (rescued back from the tentative unreachable list); the rest is unreachable.
- *      A reachable object leaves the collection as soon as it is scanned (three passes
- *      in all over the survivors, as in CPython)
- *   4. survivors are promoted to generation g+1
- *   5. unreachable objects with a legacy finalizer, and all they reach, go to `garbage`
+ * One collection of generation g (collect); the members are generations 0..g, merged:
+ *   1. count_outside_refs, one pass: gc_refs := refcnt, minus one for each reference from
+ *      another member (CPython's update_refs and subtract_refs; a member referred to
+ *      before the pass reaches it is set up then): what is left is the number of
+ *      references from outside.
+ *   2. move_unreachable: objects with gc_refs > 0 are reachable, and so is everything
+ *      they reach (rescued back from the tentative unreachable list); the rest is
+ *      unreachable. A reachable object leaves the collection as soon as it is scanned (or
+ *      the lists, holding no container): two passes in all over the survivors
+ *   3. survivors are promoted to generation g+1
+ *   4. unreachable objects with a legacy finalizer, and all they reach, go to `garbage`
  *      (uncollectable, reported), which holds a reference to each (as gc.garbage does): the
- *      garbage deleted in step 9 cannot free them and strand what they reach
- *   6. weakrefs to unreachable objects are cleared; callbacks run only for weakrefs that
+ *      garbage deleted in step 8 cannot free them and strand what they reach
+ *   5. weakrefs to unreachable objects are cleared; callbacks run only for weakrefs that
  *      are themselves reachable
- *   7. finalizers run, each at most once (GC_FINALIZED)
- *   8. resurrection check: steps 1-3 again over the unreachable set; whatever a finalizer
+ *   6. finalizers run, each at most once (GC_FINALIZED)
+ *   7. resurrection check: steps 1-2 again over the unreachable set; whatever a finalizer
  *      made reachable, and everything it reaches, survives intact into the old generation
  *      (skipped when no finalizer and no callback ran: nothing can have changed)
- *   9. the rest is cleared slot by slot; reference counting frees it
+ *   8. the rest is cleared slot by slot; reference counting frees it
  * A collection started while one runs (from a finalizer or callback) returns 0 at once.
  *
  * Invariants (check() counts violations)
- *   every list is a consistent ring (outside steps 1-3 of a collection: prev is a link);
- *   each tracked object is in exactly one list and carries GC_TRACKED; outside a
- *   collection no object carries GC_COLLECTING/UNREACHABLE; references from tracked
- *   objects to a tracked object never exceed its refcnt.
+ *   every list is a consistent ring (outside steps 1-2 of a collection: prev is a link);
+ *   each tracked object is in exactly one list, carries GC_TRACKED and that list's id;
+ *   outside a collection no object carries GC_COLLECTING/UNREACHABLE; references from
+ *   tracked objects to a tracked object never exceed its refcnt; an untracked container a
+ *   tracked one refers to holds no container.
  */
 #include "allocators/gc/gc_internal.h"
 
@@ -64,11 +71,21 @@ typedef struct gc_head {
     struct gc_head *next;
     union {
         struct gc_head *prev; /* the back link... */
-        intptr_t refs;        /* ...or gc_refs: from update_refs until the scan passes */
+        intptr_t refs;        /* ...or gc_refs: from count_outside_refs until the scan passes */
     };
 } gc_head;
 
 enum { GARBAGE = GC_GENERATIONS, LISTS = GC_GENERATIONS + 1 };
+
+/* Which list holds a tracked object is written in its flags (bits LIST_SHIFT..): 0 none,
+ * generation g is g + 1, then garbage, then the unreachable set of a running collection.
+ * A collection's pass tells its members from everyone else by it in one compare. */
+enum { LIST_SHIFT = 8, LIST_MASK = 7u << LIST_SHIFT };
+enum { ID_NONE = 0, ID_GARBAGE = GARBAGE + 1, ID_UNREACHABLE = GARBAGE + 2 };
+_Static_assert(ID_UNREACHABLE < 8, "list ids fit in three bits");
+_Static_assert(GC_UNTRACKED < (1u << LIST_SHIFT), "the list id sits above every gc.h flag");
+static inline uint32_t list_id(uint32_t flags) { return (flags & LIST_MASK) >> LIST_SHIFT; }
+static inline uint32_t with_list(uint32_t flags, uint32_t id) { return (flags & ~(uint32_t)LIST_MASK) | id << LIST_SHIFT; }
 _Static_assert(sizeof(gc_head) == 16 && sizeof(gc_head) % MM_MIN_ALIGN == 0,
                "the gc head is two words and keeps objects 16-aligned");
 
@@ -84,7 +101,7 @@ typedef struct gen_heap {
 static inline gc_head *head_of(gc_object *o) { return (gc_head *)((char *)o - sizeof(gc_head)); }
 static inline gc_object *object_of(gc_head *g) { return (gc_object *)((char *)g + sizeof(gc_head)); }
 
-/* List operations: only on lists whose back links are links (not during steps 1-3). */
+/* List operations: only on lists whose back links are links (not during steps 1-2). */
 static void list_init(gc_head *l) { l->next = l->prev = l; }
 static bool list_empty(const gc_head *l) { return l->next == l; }
 static inline void list_remove(gc_head *g) {
@@ -124,7 +141,7 @@ static bool trackable(const gc_type *t) { return t->slots != 0 || t == &gc_weakr
 /* Which containers a collection may untrack once they hold no container: those a
  * collection would treat no differently from a plain object. Not weakrefs (one that dies
  * with garbage gets no callback), nor objects with a finalizer or weakrefs to them (they
- * keep their place in the order of steps 5-7), as CPython untracks only tuples and dicts. */
+ * keep their place in the order of steps 4-6), as CPython untracks only tuples and dicts. */
 static inline bool untrackable(const gc_object *o) {
     return o->type->slots != 0 && o->type->finalize == NULL && !(o->flags & GC_WEAKLY_REFERENCED);
 }
@@ -135,7 +152,7 @@ static void gen_track(rc_heap *rc, gc_object *o) {
     list_append(head_of(o), &h->list[0]);
     /* an object resurrected while a collection frees its cycle comes back clean */
     o->flags &= ~(uint32_t)(GC_COLLECTING | GC_UNREACHABLE | GC_UNCOLLECTABLE | GC_UNTRACKED);
-    o->flags |= GC_TRACKED;
+    o->flags = with_list(o->flags | GC_TRACKED, 1);
 }
 
 /* A container dies (tracked, or untracked for holding no container): out of its list,
@@ -143,7 +160,7 @@ static void gen_track(rc_heap *rc, gc_object *o) {
 static inline void gen_untrack(rc_heap *rc, gc_object *o) {
     gen_heap *h = (gen_heap *)rc;
     if (o->flags & GC_TRACKED) list_remove(head_of(o));
-    o->flags &= ~(uint32_t)(GC_TRACKED | GC_UNTRACKED | GC_UNCOLLECTABLE);
+    o->flags &= ~(uint32_t)(GC_TRACKED | GC_UNTRACKED | GC_UNCOLLECTABLE | LIST_MASK);
     if (h->count[0] > 0) h->count[0]--; /* a deallocation offsets an allocation */
 }
 
@@ -163,36 +180,45 @@ static void gen_release(rc_heap *rc, gc_object *o) {
     rc_cascade(rc, o, gen_untrack, gen_track);
 }
 
-/* Step 1: every member of `l` is marked as part of the collection, gc_refs := refcnt.
- * From here until move_unreachable has scanned it, a member's `prev` holds gc_refs: `l`
- * is linked forward only (its head's prev still names the last member). The walk goes
- * from the newest member back (reading each back link before overwriting it): those the
- * mutator touched last are the likeliest still in the cache, and the next pass, which
- * goes forward, then starts on the ones this pass touched last. */
-static void update_refs(gc_head *l) {
-    for (gc_head *g = l->prev, *prev; g != l; g = prev) {
-        gc_object *o = object_of(g);
-        assert(o->refcnt > 0 && "a tracked object in a collection is alive");
-        prev = g->prev;
-        g->refs = (intptr_t)o->refcnt;
-        o->flags = (o->flags & ~(uint32_t)GC_UNREACHABLE) | GC_COLLECTING;
-    }
+/* The members of a collection: tracked objects whose list id is in first..last. */
+typedef struct member_set {
+    uint32_t first, last;
+} member_set;
+static inline bool is_member(const gc_object *v, member_set m) {
+    return list_id(v->flags) - m.first <= m.last - m.first; /* id 0 (untracked) wraps */
 }
 
-/* Step 2. Only members carry GC_COLLECTING, and only tracked objects have a gc head. */
-static void subtract_refs(gc_head *l) {
+static inline void refs_start(gc_object *o) {
+    head_of(o)->refs = (intptr_t)o->refcnt;
+    o->flags = (o->flags & ~(uint32_t)GC_UNREACHABLE) | GC_COLLECTING;
+}
+
+/* Step 1, one pass over `l` (CPython's update_refs and subtract_refs at once): each
+ * member's gc_refs starts at its refcnt and loses one for every reference from another
+ * member; a member referred to before the pass reaches it is set up then (GC_COLLECTING
+ * says which are). Afterwards every member carries GC_COLLECTING, its `prev` holds
+ * gc_refs — the references from outside — and `l` is linked forward only (its head's
+ * prev still names the last member). */
+static void count_outside_refs(gc_head *l, member_set m) {
     for (gc_head *g = l->next; g != l; g = g->next) {
         gc_object *o = object_of(g);
+        assert(o->refcnt > 0 && is_member(o, m) && "a member of a collection is alive and tracked");
+        if (!(o->flags & GC_COLLECTING)) refs_start(o);
         for (uint32_t i = 0, n = o->type->slots; i < n; i++) {
             gc_object *v = o->slot[i];
-            if (v && (v->flags & GC_COLLECTING)) head_of(v)->refs--;
+            if (v == NULL || !is_member(v, m)) continue;
+            if (!(v->flags & GC_COLLECTING)) refs_start(v);
+            head_of(v)->refs--;
         }
     }
 }
 
-/* Step 3: leaves the reachable members in `l`, moves the others to `unreachable`. A
- * reachable member is done once scanned: it leaves the collection there and then
- * (GC_COLLECTING off), which saves a pass. Returns how many stayed.
+/* Step 2: leaves the reachable members in `l`, moves the others to `unreachable`, in
+ * CPython's way: a member with gc_refs > 0 is reachable, and makes every member it refers
+ * to reachable too; one with gc_refs 0 goes (tentatively) to `unreachable`, from where a
+ * reachable member scanned later rescues it. A reachable member leaves the collection as
+ * soon as it is scanned (GC_COLLECTING off, its list id the survivors'), or, holding no
+ * container, leaves the lists (untracked). Returns how many stayed.
  *
  * Links while it runs: members behind the scan (`kept`, the last of them) are reachable,
  * scanned, with their back links written again; the member under the scan and those
@@ -201,7 +227,7 @@ static void subtract_refs(gc_head *l) {
  * (whose head's prev is always the real tail: the scan never passes a moved member
  * before it reaches the end) to be scanned in its turn. When the scan ends, `l` is a
  * proper ring again. */
-static size_t move_unreachable(gc_head *l, gc_head *unreachable) {
+static size_t move_unreachable(gc_head *l, gc_head *unreachable, uint32_t survivor_id) {
     size_t reachable = 0;
     gc_head *kept = l;
     gc_head *g = l->next;
@@ -228,16 +254,16 @@ static size_t move_unreachable(gc_head *l, gc_head *unreachable) {
                 /* reachable and holding no container: on no cycle until a container is
                  * stored into it (gen_store tracks it again), so it leaves the lists */
                 kept->next = g->next;
-                o->flags = (o->flags & ~(uint32_t)(GC_COLLECTING | GC_TRACKED)) | GC_UNTRACKED;
+                o->flags = with_list(o->flags & ~(uint32_t)(GC_COLLECTING | GC_TRACKED), ID_NONE) | GC_UNTRACKED;
             } else {
-                o->flags &= ~(uint32_t)GC_COLLECTING;
+                o->flags = with_list(o->flags & ~(uint32_t)GC_COLLECTING, survivor_id);
                 g->prev = kept; /* read g->next only now: a rescue may have appended after g */
                 kept = g;
                 reachable++;
             }
         } else {
             kept->next = g->next;
-            o->flags |= GC_UNREACHABLE;
+            o->flags = with_list(o->flags | GC_UNREACHABLE, ID_UNREACHABLE);
             list_append(g, unreachable); /* writes g's links; its gc_refs (0) is done with */
         }
         g = kept->next;
@@ -246,7 +272,7 @@ static size_t move_unreachable(gc_head *l, gc_head *unreachable) {
     return reachable;
 }
 
-/* Step 5: legacy-finalizer objects and everything they reach move to `finalizers`. */
+/* Step 4: legacy-finalizer objects and everything they reach move to `finalizers`. */
 static void move_legacy_finalizers(gc_head *unreachable, gc_head *finalizers) {
     for (gc_head *g = unreachable->next, *next; g != unreachable; g = next) {
         next = g->next;
@@ -263,9 +289,8 @@ static void move_legacy_finalizers(gc_head *unreachable, gc_head *finalizers) {
             v->flags &= ~(uint32_t)GC_UNREACHABLE;
             list_move(head_of(v), finalizers);
         }
-        o->flags &= ~(uint32_t)GC_COLLECTING;
-        o->flags |= GC_UNCOLLECTABLE;
-        o->refcnt++; /* held by `garbage`, as gc.garbage holds it: see step 5 */
+        o->flags = with_list(o->flags & ~(uint32_t)GC_COLLECTING, ID_GARBAGE) | GC_UNCOLLECTABLE;
+        o->refcnt++; /* held by `garbage`, as gc.garbage holds it: see step 4 */
     }
 }
 
@@ -274,7 +299,7 @@ static bool in_unreachable(gc_object *target, void *ctx) {
     return (target->flags & GC_UNREACHABLE) != 0;
 }
 
-/* Step 7. Objects move to `seen` first, so a finalizer that frees others is harmless.
+/* Step 6. Objects move to `seen` first, so a finalizer that frees others is harmless.
  * Returns the number of finalizers run. */
 static size_t finalize_garbage(gen_heap *h, gc_head *unreachable) {
     size_t ran = 0;
@@ -295,13 +320,13 @@ static size_t finalize_garbage(gen_heap *h, gc_head *unreachable) {
     return ran;
 }
 
-/* Step 9: clear one object at a time, pinned, then let the counts free it. */
-static void delete_garbage(gen_heap *h, gc_head *collectable, gc_head *old) {
+/* Step 8: clear one object at a time, pinned, then let the counts free it. */
+static void delete_garbage(gen_heap *h, gc_head *collectable, gc_head *old, uint32_t old_id) {
     while (!list_empty(collectable)) {
         gc_head *g = collectable->next;
         gc_object *o = object_of(g);
         o->refcnt++;
-        o->flags &= ~(uint32_t)(GC_UNREACHABLE | GC_COLLECTING);
+        o->flags = with_list(o->flags & ~(uint32_t)(GC_UNREACHABLE | GC_COLLECTING), old_id);
         list_move(g, old); /* whatever the clearing does, o has left the collectable list */
         for (uint32_t i = 0; i < o->type->slots; i++) {
             gc_object *v = o->slot[i];
@@ -321,14 +346,14 @@ static size_t collect(gen_heap *h, int generation) {
     for (int i = 0; i <= generation; i++) h->count[i] = 0;
     for (int i = 0; i < generation; i++) list_merge(&h->list[i], &h->list[generation]);
     gc_head *young = &h->list[generation];
-    int old_gen = generation + 1 < GC_GENERATIONS ? generation + 1 : generation;
+    const int old_gen = generation + 1 < GC_GENERATIONS ? generation + 1 : generation;
     gc_head *old = &h->list[old_gen];
+    const uint32_t old_id = (uint32_t)old_gen + 1;
 
-    update_refs(young);
-    subtract_refs(young);
+    count_outside_refs(young, (member_set){1, (uint32_t)generation + 1});
     gc_head unreachable;
     list_init(&unreachable);
-    size_t survivors = move_unreachable(young, &unreachable);
+    size_t survivors = move_unreachable(young, &unreachable, old_id);
     if (generation == 1) h->long_lived_pending += survivors;
     if (young != old) list_merge(young, old);
     if (generation == 2) {
@@ -347,21 +372,22 @@ static size_t collect(gen_heap *h, int generation) {
     user_code += finalize_garbage(h, &unreachable); /* may free some members: they were garbage */
     size_t freed_by_finalizers = found - list_size(&unreachable);
 
-    /* Step 8: what a finalizer or callback made reachable again survives, with all it
+    /* Step 7: what a finalizer or callback made reachable again survives, with all it
      * reaches. Without user code having run, nothing can have changed: skipped. */
     gc_head still;
     list_init(&still);
     if (user_code) {
-        update_refs(&unreachable);
-        subtract_refs(&unreachable);
-        move_unreachable(&unreachable, &still);
+        for (gc_head *g = unreachable.next; g != &unreachable; g = g->next) /* counted afresh */
+            object_of(g)->flags &= ~(uint32_t)GC_COLLECTING;
+        count_outside_refs(&unreachable, (member_set){ID_UNREACHABLE, ID_UNREACHABLE});
+        move_unreachable(&unreachable, &still, old_id);
         list_merge(&unreachable, old);
     } else {
         list_merge(&unreachable, &still);
     }
 
     size_t collected = list_size(&still) + freed_by_finalizers;
-    delete_garbage(h, &still, old);
+    delete_garbage(h, &still, old, old_id);
 
     gc_heap *base = &h->rc.base;
     base->stats.collections[generation]++;
@@ -445,7 +471,7 @@ static gc_object *gen_new(gc_heap *heap, const gc_type *type, size_t payload) {
     gc_object *o = rc_new(&h->rc, type, payload);
     if (o == NULL || !trackable(type)) return o;
     list_append(head_of(o), &h->list[0]);
-    o->flags = GC_TRACKED;
+    o->flags = with_list(GC_TRACKED, 1);
     if (__builtin_expect(++h->count[0] > h->threshold[0], 0)) gen_threshold_passed(h);
     return o;
 }
@@ -482,7 +508,8 @@ static size_t gen_check(gc_heap *heap) {
                 break;
             }
             gc_object *o = object_of(g);
-            if (!(o->flags & GC_TRACKED) || (o->flags & (GC_COLLECTING | GC_UNREACHABLE | GC_DYING)) ||
+            if (!(o->flags & GC_TRACKED) || list_id(o->flags) != (uint32_t)l + 1 ||
+                (o->flags & (GC_COLLECTING | GC_UNREACHABLE | GC_DYING | GC_UNTRACKED)) ||
                 o->refcnt == 0 || !trackable(o->type))
                 broken++;
             /* an untracked referent is out of every list because it holds no container,
