@@ -19,10 +19,11 @@
  *   tracked      an object with slots (a container) lives in exactly one list: a
  *                generation (0 young .. 2 old) or `garbage` (uncollectable). Objects
  *                without slots cannot form cycles and are never tracked, as in CPython.
- *   untracked    a container a collection found reachable and holding no container (every
- *                slot empty or a slot-less object), with no finalizer and no weakref to
- *                it: it is on no cycle, so it leaves the lists (GC_UNTRACKED) until a
- *                container is stored into it — CPython's rule for dicts (gen_store).
+ *   untracked    a container holding no container (every slot empty or a slot-less
+ *                object), with no finalizer and no weakref to it: it is on no cycle, so it
+ *                stays out of the lists (GC_UNTRACKED) until a container is stored into it
+ *                (gen_store) — CPython's rule for dicts. A new one starts so (an empty
+ *                dict is untracked); a collection untracks the reachable ones it finds.
  *   count        generation 0: container allocations minus deallocations since its last
  *                collection; generation g > 0: collections of generation g-1 since g's last.
  *                Generation g is collected when its count exceeds its threshold
@@ -465,21 +466,32 @@ static __attribute__((noinline, cold)) void gen_threshold_passed(gen_heap *h) {
     if (h->threshold[0] && h->rc.base.enabled && !h->collecting) collect_generations(h);
 }
 
-/* The allocation fast path: rc_new and gen_track inlined; a new object has no flag yet. */
+/* The allocation fast path: rc_new and gen_track inlined. A new container holds nothing,
+ * so one a collection could untrack starts untracked, as CPython's empty dict does: it
+ * joins generation 0 when a container is first stored into it (gen_store). It counts
+ * towards generation 0's threshold either way, as CPython counts every GC allocation. */
 static gc_object *gen_new(gc_heap *heap, const gc_type *type, size_t payload) {
     gen_heap *h = (gen_heap *)heap;
     gc_object *o = rc_new(&h->rc, type, payload);
     if (o == NULL || !trackable(type)) return o;
-    list_append(head_of(o), &h->list[0]);
-    o->flags = with_list(GC_TRACKED, 1);
+    if (untrackable(o)) {
+        o->flags = GC_UNTRACKED;
+    } else {
+        list_append(head_of(o), &h->list[0]);
+        o->flags = with_list(GC_TRACKED, 1);
+    }
     if (__builtin_expect(++h->count[0] > h->threshold[0], 0)) gen_threshold_passed(h);
     return o;
 }
 
+/* A weakref is tracked, and so is its target from now on: an untracked container never
+ * has a weakref to it (see untrackable). */
 static gc_object *gen_weakref_new(gc_heap *heap, gc_object *target, gc_weak_callback cb, void *arg) {
     gen_heap *h = (gen_heap *)heap;
     gc_object *w = rc_weakref_new(heap, target, cb, arg);
-    if (w) gen_track(&h->rc, w);
+    if (w == NULL) return NULL;
+    if (target->flags & GC_UNTRACKED) gen_track(&h->rc, target);
+    gen_track(&h->rc, w);
     return w;
 }
 
@@ -513,12 +525,14 @@ static size_t gen_check(gc_heap *heap) {
                 o->refcnt == 0 || !trackable(o->type))
                 broken++;
             /* an untracked referent is out of every list because it holds no container,
-             * so it can be on no cycle: it is not tracked too, it was untrackable (no
-             * finalizer, not a weakref), and none of its slots holds a container */
+             * so it can be on no cycle: it is not tracked too, it is untrackable (no
+             * finalizer, not a weakref, no weakref to it), and no slot holds a container */
             for (uint32_t i = 0; i < o->type->slots; i++) {
                 const gc_object *v = o->slot[i];
                 if (v == NULL || !(v->flags & GC_UNTRACKED)) continue;
-                if ((v->flags & (GC_TRACKED | GC_DYING)) || v->type->slots == 0 || v->type->finalize) broken++;
+                if ((v->flags & (GC_TRACKED | GC_DYING | GC_WEAKLY_REFERENCED)) || v->type->slots == 0 ||
+                    v->type->finalize)
+                    broken++;
                 for (uint32_t j = 0; j < v->type->slots; j++)
                     if (v->slot[j] && (v->slot[j]->flags & (GC_TRACKED | GC_UNTRACKED))) broken++;
             }

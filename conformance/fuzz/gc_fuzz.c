@@ -33,7 +33,9 @@
  * reachable member that holds no container (each slot NULL or a slot-less non-weakref)
  * and has no finalizer, is no weakref and was never a weakref's target leaves the
  * generations (gen DETACHED) instead of being promoted; storing a container (an object
- * whose gen is not UNTRACKED) into a detached object puts it back in generation 0.
+ * whose gen is not UNTRACKED) into a detached object puts it back in generation 0. A new
+ * container that could be untracked (slots, no finalizer) is born detached, and a
+ * weakref's detached target goes to generation 0.
  * Reachable = from the roots and the mutator's references, through slots.
  *
  * Checked after every operation (the oracle)
@@ -346,7 +348,10 @@ static int op_new(void) {
     }
     shadow *s = &S.obj[i];
     *s = (shadow){.alive = true, .id = S.next_id++, .type = t, .payload = payload, .hidden = ~(uintptr_t)o,
-                  .ext = 1, .count = 1, .gen = S.generations && TYPES[t].slots ? 0 : UNTRACKED, .target = -1};
+                  .ext = 1, .count = 1, .gen = !S.generations || !TYPES[t].slots ? UNTRACKED
+                                                 : TYPES[t].finalize ? 0
+                                                                     : DETACHED, /* born untracked */
+                  .target = -1};
     for (int k = 0; k < MAX_SLOTS; k++) s->slot[k] = -1;
     payload_head *p = gc_payload(o);
     *p = (payload_head){.magic = MAGIC, .id = s->id, .epoch = S.epoch, .size = (uint32_t)payload};
@@ -433,6 +438,7 @@ static void op_weakref(int target, bool callback) {
                   .target_id = S.obj[target].id, .target_hidden = S.obj[target].hidden};
     for (int k = 0; k < MAX_SLOTS; k++) s->slot[k] = -1;
     S.obj[target].weakly = true;
+    if (S.obj[target].gen == DETACHED) S.obj[target].gen = 0; /* a weakref's target is tracked */
     pin(i);
 }
 
