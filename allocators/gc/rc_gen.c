@@ -85,6 +85,11 @@ enum { LIST_SHIFT = 8, LIST_MASK = 7u << LIST_SHIFT };
 enum { ID_NONE = 0, ID_GARBAGE = GARBAGE + 1, ID_UNREACHABLE = GARBAGE + 2 };
 _Static_assert(ID_UNREACHABLE < 8, "list ids fit in three bits");
 _Static_assert(GC_UNTRACKED < (1u << LIST_SHIFT), "the list id sits above every gc.h flag");
+/* What counting (step 1) saw in a member's slots, kept in its flags for the scan (step 2)
+ * and cleared when the member leaves the collection: whether it holds a container (else
+ * it may be untracked), and whether it refers to another member (else the scan has no
+ * reason to touch its referents: the untracked leaves of a tree are never visited twice). */
+enum { SAW_CONTAINER = 1u << 11, SAW_MEMBER = 1u << 12, SAW = SAW_CONTAINER | SAW_MEMBER };
 static inline uint32_t list_id(uint32_t flags) { return (flags & LIST_MASK) >> LIST_SHIFT; }
 static inline uint32_t with_list(uint32_t flags, uint32_t id) { return (flags & ~(uint32_t)LIST_MASK) | id << LIST_SHIFT; }
 _Static_assert(sizeof(gc_head) == 16 && sizeof(gc_head) % MM_MIN_ALIGN == 0,
@@ -152,7 +157,7 @@ static void gen_track(rc_heap *rc, gc_object *o) {
     if (!trackable(o->type)) return;
     list_append(head_of(o), &h->list[0]);
     /* an object resurrected while a collection frees its cycle comes back clean */
-    o->flags &= ~(uint32_t)(GC_COLLECTING | GC_UNREACHABLE | GC_UNCOLLECTABLE | GC_UNTRACKED);
+    o->flags &= ~(uint32_t)(GC_COLLECTING | GC_UNREACHABLE | GC_UNCOLLECTABLE | GC_UNTRACKED | SAW);
     o->flags = with_list(o->flags | GC_TRACKED, 1);
 }
 
@@ -170,8 +175,8 @@ static inline void gen_untrack(rc_heap *rc, gc_object *o) {
  * then on it could be (CPython's rule for dicts). Counts only: the store itself is rc's. */
 static void gen_store(gc_heap *heap, gc_object *holder, size_t slot, gc_object *value) {
     assert(slot < holder->type->slots && "store into a slot the type has");
-    if (__builtin_expect((holder->flags & GC_UNTRACKED) && value && (value->flags & (GC_TRACKED | GC_UNTRACKED)), 0))
-        gen_track((rc_heap *)heap, holder);
+    if ((holder->flags & GC_UNTRACKED) && value && (value->flags & (GC_TRACKED | GC_UNTRACKED)))
+        gen_track((rc_heap *)heap, holder); /* common: every container born untracked gets here */
     rc_store_inline((rc_heap *)heap, holder, slot, value);
 }
 
@@ -205,12 +210,17 @@ static void count_outside_refs(gc_head *l, member_set m) {
         gc_object *o = object_of(g);
         assert(o->refcnt > 0 && is_member(o, m) && "a member of a collection is alive and tracked");
         if (!(o->flags & GC_COLLECTING)) refs_start(o);
+        uint32_t saw = 0;
         for (uint32_t i = 0, n = o->type->slots; i < n; i++) {
             gc_object *v = o->slot[i];
-            if (v == NULL || !is_member(v, m)) continue;
+            if (v == NULL) continue;
+            if (v->flags & (GC_TRACKED | GC_UNTRACKED)) saw |= SAW_CONTAINER;
+            if (!is_member(v, m)) continue;
+            saw |= SAW_MEMBER;
             if (!(v->flags & GC_COLLECTING)) refs_start(v);
             head_of(v)->refs--;
         }
+        o->flags = (o->flags & ~(uint32_t)SAW) | saw;
     }
 }
 
@@ -235,12 +245,9 @@ static size_t move_unreachable(gc_head *l, gc_head *unreachable, uint32_t surviv
     while (g != l) {
         gc_object *o = object_of(g);
         if (g->refs > 0) {
-            uint32_t held = 0; /* GC_TRACKED | GC_UNTRACKED if o holds a container */
-            for (uint32_t i = 0, n = o->type->slots; i < n; i++) {
+            for (uint32_t i = 0, n = (o->flags & SAW_MEMBER) ? o->type->slots : 0; i < n; i++) {
                 gc_object *v = o->slot[i];
-                if (v == NULL) continue;
-                held |= v->flags;
-                if (!(v->flags & GC_COLLECTING)) continue;
+                if (v == NULL || !(v->flags & GC_COLLECTING)) continue;
                 gc_head *gv = head_of(v);
                 if (v->flags & GC_UNREACHABLE) { /* rescued: scanned again at the tail */
                     v->flags &= ~(uint32_t)GC_UNREACHABLE;
@@ -251,13 +258,13 @@ static size_t move_unreachable(gc_head *l, gc_head *unreachable, uint32_t surviv
                     gv->refs = 1; /* not scanned yet: it will be, as reachable */
                 }
             }
-            if (!(held & (GC_TRACKED | GC_UNTRACKED)) && untrackable(o)) {
+            if (!(o->flags & SAW_CONTAINER) && untrackable(o)) {
                 /* reachable and holding no container: on no cycle until a container is
                  * stored into it (gen_store tracks it again), so it leaves the lists */
                 kept->next = g->next;
-                o->flags = with_list(o->flags & ~(uint32_t)(GC_COLLECTING | GC_TRACKED), ID_NONE) | GC_UNTRACKED;
+                o->flags = with_list(o->flags & ~(uint32_t)(GC_COLLECTING | GC_TRACKED | SAW), ID_NONE) | GC_UNTRACKED;
             } else {
-                o->flags = with_list(o->flags & ~(uint32_t)GC_COLLECTING, survivor_id);
+                o->flags = with_list(o->flags & ~(uint32_t)(GC_COLLECTING | SAW), survivor_id);
                 g->prev = kept; /* read g->next only now: a rescue may have appended after g */
                 kept = g;
                 reachable++;
@@ -290,7 +297,7 @@ static void move_legacy_finalizers(gc_head *unreachable, gc_head *finalizers) {
             v->flags &= ~(uint32_t)GC_UNREACHABLE;
             list_move(head_of(v), finalizers);
         }
-        o->flags = with_list(o->flags & ~(uint32_t)GC_COLLECTING, ID_GARBAGE) | GC_UNCOLLECTABLE;
+        o->flags = with_list(o->flags & ~(uint32_t)(GC_COLLECTING | SAW), ID_GARBAGE) | GC_UNCOLLECTABLE;
         o->refcnt++; /* held by `garbage`, as gc.garbage holds it: see step 4 */
     }
 }
@@ -327,7 +334,7 @@ static void delete_garbage(gen_heap *h, gc_head *collectable, gc_head *old, uint
         gc_head *g = collectable->next;
         gc_object *o = object_of(g);
         o->refcnt++;
-        o->flags = with_list(o->flags & ~(uint32_t)(GC_UNREACHABLE | GC_COLLECTING), old_id);
+        o->flags = with_list(o->flags & ~(uint32_t)(GC_UNREACHABLE | GC_COLLECTING | SAW), old_id);
         list_move(g, old); /* whatever the clearing does, o has left the collectable list */
         for (uint32_t i = 0; i < o->type->slots; i++) {
             gc_object *v = o->slot[i];
@@ -521,7 +528,7 @@ static size_t gen_check(gc_heap *heap) {
             }
             gc_object *o = object_of(g);
             if (!(o->flags & GC_TRACKED) || list_id(o->flags) != (uint32_t)l + 1 ||
-                (o->flags & (GC_COLLECTING | GC_UNREACHABLE | GC_DYING | GC_UNTRACKED)) ||
+                (o->flags & (GC_COLLECTING | GC_UNREACHABLE | GC_DYING | GC_UNTRACKED | SAW)) ||
                 o->refcnt == 0 || !trackable(o->type))
                 broken++;
             /* an untracked referent is out of every list because it holds no container,
