@@ -69,8 +69,9 @@ enum {
     GC_COLLECTING = 1u << 4,      /* in the generation being collected (rc-gen, during collect) */
     GC_DYING = 1u << 5,           /* refcount reached zero; on the cascade's pending list */
     GC_UNREACHABLE = 1u << 6,     /* in the unreachable set of the running collection */
-    GC_UNTRACKED = 1u << 7,       /* a container rc-gen took out of its lists: it holds no
-                                     container; storing one into it tracks it again */
+    GC_UNTRACKED = 1u << 7,       /* a container rc-gen keeps out of its lists: it holds no
+                                     container (from birth, or found so by a collection);
+                                     storing one into it tracks it */
 };
 
 struct gc_object {

@@ -14,8 +14,9 @@
  *   release    the heap's cascade entry (`rc_heap.release`): every decref that reaches
  *              zero goes there, so shared code (weakref callbacks, finalizers) always
  *              runs the collector's own cascade.
- *   track      rc-gen's hooks: put an object into generation 0 / take it out of whatever
- *              list holds it. The cascade takes them as constants (NULL for rc, manual).
+ *   track      rc-gen's hooks: put an object into generation 0 / take a dying container
+ *              (tracked or untracked) out of whatever list holds it and off generation 0's
+ *              count. The cascade takes them as constants (NULL for rc, manual).
  *
  * Invariants
  *   An object with GC_DYING set is on `pending` (or being freed by the cascade that just
