@@ -7,7 +7,7 @@
  *   atomic      memory libgc never scans for pointers: weakrefs live there, so the
  *               pointer to their target does not keep it alive.
  *
- * Layout: [type | refcnt (unused) | flags payload | slots | payload] in GC_MALLOC memory,
+ * Layout: [type | refcnt (unused) flags | slots | payload] in GC_MALLOC memory,
  * scanned conservatively; weakref objects in GC_MALLOC_ATOMIC memory.
  *
  * Documented behaviour (what the conformance suite asserts instead of counts)
@@ -101,7 +101,6 @@ static gc_object *boehm_new(gc_heap *heap, const gc_type *type, size_t payload) 
     o->type = type;
     o->refcnt = 1;
     o->flags = 0;
-    o->payload = (uint32_t)payload;
     for (uint32_t i = 0; i < type->slots; i++) o->slot[i] = NULL;
     if (type->finalize) GC_REGISTER_FINALIZER_NO_ORDER(o, boehm_finalizer, heap, NULL, NULL);
     heap->stats.objects_allocated++;
@@ -146,7 +145,6 @@ static gc_object *boehm_weakref_new(gc_heap *heap, gc_object *target, gc_weak_ca
     w->type = &gc_weakref_type;
     w->refcnt = 1;
     w->flags = 0;
-    w->payload = sizeof(gc_weak);
     gc_weak *k = gc_weak_of(w);
     *k = (gc_weak){.target = target};
     GC_GENERAL_REGISTER_DISAPPEARING_LINK((void **)&k->target, target);

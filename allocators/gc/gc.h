@@ -2,10 +2,11 @@
  * manage them (manual, rc, rc-gen, boehm), each opened on top of an allocator strategy.
  *
  * Vocabulary
- *   object     what gc_new returns: a gc_object header, then `type->slots` reference slots,
- *              then `payload` bytes of plain data. Collectors may keep private words in
- *              front of the header (rc-gen keeps its generation links there, as CPython's
- *              PyGC_Head precedes PyObject).
+ *   object     what gc_new returns: a gc_object header (type, count, flags: 16 bytes),
+ *              then `type->slots` reference slots, then `payload` bytes of plain data
+ *              (below 4 GiB). Collectors may keep private words in front of the header
+ *              (rc-gen keeps its generation links there, as CPython's PyGC_Head precedes
+ *              PyObject).
  *   type       describes an object: how many reference slots, an optional finalizer, and
  *              whether that finalizer is unsafe to run inside a cycle (a legacy finalizer:
  *              cyclic garbage reaching such an object is reported uncollectable instead).
@@ -74,13 +75,14 @@ enum {
                                      storing one into it tracks it */
 };
 
+/* 16 bytes, as CPython's PyObject: a node of two slots is 32 bytes before any prefix. */
 struct gc_object {
     const gc_type *type;
-    uintptr_t refcnt;  /* references held (counting collectors); the pending link while dying */
+    uint32_t refcnt;   /* references held (counting collectors): at most 2^32 - 1 */
     uint32_t flags;    /* GC_* above */
-    uint32_t payload;  /* payload bytes after the slots */
     gc_object *slot[]; /* type->slots references, then the payload */
 };
+_Static_assert(sizeof(gc_object) == 16, "the object header is two words");
 
 static inline void *gc_payload(gc_object *o) { return (void *)(o->slot + o->type->slots); }
 

@@ -3,11 +3,15 @@
  * payload every collector uses.
  *
  * Vocabulary
- *   prefix     bytes a collector keeps in front of every object header (rc-gen: 16, its
- *              generation links; rc and manual: 0). Blocks come from the allocator as
- *              [prefix][gc_object][slots][payload].
+ *   prefix     bytes a collector keeps in front of every object header: 16 for the
+ *              collectors that count (rc-gen: its generation links; rc: the link word
+ *              below and one spare, so objects stay 16-aligned), 0 for manual. Blocks
+ *              come from the allocator as [prefix][gc_object][slots][payload].
+ *   link       the word right in front of the header (the prefix's last): a dying
+ *              object's place in `pending`. Under rc-gen it is the gc head's back link,
+ *              free by then: an object leaves its list before it is pushed.
  *   cascade    what one decref to zero sets off. Dying objects form an intrusive stack
- *              (`pending`, linked through their refcnt word while GC_DYING is set), popped
+ *              (`pending`, linked through their link words while GC_DYING is set), popped
  *              in a loop: the cascade never recurses, whatever the shape of the graph.
  *              Written once (rc_cascade, below) and compiled twice: rc_core.c's for the
  *              collectors without lists, rc_gen.c's with its list hooks inlined.
@@ -29,6 +33,7 @@
 
 #include "allocators/gc/gc.h"
 
+#include <assert.h>
 #include <string.h>
 
 #define GC_COLLECTOR(id) extern const gc_collector gc_##id;
@@ -65,6 +70,12 @@ struct rc_heap {
 /* The counting core (rc_core.c). */
 bool rc_heap_init(rc_heap *h, mm_heap *alloc, size_t prefix);
 
+/* Bytes in front of the header of every object of a collector that counts (see "link"). */
+enum { RC_PREFIX = 16 };
+_Static_assert(RC_PREFIX >= sizeof(gc_object *) && RC_PREFIX % MM_MIN_ALIGN == 0,
+               "the prefix holds the link and keeps objects aligned as blocks are");
+static inline gc_object **rc_link(gc_object *o) { return (gc_object **)o - 1; }
+
 /* A new object with one reference, its slots empty; NULL when the allocator refuses.
  * Inline: it is the allocation fast path of every counting collector. */
 static inline gc_object *rc_new(rc_heap *h, const gc_type *type, size_t payload) {
@@ -76,7 +87,6 @@ static inline gc_object *rc_new(rc_heap *h, const gc_type *type, size_t payload)
     o->type = type;
     o->refcnt = 1;
     o->flags = 0;
-    o->payload = (uint32_t)payload;
     switch (slots) { /* the usual counts as plain stores: a loop would become a memset call */
     case 4: o->slot[3] = NULL; __attribute__((fallthrough));
     case 3: o->slot[2] = NULL; __attribute__((fallthrough));
@@ -130,21 +140,21 @@ bool rc_last_rites(rc_heap *h, gc_object *o);
  * Both are compile-time constants at each of the two call sites (NULL: no lists), so the
  * compiler inlines them into the loop: no indirect call per freed object. An object
  * with no finalizer, no weakref to it and not a weakref itself (the usual case) is freed
- * as popped: its slots are not cleared, its count word still holds the old link. */
+ * as popped: its slots are not cleared. */
 static inline __attribute__((always_inline)) void rc_cascade(rc_heap *h, gc_object *o, rc_hook untrack,
                                                              rc_hook track) {
+    assert(h->prefix >= RC_PREFIX && "a collector that counts keeps the link word");
     if (untrack && (o->flags & (GC_TRACKED | GC_UNTRACKED))) untrack(h, o);
     o->flags |= GC_DYING;
-    o->refcnt = (uintptr_t)h->pending;
+    *rc_link(o) = h->pending;
     h->pending = o;
     if (h->in_cascade) return; /* the outermost release runs the loop */
     h->in_cascade = true;
     uint64_t freed = 0, started = 0;
     while ((o = h->pending) != NULL) {
-        h->pending = (gc_object *)o->refcnt;
+        h->pending = *rc_link(o);
         const gc_type *type = o->type;
         if (__builtin_expect(type->finalize != NULL || (o->flags & GC_WEAKLY_REFERENCED) || type == &gc_weakref_type, 0)) {
-            o->refcnt = 0;
             o->flags &= ~(uint32_t)GC_DYING;
             if (rc_last_rites(h, o)) {
                 if (track) track(h, o); /* rc-gen: back into generation 0 */
@@ -159,7 +169,7 @@ static inline __attribute__((always_inline)) void rc_cascade(rc_heap *h, gc_obje
             if (v != NULL && --v->refcnt == 0) { /* v joins pending */
                 if (untrack && (v->flags & (GC_TRACKED | GC_UNTRACKED))) untrack(h, v);
                 v->flags |= GC_DYING;
-                v->refcnt = (uintptr_t)h->pending;
+                *rc_link(v) = h->pending;
                 h->pending = v;
             }
         }

@@ -2,7 +2,8 @@
  * object dies (gc_delete), as a C program calls free; the same workloads run on it with
  * their own delete walks, so the difference to rc and rc-gen is the price of counting.
  *
- * Vocabulary: gc.h. Layout: no prefix, the block is the object (as rc.c shows).
+ * Vocabulary: gc.h. Layout: no prefix, the block is the object: a header, the slots, the
+ * payload. Nothing dies by a count here, so no cascade needs a link word.
  *
  * Invariants and documented behaviour
  *   incref/decref do nothing; store is a plain write; collect() finds nothing.

@@ -2,9 +2,10 @@
  * and cycles are never reclaimed. CPython without its gc module.
  *
  * Vocabulary: gc.h (objects, store, roots) and gc_internal.h (the cascade).
- * Layout: no prefix; a block from the allocator is exactly the object:
+ * Layout: a 16-byte prefix whose second word is the cascade's link (gc_internal.h), then
+ * the object; a node of two slots is 48 bytes:
  *
- *     [type | refcnt | flags payload | slot 0 .. slot n-1 | payload bytes]
+ *     [ spare | link ][ type | refcnt flags | slot 0 .. slot n-1 | payload bytes ]
  *
  * Invariants and documented behaviour
  *   refcnt = references held (slots, roots, the mutator); 0 never lasts past a cascade.
@@ -24,7 +25,7 @@ static gc_heap *rc_open(mm_heap *alloc, const gc_config *config, mm_error *err) 
         mm_error_set(err, "rc: out of memory opening the heap");
         return NULL;
     }
-    rc_heap_init(h, alloc, 0);
+    rc_heap_init(h, alloc, RC_PREFIX);
     gc_heap_init(&h->base, &gc_rc, alloc);
     h->cascade_pauses = true;
     return &h->base;

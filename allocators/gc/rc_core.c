@@ -4,7 +4,7 @@
  *
  * The cascade (rc_cascade in gc_internal.h, compiled here for manual and rc and in
  * rc_gen.c with its list hooks). An object whose count reaches zero is pushed on `pending`
- * (its refcnt word becomes the link, GC_DYING is set). Only the outermost release runs
+ * (through its link word, GC_DYING set). Only the outermost release runs
  * the loop; a release from inside (a slot's referent reaching zero, a finalizer's or a
  * callback's decref) just pushes. Per popped object, in CPython's order:
  *   1. finalizer, once (GC_FINALIZED); it may resurrect: then stop here, it lives on

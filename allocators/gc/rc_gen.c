@@ -4,7 +4,7 @@
  * Vocabulary
  *   gc head      16 bytes in front of every object: the links of the list it is in.
  *
- *                [ next | prev ][ type | refcnt | flags payload | slots | payload ]
+ *                [ next | prev ][ type | refcnt flags | slots | payload ]
  *                 ^ block        ^ the gc_object everyone else sees
  *
  *                As in CPython 3.8+, one word serves twice: `prev` is the back link,
@@ -15,7 +15,8 @@
  *                (collecting, unreachable) live in the object's own flags word here,
  *                beside the count in the same cache line, and so does which list holds
  *                the object (its list id: bits LIST_SHIFT..). A container with two slots
- *                is 56 bytes: one 64-byte block, one cache line.
+ *                is 48 bytes. Once an object has left its list (it is dying), `prev` is
+ *                the cascade's link word (gc_internal.h).
  *   tracked      an object with slots (a container) lives in exactly one list: a
  *                generation (0 young .. 2 old) or `garbage` (uncollectable). Objects
  *                without slots cannot form cycles and are never tracked, as in CPython.
@@ -24,6 +25,11 @@
  *                stays out of the lists (GC_UNTRACKED) until a container is stored into it
  *                (gen_store) — CPython's rule for dicts. A new one starts so (an empty
  *                dict is untracked); a collection untracks the reachable ones it finds.
+ *   order        where in generation 0 an object goes: at the end, except a holder that
+ *                gc_store tracks, which goes just ahead of the value when the value is
+ *                in generation 0 too. A structure built bottom-up then lies in the list
+ *                referrers first, and the scan (step 2) marks a member reachable before
+ *                it reaches it instead of moving it to `unreachable` and rescuing it.
  *   count        generation 0: container allocations minus deallocations since its last
  *                collection; generation g > 0: collections of generation g-1 since g's last.
  *                Generation g is collected when its count exceeds its threshold
@@ -65,6 +71,7 @@
 #include "allocators/gc/gc_internal.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,8 +99,8 @@ _Static_assert(GC_UNTRACKED < (1u << LIST_SHIFT), "the list id sits above every 
 enum { SAW_CONTAINER = 1u << 11, SAW_MEMBER = 1u << 12, SAW = SAW_CONTAINER | SAW_MEMBER };
 static inline uint32_t list_id(uint32_t flags) { return (flags & LIST_MASK) >> LIST_SHIFT; }
 static inline uint32_t with_list(uint32_t flags, uint32_t id) { return (flags & ~(uint32_t)LIST_MASK) | id << LIST_SHIFT; }
-_Static_assert(sizeof(gc_head) == 16 && sizeof(gc_head) % MM_MIN_ALIGN == 0,
-               "the gc head is two words and keeps objects 16-aligned");
+_Static_assert(sizeof(gc_head) == RC_PREFIX && offsetof(gc_head, prev) == RC_PREFIX - sizeof(gc_object *),
+               "the gc head is the counting collectors' prefix, its back link their link word");
 
 typedef struct gen_heap {
     rc_heap rc;
@@ -152,13 +159,17 @@ static inline bool untrackable(const gc_object *o) {
     return o->type->slots != 0 && o->type->finalize == NULL && !(o->flags & GC_WEAKLY_REFERENCED);
 }
 
-static void gen_track(rc_heap *rc, gc_object *o) {
-    gen_heap *h = (gen_heap *)rc;
-    if (!trackable(o->type)) return;
-    list_append(head_of(o), &h->list[0]);
+/* Puts o into generation 0 just ahead of `before` (a member of generation 0, or the
+ * list's head: at the end). */
+static void track_before(gc_object *o, gc_head *before) {
+    list_append(head_of(o), before);
     /* an object resurrected while a collection frees its cycle comes back clean */
     o->flags &= ~(uint32_t)(GC_COLLECTING | GC_UNREACHABLE | GC_UNCOLLECTABLE | GC_UNTRACKED | SAW);
     o->flags = with_list(o->flags | GC_TRACKED, 1);
+}
+
+static void gen_track(rc_heap *rc, gc_object *o) {
+    if (trackable(o->type)) track_before(o, &((gen_heap *)rc)->list[0]);
 }
 
 /* A container dies (tracked, or untracked for holding no container): out of its list,
@@ -175,8 +186,12 @@ static inline void gen_untrack(rc_heap *rc, gc_object *o) {
  * then on it could be (CPython's rule for dicts). Counts only: the store itself is rc's. */
 static void gen_store(gc_heap *heap, gc_object *holder, size_t slot, gc_object *value) {
     assert(slot < holder->type->slots && "store into a slot the type has");
-    if ((holder->flags & GC_UNTRACKED) && value && (value->flags & (GC_TRACKED | GC_UNTRACKED)))
-        gen_track((rc_heap *)heap, holder); /* common: every container born untracked gets here */
+    if ((holder->flags & GC_UNTRACKED) && value && (value->flags & (GC_TRACKED | GC_UNTRACKED))) {
+        /* common: every container born untracked gets here. Ahead of a young value, so a
+         * scan meets the holder first: see "order" above */
+        gen_heap *h = (gen_heap *)heap;
+        track_before(holder, list_id(value->flags) == 1 ? head_of(value) : &h->list[0]);
+    }
     rc_store_inline((rc_heap *)heap, holder, slot, value);
 }
 
