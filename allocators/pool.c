@@ -122,7 +122,7 @@ typedef struct pool_heap {
 static inline size_t class_of(size_t n) { return (n - (n != 0)) >> 4; }
 static inline size_t class_size(size_t cls) { return (cls + 1) * 16; }
 /* The header of the pool holding p, or NULL when p is not in one of our arenas. */
-static inline pool_hdr *pool_of(const pool_heap *h, const void *p) {
+static inline pool_hdr *pool_of(pool_heap *h, const void *p) {
     arena *a = mm_radix_find(&h->arenas, p);
     return a ? &a->pools[((uintptr_t)p >> h->pool_shift) & h->pool_index_mask] : NULL;
 }
@@ -405,7 +405,7 @@ static void *pool_alloc(mm_heap *heap, size_t n, size_t align) {
     return fallback_alloc(h, n, align);
 }
 
-static inline bool ours(const pool_heap *h, const void *p) { return pool_of(h, p) != NULL; }
+static inline bool ours(pool_heap *h, const void *p) { return pool_of(h, p) != NULL; }
 
 /* Free's rare cases: a fallback block, or a full (or no) cache: the block goes straight
  * back to its pool. */

@@ -45,6 +45,10 @@ void mm_radix_remove(mm_radix *t, uintptr_t base) {
     if (leaf == NULL || leaf[key & (FANOUT - 1)] == NULL) return;
     leaf[key & (FANOUT - 1)] = NULL;
     t->count--;
+    if (t->last_key == key) {
+        t->last_key = 0;
+        t->last_value = NULL;
+    }
 }
 
 void mm_radix_release(mm_radix *t, mm_pages *pages) {

@@ -1,6 +1,7 @@
 /* radix_test.c — the region tree against a shadow array: regions anywhere in the 48-bit
  * address space, every address inside a region finds it, addresses outside (or above
- * 2^48) find nothing, removal, and the page layer's count of the nodes. */
+ * 2^48) find nothing, removal (also of the region found last, which the tree remembers),
+ * and the page layer's count of the nodes. */
 #include "allocators/radix.h"
 #include "conformance/tap.h"
 #include "workloads/rng.h"
@@ -26,7 +27,9 @@ int main(void) {
     for (int round = 0; round < ROUNDS && tap_case_failures() == 0; round++) {
         size_t i = (size_t)wl_rng_below(&r, KEYS);
         if (present[i]) {
-            mm_radix_remove(&t, base[i]);
+            EXPECT(mm_radix_find(&t, (void *)base[i]) == &present[i], "round %d: region %zu found", round, i);
+            mm_radix_remove(&t, base[i]); /* it was the last region found: the cache must forget it */
+            EXPECT(mm_radix_find(&t, (void *)(base[i] + 1)) == NULL, "round %d: region %zu removed", round, i);
             present[i] = false, count--;
         } else {
             EXPECT(mm_radix_insert(&t, &pages, base[i], &present[i]), "insert %zu", i);
