@@ -5,8 +5,18 @@ A GC benchmark is "WORKLOAD/COLLECTOR/STRATEGY" ("binary-trees/rc-gen/system"), 
 collectors and the default allocators under them come from the binary (--list-json keys
 "collectors" and "gc_default_allocators"; the latter is set in allocators/gc/common.c).
 GC results get a table of their own, so the allocator table keeps its columns.
+
+Its column "vs manual/system" compares each benchmark with the program that manages
+memory by hand on the C library's malloc, round by round: repetitions are interleaved, so
+the two ran within seconds of each other, and the ratio of a pair cancels the machine's
+swings that the medians of the two columns keep. The cell is the median ratio and in how
+many rounds the benchmark was the faster.
 """
+import statistics
+
 from harness.errors import UserError
+
+BASELINE = "manual/system"
 
 # (key, heading, unit, lower is better)
 COLUMNS = [
@@ -63,16 +73,37 @@ def _cell(key, unit, summary):
     return f"{v / 1e3:.1f} µs" if v < 1e6 else f"{v / 1e6:.2f} ms"
 
 
+def per_round(b, base):
+    """(median of b's ns/object over base's in the rounds both measured, rounds b was the
+    faster in, rounds compared), or None when no round has both."""
+    def by_round(entry):
+        times, rounds = entry.get("samples", {}).get("ns_per_op", []), entry.get("rounds", [])
+        return dict(zip(rounds, times)) if len(rounds) == len(times) else {}
+    mine, theirs = by_round(b), by_round(base)
+    ratios = [mine[r] / theirs[r] for r in mine if theirs.get(r)]
+    if not ratios:
+        return None
+    return statistics.median(ratios), sum(x < 1 for x in ratios), len(ratios)
+
+
 def rows(data):
     """[heading row, then one row per GC benchmark], or [] when the run had none."""
     gc = [b for b in data["benchmarks"] if b.get("kind") == "gc"]
     if not gc:
         return []
-    out = [["workload", "collector"] + [title for _, title, _, _ in COLUMNS]]
+    base = {b["workload"]: b for b in gc if b["strategy"] == BASELINE and not b.get("error")}
+    paired = bool(base)
+    out = [["workload", "collector"] + [title for _, title, _, _ in COLUMNS[:1]] +
+           ([f"vs {BASELINE}"] if paired else []) + [title for _, title, _, _ in COLUMNS[1:]]]
     for b in gc:
         if b.get("error"):
-            out.append([b["workload"], b["strategy"], f"FAILED: {b['error']}"] + [""] * (len(COLUMNS) - 1))
+            out.append([b["workload"], b["strategy"], f"FAILED: {b['error']}"] + [""] * (len(out[0]) - 3))
             continue
         m = b.get("metrics", {})
-        out.append([b["workload"], b["strategy"]] + [_cell(key, unit, m.get(key)) for key, _, unit, _ in COLUMNS])
+        cells = [_cell(key, unit, m.get(key)) for key, _, unit, _ in COLUMNS]
+        if paired:
+            ratio = per_round(b, base[b["workload"]]) if b["workload"] in base else None
+            cell = "—" if ratio is None else ("1.00" if b is base[b["workload"]] else "%.2f (%d/%d)" % ratio)
+            cells.insert(1, cell)
+        out.append([b["workload"], b["strategy"]] + cells)
     return out

@@ -120,10 +120,10 @@ class Journal:
             mine = sorted((r for k, r in have.items() if k[0] == job["name"]), key=lambda r: (r["kind"], r["n"]))
             errors = [r["error"] for r in mine if r.get("error")]
             real = [e for e in errors if e != INTERRUPTED]
-            runs = [r["sample"] for r in mine if r["kind"] == "gbench" and "sample" in r]
+            runs = [r for r in mine if r["kind"] == "gbench" and "sample" in r]
             samples = {}
             for r in runs:
-                for k, v in r.items():
+                for k, v in r["sample"].items():
                     samples.setdefault(k, []).append(v)
             for r in mine:
                 if r["kind"] != "gbench" and "sample" in r:
@@ -136,6 +136,7 @@ class Journal:
                 "kind": job.get("kind", "alloc"), "params": job.get("params", {}), "error": error,
                 "status": "failed" if real else ("interrupted" if errors else ("incomplete" if lacking else "ok")),
                 "samples": samples,
+                "rounds": [r["n"] for r in runs],  # the repetition each benchmark sample came from
                 "metrics": {k: stats.summary(v) for k, v in sorted(samples.items())},
                 "raw": sorted(r["raw"] for r in mine if r.get("raw")),
             }

@@ -11,7 +11,7 @@ results.json (schema "mmbench.results/1"):
   config{repetitions, warmup, params, limit, hyperfine_runs, counts, sweep[...]},
   strategies[{name, summary, caps}], workloads[{name, summary, params{...}}],
   benchmarks[{name, workload, strategy, params, error, status,
-              samples{metric: [values]},
+              samples{metric: [values]}, rounds[the repetition of each ns_per_op sample],
               metrics{metric: {median, mean, stddev, min, max, spread, n, unstable}},
               raw[files]}],
   sweep[same as benchmarks, plus sweep{param, value}]

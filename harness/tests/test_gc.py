@@ -1,6 +1,7 @@
 """GC workloads through ./mmbench: names, the GC table, counters that follow the design."""
 import json
 import os
+import statistics
 import tempfile
 import unittest
 
@@ -32,6 +33,33 @@ class GcTableTest(unittest.TestCase):
         self.assertEqual(rows[2][2], "FAILED: crashed (SIGSEGV)")
         self.assertEqual(len(table.rows(data)), 2)  # the allocator table skips GC rows
         self.assertIn("ns/object", table.text(data))
+
+
+    def test_per_round_ratio_to_manual_system(self):
+        def gc(strategy, times, rounds, error=None):
+            return {"kind": "gc", "workload": "binary-trees", "strategy": strategy, "error": error,
+                    "samples": {"ns_per_op": times}, "rounds": rounds,
+                    "metrics": {"ns_per_op": {"median": statistics.median(times), "spread": 0.1, "n": len(times)}}
+                    if times else {}}
+        # the machine is twice as slow in round 2: medians of the columns hide what pairs show
+        data = {"benchmarks": [gc("manual/system", [10.0, 20.0, 10.0], [1, 2, 3]),
+                               gc("rc-gen/pool", [9.0, 18.0, 11.0], [1, 2, 3]),
+                               gc("rc/pool", [8.0, 15.0], [1, 3]),  # round 2 lost: pairs 1 and 3 only
+                               gc("boehm", [], [], error="crashed (SIGSEGV)")]}
+        rows = gc_table.rows(data)
+        self.assertEqual(rows[0][3], "vs manual/system")
+        cells = {r[1]: r[3] for r in rows[1:]}
+        self.assertEqual(cells["manual/system"], "1.00")
+        self.assertEqual(cells["rc-gen/pool"], "0.90 (2/3)")  # 0.9, 0.9, 1.1
+        self.assertEqual(cells["rc/pool"], "1.15 (1/2)")  # 0.8 and 15/10 = 1.5
+        self.assertEqual(cells["boehm"], "")
+        self.assertEqual(len({len(r) for r in rows}), 1, "every row has every column")
+        # results without rounds (written before they were recorded), or no baseline: no pairs
+        for b in data["benchmarks"]:
+            b.pop("rounds")
+        self.assertEqual({r[1]: r[3] for r in gc_table.rows(data)[1:]}["rc-gen/pool"], "—")
+        data["benchmarks"] = data["benchmarks"][1:]
+        self.assertNotIn("vs manual/system", gc_table.rows(data)[0])
 
 
 class GcListTest(unittest.TestCase):
@@ -107,6 +135,11 @@ class GcRunTest(unittest.TestCase):
             md = f.read()
         self.assertIn("| rings | rc-gen/system |", md)
         self.assertNotIn("frag@peak", md)  # no allocator rows in this run: no allocator table
+        # manual/system ran: every row compares itself with it, round by round (one round here)
+        self.assertIn("vs manual/system", md)
+        rc_gen = next(b for b in self.data["benchmarks"] if b["name"] == "rings/rc-gen/system")
+        self.assertEqual(rc_gen["rounds"], [1])
+        self.assertRegex(md, r"\| rings \| rc-gen/system \| [^|]+ \| \d\.\d\d \([01]/1\) \|")
 
 
 if __name__ == "__main__":
