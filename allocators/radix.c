@@ -45,10 +45,8 @@ void mm_radix_remove(mm_radix *t, uintptr_t base) {
     if (leaf == NULL || leaf[key & (FANOUT - 1)] == NULL) return;
     leaf[key & (FANOUT - 1)] = NULL;
     t->count--;
-    if (t->last_key == key) {
-        t->last_key = 0;
-        t->last_value = NULL;
-    }
+    mm_radix_entry *c = &t->cache[key & (MM_RADIX_CACHE - 1)];
+    if (c->key == key) *c = (mm_radix_entry){0, NULL};
 }
 
 void mm_radix_release(mm_radix *t, mm_pages *pages) {

@@ -10,14 +10,15 @@
  *   node    a page-layer mapping of pointers: the root (1 << root bits entries, made on
  *           the first insert), mid nodes and leaves (MM_RADIX_BITS entries: one page).
  *           The leaf entry is the region's value; NULL means "not a region of ours".
- *   last    the key and value of the last region found: a lookup in the same region as
- *           the one before (the usual case: a program frees near where it allocates) is
- *           one compare, no tree walk — jemalloc's rtree keeps a cache of the same kind.
+ *   cache   MM_RADIX_CACHE recent regions, direct-mapped by the key's low bits, as
+ *           jemalloc's rtree caches its leaves: in a heap of up to that many regions at
+ *           consecutive addresses (the usual case) nearly every lookup is one compare,
+ *           no tree walk.
  * Invariants: every node lives in the owning heap's page layer, so its bytes are part of
  * that heap's footprint (mm_radix_bytes); nodes are kept until release, so a lookup of a
  * freed region's address finds NULL rather than freed memory; count is the number of
- * non-NULL leaf entries; `last` names a region present now, or is key 0 with value NULL
- * (no region starts at address 0): the zeroed tree is a valid empty one.
+ * non-NULL leaf entries; a cache entry names a region present now, or is key 0 with
+ * value NULL (no region starts at address 0): the zeroed tree is a valid empty one.
  */
 #ifndef MM_RADIX_H
 #define MM_RADIX_H
@@ -26,6 +27,12 @@
 
 #define MM_RADIX_BITS 9u /* entries per mid node and leaf: 512 pointers, 4 KiB */
 #define MM_RADIX_ADDRESS_BITS 48u
+#define MM_RADIX_CACHE 16u /* cached regions: a power of two */
+
+typedef struct mm_radix_entry {
+    uintptr_t key;
+    void *value;
+} mm_radix_entry;
 
 typedef struct mm_radix {
     void ***root;    /* NULL until the first insert */
@@ -33,14 +40,14 @@ typedef struct mm_radix {
     unsigned root_bits;
     size_t count;    /* regions present */
     size_t nodes;    /* mid nodes and leaves mapped */
-    uintptr_t last_key; /* see "last" */
-    void *last_value;
+    mm_radix_entry cache[MM_RADIX_CACHE]; /* see "cache" */
 } mm_radix;
 
 /* The value of the region holding p, or NULL when no region holds it. */
 static inline void *mm_radix_find(mm_radix *t, const void *p) {
     uintptr_t key = (uintptr_t)p >> t->shift;
-    if (__builtin_expect(key == t->last_key, 1)) return t->last_value;
+    mm_radix_entry *c = &t->cache[key & (MM_RADIX_CACHE - 1)];
+    if (__builtin_expect(c->key == key, 1)) return c->value;
     if (__builtin_expect(t->root == NULL || ((uintptr_t)p >> MM_RADIX_ADDRESS_BITS) != 0, 0)) return NULL;
     void **mid = t->root[key >> (2 * MM_RADIX_BITS)];
     if (mid == NULL) return NULL;
@@ -48,8 +55,8 @@ static inline void *mm_radix_find(mm_radix *t, const void *p) {
     if (leaf == NULL) return NULL;
     void *value = leaf[key & ((1u << MM_RADIX_BITS) - 1)];
     if (value != NULL) {
-        t->last_key = key;
-        t->last_value = value;
+        c->key = key;
+        c->value = value;
     }
     return value;
 }

@@ -1,6 +1,6 @@
 /* radix_test.c — the region tree against a shadow array: regions anywhere in the 48-bit
  * address space, every address inside a region finds it, addresses outside (or above
- * 2^48) find nothing, removal (also of the region found last, which the tree remembers),
+ * 2^48) find nothing, removal (also of a region just found, which the cache holds),
  * and the page layer's count of the nodes. */
 #include "allocators/radix.h"
 #include "conformance/tap.h"
