@@ -112,6 +112,7 @@ void rc_incref(gc_heap *heap, gc_object *o);
 void rc_decref(gc_heap *heap, gc_object *o);
 void rc_store(gc_heap *heap, gc_object *holder, size_t slot, gc_object *value);
 static inline void rc_store_inline(rc_heap *h, gc_object *holder, size_t slot, gc_object *value) {
+    assert((value == NULL || value->refcnt < UINT32_MAX) && "a count is 32 bits (gc.h)");
     if (value) value->refcnt++;
     gc_object *old = holder->slot[slot];
     holder->slot[slot] = value;

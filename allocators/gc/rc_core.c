@@ -71,6 +71,7 @@ void rc_weak_unlink(rc_heap *h, gc_object *w) {
 
 void rc_incref(gc_heap *heap, gc_object *o) {
     (void)heap;
+    assert(o->refcnt < UINT32_MAX && "a count is 32 bits (gc.h)");
     o->refcnt++;
 }
 
