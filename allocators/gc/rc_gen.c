@@ -89,7 +89,7 @@ enum { GARBAGE = GC_GENERATIONS, LISTS = GC_GENERATIONS + 1 };
  * generation g is g + 1, then garbage, then the unreachable set of a running collection.
  * A collection's pass tells its members from everyone else by it in one compare. */
 enum { LIST_SHIFT = 8, LIST_MASK = 7u << LIST_SHIFT };
-enum { ID_NONE = 0, ID_GARBAGE = GARBAGE + 1, ID_UNREACHABLE = GARBAGE + 2 };
+enum { ID_NONE = 0, ID_GARBAGE = GARBAGE + 1, ID_UNREACHABLE = GARBAGE + 2 }; /* ID_GARBAGE = id_of_list(GARBAGE) */
 _Static_assert(ID_UNREACHABLE < 8, "list ids fit in three bits");
 _Static_assert(GC_UNTRACKED < (1u << LIST_SHIFT), "the list id sits above every gc.h flag");
 /* What counting (step 1) saw in a member's slots, kept in its flags for the scan (step 2)
@@ -97,6 +97,7 @@ _Static_assert(GC_UNTRACKED < (1u << LIST_SHIFT), "the list id sits above every 
  * it may be untracked), and whether it refers to another member (else the scan has no
  * reason to touch its referents: the untracked leaves of a tree are never visited twice). */
 enum { SAW_CONTAINER = 1u << 11, SAW_MEMBER = 1u << 12, SAW = SAW_CONTAINER | SAW_MEMBER };
+static inline uint32_t id_of_list(int l) { return (uint32_t)l + 1; } /* l: a generation, or GARBAGE */
 static inline uint32_t list_id(uint32_t flags) { return (flags & LIST_MASK) >> LIST_SHIFT; }
 static inline uint32_t with_list(uint32_t flags, uint32_t id) { return (flags & ~(uint32_t)LIST_MASK) | id << LIST_SHIFT; }
 _Static_assert(sizeof(gc_head) == RC_PREFIX && offsetof(gc_head, prev) == RC_PREFIX - sizeof(gc_object *),
@@ -165,7 +166,7 @@ static void track_before(gc_object *o, gc_head *before) {
     list_append(head_of(o), before);
     /* an object resurrected while a collection frees its cycle comes back clean */
     o->flags &= ~(uint32_t)(GC_COLLECTING | GC_UNREACHABLE | GC_UNCOLLECTABLE | GC_UNTRACKED | SAW);
-    o->flags = with_list(o->flags | GC_TRACKED, 1);
+    o->flags = with_list(o->flags | GC_TRACKED, id_of_list(0));
 }
 
 static void gen_track(rc_heap *rc, gc_object *o) {
@@ -190,7 +191,7 @@ static void gen_store(gc_heap *heap, gc_object *holder, size_t slot, gc_object *
         /* common: every container born untracked gets here. Ahead of a young value, so a
          * scan meets the holder first: see "order" above */
         gen_heap *h = (gen_heap *)heap;
-        track_before(holder, list_id(value->flags) == 1 ? head_of(value) : &h->list[0]);
+        track_before(holder, list_id(value->flags) == id_of_list(0) ? head_of(value) : &h->list[0]);
     }
     rc_store_inline((rc_heap *)heap, holder, slot, value);
 }
@@ -371,9 +372,9 @@ static size_t collect(gen_heap *h, int generation) {
     gc_head *young = &h->list[generation];
     const int old_gen = generation + 1 < GC_GENERATIONS ? generation + 1 : generation;
     gc_head *old = &h->list[old_gen];
-    const uint32_t old_id = (uint32_t)old_gen + 1;
+    const uint32_t old_id = id_of_list(old_gen);
 
-    count_outside_refs(young, (member_set){1, (uint32_t)generation + 1});
+    count_outside_refs(young, (member_set){id_of_list(0), id_of_list(generation)});
     gc_head unreachable;
     list_init(&unreachable);
     size_t survivors = move_unreachable(young, &unreachable, old_id);
@@ -488,7 +489,7 @@ static __attribute__((noinline, cold)) void gen_threshold_passed(gen_heap *h) {
     if (h->threshold[0] && h->rc.base.enabled && !h->collecting) collect_generations(h);
 }
 
-/* The allocation fast path: rc_new and gen_track inlined. A new container holds nothing,
+/* The allocation fast path: rc_new inlined. A new container holds nothing,
  * so one a collection could untrack starts untracked, as CPython's empty dict does: it
  * joins generation 0 when a container is first stored into it (gen_store). It counts
  * towards generation 0's threshold either way, as CPython counts every GC allocation. */
@@ -496,12 +497,8 @@ static gc_object *gen_new(gc_heap *heap, const gc_type *type, size_t payload) {
     gen_heap *h = (gen_heap *)heap;
     gc_object *o = rc_new(&h->rc, type, payload);
     if (o == NULL || !trackable(type)) return o;
-    if (untrackable(o)) {
-        o->flags = GC_UNTRACKED;
-    } else {
-        list_append(head_of(o), &h->list[0]);
-        o->flags = with_list(GC_TRACKED, 1);
-    }
+    if (untrackable(o)) o->flags = GC_UNTRACKED;
+    else track_before(o, &h->list[0]);
     if (__builtin_expect(++h->count[0] > h->threshold[0], 0)) gen_threshold_passed(h);
     return o;
 }
@@ -542,7 +539,7 @@ static size_t gen_check(gc_heap *heap) {
                 break;
             }
             gc_object *o = object_of(g);
-            if (!(o->flags & GC_TRACKED) || list_id(o->flags) != (uint32_t)l + 1 ||
+            if (!(o->flags & GC_TRACKED) || list_id(o->flags) != id_of_list(l) ||
                 (o->flags & (GC_COLLECTING | GC_UNREACHABLE | GC_DYING | GC_UNTRACKED | SAW)) ||
                 o->refcnt == 0 || !trackable(o->type))
                 broken++;
