@@ -72,10 +72,10 @@ def param_args(params):
     return [f"--param={k}={v}" for k, v in params.items()]
 
 
-def command(name, params, config, binary=None):
+def command(name, params, config):
     """The argv that runs benchmark `name` ("W/S") with its parameters, alone. `config` is
     the run's config: its page-layer `limit` and time `budget` go to the binary."""
-    args = [binary or paths.bench_binary(), f"--benchmark_filter=^{_pattern(name)}/", "--benchmark_format=json"]
+    args = [paths.bench_binary(), f"--benchmark_filter=^{_pattern(name)}/", "--benchmark_format=json"]
     args += param_args(params)
     if config.get("limit") is not None:
         args.append(f"--limit={config['limit']}")

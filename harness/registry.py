@@ -18,8 +18,9 @@ class Registry:
         self.gc_default_allocators = data.get("gc_default_allocators", [])
 
     @classmethod
-    def load(cls, binary=paths.BENCH_BINARY):
-        out = subprocess.run([binary, "--list-json"], capture_output=True, text=True, check=True).stdout
+    def load(cls):
+        """The registry of the binary measurements run (paths.bench_binary)."""
+        out = subprocess.run([paths.bench_binary(), "--list-json"], capture_output=True, text=True, check=True).stdout
         return cls(json.loads(out))
 
     def strategy_names(self):

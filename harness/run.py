@@ -29,7 +29,7 @@ def parse_params(items):
 
 
 def validate_with_binary(params, limit):
-    args = [paths.BENCH_BINARY, "--validate", *measure.param_args(params)]
+    args = [paths.bench_binary(), "--validate", *measure.param_args(params)]
     if limit is not None:
         args.append(f"--limit={limit}")
     done = subprocess.run(args, capture_output=True, text=True)
