@@ -66,7 +66,7 @@ def cmd_run(args):
 
 def cmd_test(args):
     from harness import testing
-    return testing.execute(args)
+    return testing.execute(args.full, args.fuzz_seconds)
 
 
 def cmd_preload(args):

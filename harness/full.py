@@ -25,8 +25,10 @@ import shutil
 import subprocess
 import tempfile
 
-from harness import build, paths
+from harness import build, paths, preload
 from harness.errors import SetupError
+from harness.registry import Registry
+from harness.tap import count_tap
 
 FUZZ_TAG = "mm_fuzz_target"
 # libFuzzer glue compiled beside every target (fuzz.h's FUZZ_FAIL aborts there).
@@ -142,13 +144,11 @@ def fuzz(tally, seconds, log=print):
 
 
 def in_house(registry):
-    from harness import preload
     return [s["name"] for s in registry.strategies if preload.kind(s) == "in-house"]
 
 
 def memcheck_env(registry, base=None):
     """The environment of the memcheck pass: the in-house strategies selected, peers off."""
-    from harness import preload
     env = dict(os.environ if base is None else base)
     env["MM_TEST_STRATEGIES"] = ",".join(in_house(registry))
     peers = [s["name"] for s in registry.strategies if preload.kind(s) == "peer"]
@@ -161,10 +161,9 @@ def memcheck_env(registry, base=None):
 def memcheck(binary, case, tally, env=None, log=print):
     """Runs a TAP test binary under memcheck: its cases count, and memcheck's findings
     (errors, definite leaks) are one more failure, with memcheck's report printed."""
-    from harness import testing
     done = subprocess.run(["valgrind", *VALGRIND_FLAGS, binary], env=env, capture_output=True, text=True,
                           errors="replace", stdin=subprocess.DEVNULL)
-    failures = testing.count_tap(done.stdout, case, tally)
+    failures = count_tap(done.stdout, case, tally)
     report = [l for l in done.stderr.splitlines() if l.startswith("==")]
     if done.returncode == 99:
         first = next((l.split("== ", 1)[-1] for l in report if "== " in l and l.split("== ", 1)[-1].strip()),
@@ -177,7 +176,6 @@ def memcheck(binary, case, tally, env=None, log=print):
 
 
 def valgrind(tally, log=print):
-    from harness.registry import Registry
     build.build([paths.BENCH_TARGET, *VALGRIND_SUITES], config="memcheck")
     info = build.bazel(["info", "--config=memcheck", "bazel-bin"])
     if info.returncode != 0:
@@ -193,7 +191,7 @@ def valgrind(tally, log=print):
 
 
 def execute(tally, seconds):
-    """The --full checks, counted into `tally` (harness/testing.py's)."""
+    """The --full checks, counted into `tally` (tap.Tally, testing.py's)."""
     print(f"== fuzzing ({seconds} s per target, clang + libFuzzer)", flush=True)
     fuzz(tally, seconds)
     print("== valgrind memcheck (in-house strategies)", flush=True)

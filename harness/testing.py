@@ -1,7 +1,7 @@
 """./mmbench test: every test in the tree, counted case by case.
 
 1. `bazel test //...` runs the C tests (each in its optimised and ASan+UBSan variant).
-   Every C test speaks TAP (conformance/tap.h); the log of each test (and shard) is found
+   Every C test speaks TAP (tap.py counts it); the log of each test (and shard) is found
    through Bazel's build event file and its "ok"/"not ok" lines are counted. A test
    process that failed without a "not ok" line (a crash, a timeout) counts as one failure.
 2. The harness's own tests (harness/tests, unittest).
@@ -16,38 +16,8 @@ import tempfile
 import unittest
 import urllib.parse
 
-from harness import build, deps, paths
-
-TAP_LINE = re.compile(r"^(not ok|ok) \d+ - (.*?)(?: # SKIP (.*))?$")
-
-
-class Tally:
-    def __init__(self):
-        self.passed = self.failed = self.skipped = 0
-        self.failures = []
-
-    def add(self, outcome, name):
-        if outcome == "ok":
-            self.passed += 1
-        elif outcome == "skip":
-            self.skipped += 1
-        else:
-            self.failed += 1
-            self.failures.append(name)
-
-
-def count_tap(text, label, tally):
-    """Counts the TAP lines of one test log; returns how many failures it held."""
-    failed = 0
-    for line in text.splitlines():
-        m = TAP_LINE.match(line)
-        if not m:
-            continue
-        outcome = "not ok" if m.group(1) == "not ok" else ("skip" if m.group(3) else "ok")
-        failed += outcome == "not ok"
-        tally.add(outcome, f"{label}: {m.group(2)}")
-    return failed
-
+from harness import build, deps, full, paths
+from harness.tap import Tally, count_tap
 
 def bazel_tests(tally, targets=("//...",)):
     with tempfile.TemporaryDirectory() as tmp:
@@ -121,20 +91,20 @@ def harness_tests(tally):
     runner.run(suite)
 
 
-def execute(args):
-    full = getattr(args, "full", False)
-    deps.ensure(deps.FULL if full else deps.TEST)
+def execute(with_full, fuzz_seconds):
+    """Every test (with_full: and the long checks, fuzzing each target fuzz_seconds);
+    returns the exit status."""
+    deps.ensure(deps.FULL if with_full else deps.TEST)
     deps.offer(deps.OPTIONAL)  # peers and real programs: skipped with a note where absent
-    if full:
+    if with_full:
         os.environ["MMBENCH_TEST_FULL"] = "1"  # read by harness/tests/test_programs.py
     tally = Tally()
     print("== C tests (bazel test //...)", flush=True)
     bazel_tests(tally)
     print("== harness tests", flush=True)
     harness_tests(tally)
-    if full:
-        from harness import full as full_checks
-        full_checks.execute(tally, args.fuzz_seconds)
+    if with_full:
+        full.execute(tally, fuzz_seconds)
     if tally.failures:
         print("\nfailed:")
         for name in tally.failures:

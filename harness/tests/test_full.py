@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import deps, full, testing
+from harness import deps, full, tap
 
 HAVE_FUZZER = not deps.missing(deps.FULL)
 
@@ -90,7 +90,7 @@ class MemcheckTest(unittest.TestCase):
                         "int main(void) { int *p = malloc(4 * sizeof *p); free(p);\n"
                         "  printf(\"ok 1 - planted%s\\n1..1\\n\", p[1] == 7 ? \"\" : \" \"); return 0; }\n")
             subprocess.run(["gcc", "-g", "-O0", "-o", binary, source], check=True)
-            tally = testing.Tally()
+            tally = tap.Tally()
             with contextlib.redirect_stdout(io.StringIO()):
                 status = full.memcheck(binary, "planted", tally)
         self.assertEqual(status, 99)

@@ -7,7 +7,7 @@ import contextlib
 import os
 import unittest
 
-from harness import testing
+from harness import tap, testing
 
 
 class TallyTest(unittest.TestCase):
@@ -18,7 +18,7 @@ class TallyTest(unittest.TestCase):
                     with self.subTest(row=i):
                         self.assertNotEqual(i, 1)
 
-        tally = testing.Tally()
+        tally = tap.Tally()
         suite = unittest.defaultTestLoader.loadTestsFromTestCase(Sample)
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
             unittest.TextTestRunner(stream=devnull,

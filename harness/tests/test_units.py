@@ -4,7 +4,7 @@ import os
 import tempfile
 import unittest
 
-from harness import metrics, results, table, testing
+from harness import metrics, results, table, tap
 from harness.errors import UserError
 
 
@@ -104,8 +104,8 @@ class TapCountTest(unittest.TestCase):
     def test_counts_ok_not_ok_and_skips(self):
         log = "\n".join(["exec stuff", "ok 1 - a[x]", "not ok 2 - b[x]", "#   file.c:3: expected ...",
                          "ok 3 - c[x] # SKIP x does not free", "1..3", "# 1 passed, 1 failed, 1 skipped"])
-        tally = testing.Tally()
-        self.assertEqual(testing.count_tap(log, "//t", tally), 1)
+        tally = tap.Tally()
+        self.assertEqual(tap.count_tap(log, "//t", tally), 1)
         self.assertEqual((tally.passed, tally.failed, tally.skipped), (1, 1, 1))
         self.assertEqual(tally.failures, ["//t: b[x]"])
 
