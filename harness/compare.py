@@ -1,30 +1,21 @@
 """./mmbench compare BASE NEW: what changed, and whether any of it is a regression.
 
 For every benchmark in both runs (main benchmarks and sweep points, matched by name) and
-every metric where lower is better:
+every metric of the catalog with a direction (metrics.judged(): allocator and collector
+metrics alike, e.g. ns/op, footprints, GC pauses, leaked objects):
   change       median(NEW) / median(BASE) − 1
-  significant  exact metrics (instructions_per_op) and metrics whose samples do not vary
+  significant  metrics that do not vary between repetitions (the catalog's `varies`:
+               instructions_per_op, leaked objects) and metrics whose samples did not vary
                in either run (footprints, fragmentation): the values differ at all;
                otherwise a two-sided Mann-Whitney U test on the raw samples, p < alpha
-  regression   change > threshold AND significant
-  improvement  change < −threshold AND significant
+  regression   change > threshold the wrong way (up for a lower-is-better metric, down
+               for a higher-is-better one) AND significant
+  improvement  change > threshold the right way AND significant
 A benchmark that ran in BASE and fails in NEW is a regression too. The summary gives the
 geometric mean of NEW/BASE per metric over the benchmarks both have. Exit status 1 when
 anything regressed, 0 otherwise (2 for unreadable input, as everywhere).
 """
 from harness import metrics, stats
-
-# Metrics judged, beyond the table's columns: (key, heading, exact)
-EXTRA = [("process_s", "process time", False), ("process_rss_peak", "process RSS", False),
-         ("instructions_per_op", "instructions/op", True)]
-EXACT = {key for key, _, exact in EXTRA if exact}
-
-
-def judged_metrics():
-    """[(key, heading)] of every lower-is-better metric, table columns first."""
-    out = [(key, title) for key, title, _, lower in metrics.COLUMNS if lower]
-    out += [(key, title) for key, title, _ in EXTRA if key not in {k for k, _ in out}]
-    return out
 
 
 def _entries(data):
@@ -49,8 +40,9 @@ def _median(values):
     return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
 
 
-def judge(key, base, new, threshold, alpha):
-    """One metric of one benchmark: {base, new, change, p, significant, verdict}."""
+def judge(metric, base, new, threshold, alpha):
+    """One metric (a catalog entry) of one benchmark: {metric, base, new, change, p,
+    significant, verdict}."""
     b, n = _median(base), _median(new)
     if b == 0:
         change = 0.0 if n == 0 else float("inf")
@@ -58,18 +50,19 @@ def judge(key, base, new, threshold, alpha):
         change = n / b - 1
     # a metric that did not vary across repetitions in either run is deterministic: compare exactly
     constant = len(base) > 1 and len(new) > 1 and len(set(base)) == 1 and len(set(new)) == 1
-    if key in EXACT or constant:
+    if not metric.varies or constant:
         p = None
         significant = b != n
     else:
         _, p = stats.mann_whitney(base, new)
         significant = p < alpha
+    worse = change if metric.better == metrics.LOWER else -change
     verdict = "same"
-    if significant and change > threshold:
+    if significant and worse > threshold:
         verdict = "regression"
-    elif significant and change < -threshold:
+    elif significant and worse < -threshold:
         verdict = "improvement"
-    return {"metric": key, "base": b, "new": n, "change": change, "p": p, "significant": significant,
+    return {"metric": metric.key, "base": b, "new": n, "change": change, "p": p, "significant": significant,
             "verdict": verdict}
 
 
@@ -87,15 +80,15 @@ def compare(base, new, threshold=0.03, alpha=0.05):
             continue
         if nb.get("error") or ob.get("error"):
             continue
-        for key, _ in judged_metrics():
-            bs, ns = _samples(ob, key), _samples(nb, key)
+        for metric in metrics.judged():
+            bs, ns = _samples(ob, metric.key), _samples(nb, metric.key)
             if not bs or not ns:
                 continue
-            row = judge(key, bs, ns, threshold, alpha)
+            row = judge(metric, bs, ns, threshold, alpha)
             row["benchmark"] = name
             rows.append(row)
             if row["base"] > 0 and row["new"] > 0:
-                ratios.setdefault(key, []).append(row["new"] / row["base"])
+                ratios.setdefault(metric.key, []).append(row["new"] / row["base"])
     regressions = [r for r in rows if r["verdict"] == "regression"] + failures
     return {"rows": rows, "failures": failures, "regressions": regressions,
             "improvements": [r for r in rows if r["verdict"] == "improvement"],
@@ -111,7 +104,7 @@ def _num(v):
 
 
 def markdown(verdict, base_name, new_name):
-    titles = dict(judged_metrics())
+    titles = {m.key: m.name for m in metrics.judged()}
     out = ["# mmbench compare", "",
            f"BASE `{base_name}` → NEW `{new_name}`; a regression is a change over "
            f"{verdict['threshold']:.1%} that is significant (Mann-Whitney U, p < {verdict['alpha']:g}; "

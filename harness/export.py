@@ -8,24 +8,22 @@ bencher                   Bencher Metric Format (BMF): {benchmark: {measure: {va
                           (ns-per-op, instructions-per-op, ...); lower/upper are the min
                           and max of the samples
 
-Only lower-is-better metrics are exported (both targets want one direction), and only
-benchmarks that ran; a failed benchmark has no value to give.
+Only lower-is-better metrics of the catalog (metrics.py) are exported, allocator and
+collector ones alike (both targets want one direction), and only benchmarks that ran; a
+failed benchmark has no value to give. Units are the catalog's.
 """
 import json
 
-from harness import compare
-
-UNITS = {"ns_per_op": "ns/op", "peak_footprint": "bytes", "rss_peak": "bytes", "frag": "ratio",
-         "frag_at_peak": "ratio", "internal_frag": "ratio", "process_s": "s", "process_rss_peak": "bytes",
-         "instructions_per_op": "instructions/op"}
+from harness import metrics
 
 
 def _values(data):
     """(benchmark, metric key, summary) for every lower-is-better metric that has a value."""
+    lower = [m.key for m in metrics.judged() if m.better == metrics.LOWER]
     for b in data.get("benchmarks", []) + data.get("sweep", []):
         if b.get("error"):
             continue
-        for key, _ in compare.judged_metrics():
+        for key in lower:
             m = (b.get("metrics") or {}).get(key)
             if isinstance(m, dict) and isinstance(m.get("median"), (int, float)):
                 yield b["name"], key, m
@@ -34,7 +32,7 @@ def _values(data):
 def github_action_benchmark(data):
     out = []
     for name, key, m in _values(data):
-        entry = {"name": f"{name} {key}", "unit": UNITS.get(key, key), "value": m["median"]}
+        entry = {"name": f"{name} {key}", "unit": metrics.METRICS[key].unit, "value": m["median"]}
         if m.get("n", 1) > 1:
             entry["range"] = f"± {m.get('stddev', 0):.6g}"
             entry["extra"] = f"median of {m['n']} samples; spread {m.get('spread', 0):.1%}"

@@ -18,7 +18,7 @@ name ("W/S"); `params` is every --param the process gets.
 import json
 import os
 
-from harness import results, stats
+from harness import metrics, results, stats
 from harness.errors import UserError
 
 PLAN_SCHEMA = "mmbench.plan/1"
@@ -144,7 +144,7 @@ class Journal:
                 entry["sweep"] = job["sweep"]
             entries["sweep" if job.get("sweep") else "benchmarks"].append(entry)
         unstable = [f"{e['name']} {k}" for e in entries["benchmarks"] for k, m in e["metrics"].items()
-                    if m and m.get("unstable") and k in ("ns_per_op", "process_s")]
+                    if m and m.get("unstable") and k in metrics.METRICS and metrics.METRICS[k].timed]
         data = {key: plan[key] for key in ("created", "command", "environment", "config", "strategies", "collectors", "workloads",
                                           "skipped")
                 if key in plan}

@@ -1,32 +1,143 @@
-"""The project's metrics (docs/metrics.md), derived from Google Benchmark's JSON.
+"""Every metric the harness knows, in one catalog (docs/metrics.md defines each one).
 
-One definition each, used everywhere:
-  ns_per_op       wall time per allocator operation, from items_per_second
-  peak_live, peak_footprint, footprint_at_peak, frag, frag_at_peak, internal_frag,
-  rss_peak        counters the benchmark binary reports (see workloads/bench_main.c)
-Per benchmark, each metric's samples (one per repetition) are summarised by their
-median, min, max and relative spread.
+A metric is a key of a benchmark's `samples` and `metrics` in results.json. For each, the
+catalog says once what every table, export, chart and verdict needs to know:
+
+  unit     what a value counts ("ns/op", "bytes", "ratio", ...): what exports print
+  better   LOWER or HIGHER: the direction compare judges a change by; None for a metric
+           that describes the work (peak live) or the run (completed), neither good nor bad
+  varies   True where repetitions of the same benchmark give different values (a clock,
+           the kernel's resident count, thread scheduling, a peer's background work, a
+           budget that cut the run at another step): compare tests those for
+           significance. False for a count over fixed work, the same on every run of the
+           same binary and input: compare judges any difference
+  timed    a time the harness took per operation or per process: a cell shows its spread
+           (± stddev/mean, `!` over 10%) and an unstable one is warned about
+  show     how a cell shows the median (table.py renders each kind)
+  heading  its column heading; title: its name where there is room (compare, export)
+  source   where its samples come from: "timer" (Google Benchmark's, over the timed loop),
+           "benchmark" (a counter the benchmark binary reports: the workload's meter, the
+           strategy, the OS), "collector" (a collector's counter, through the binary),
+           "wait4" (the kernel, to the harness, as the measured process ends), "hyperfine"
+           (whole-process runs), "callgrind" (--counts)
+
+The tables' columns, and their order, are ALLOCATOR_COLUMNS, OPTIONAL_COLUMNS and
+GC_COLUMNS below; the catalog's own order is the order compare and export list metrics.
+from_gbench turns one Google Benchmark result into a sample of these metrics.
 """
+from dataclasses import dataclass
+
 from harness import stats
 
-from harness import gc_table
+LOWER, HIGHER = "lower", "higher"
 
-# (key, heading, unit, lower is better); the order of every table
-COLUMNS = [
-    ("ns_per_op", "ns/op", "ns", True),
-    ("peak_live", "peak live", "bytes", None),
-    ("peak_footprint", "peak footprint", "bytes", True),
-    ("frag", "frag", "ratio", True),
-    ("frag_at_peak", "frag@peak", "ratio", True),
-    ("internal_frag", "internal", "ratio", True),
-    ("rss_peak", "rss peak", "bytes", True),
+# show: how table.py renders a median
+TIME = "time"          # 12.3 (ns, one decimal under 1000, none above)
+SECONDS = "seconds"    # 0.123
+MIB = "MiB"            # bytes as 1.5 MiB
+PERCENT = "percent"    # a ratio as 12.5%
+DECIMAL = "decimal"    # 60.3
+INTEGER = "integer"    # 420
+DURATION = "duration"  # nanoseconds as 1.5 µs or 2.50 ms
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    heading: str
+    unit: str
+    better: str | None
+    varies: bool
+    show: str
+    source: str
+    timed: bool = False
+    title: str | None = None  # None: the heading
+
+    @property
+    def name(self):
+        """What compare and export call it."""
+        return self.title or self.heading
+
+
+def _collector_generations(what, heading):
+    return [Metric(f"gc_{what}{g}", f"{heading} gen{g}", "objects", None, False, INTEGER, "collector")
+            for g in range(3)]
+
+
+CATALOG = [
+    Metric("ns_per_op", "ns/op", "ns/op", LOWER, True, TIME, "timer", timed=True),
+    Metric("peak_live", "peak live", "bytes", None, True, MIB, "benchmark"),
+    Metric("peak_footprint", "peak footprint", "bytes", LOWER, True, MIB, "benchmark"),
+    Metric("footprint_at_peak", "footprint@peak", "bytes", None, True, MIB, "benchmark",
+           title="footprint at peak live"),
+    Metric("frag", "frag", "ratio", LOWER, True, PERCENT, "benchmark"),
+    Metric("frag_at_peak", "frag@peak", "ratio", LOWER, True, PERCENT, "benchmark"),
+    Metric("internal_frag", "internal", "ratio", LOWER, True, PERCENT, "benchmark"),
+    Metric("rss_peak", "rss peak", "bytes", LOWER, True, MIB, "benchmark"),
+    # must be 0: a broken heap is the conformance tests' to catch, not a measurement
+    Metric("check_failures", "check failures", "count", None, False, INTEGER, "benchmark"),
+    Metric("completed", "completed", "ratio", None, True, PERCENT, "benchmark"),
+    Metric("ops_checksum", "ops checksum", "hash", None, True, INTEGER, "benchmark"),
+    Metric("process_s", "process s", "s", LOWER, True, SECONDS, "hyperfine", timed=True, title="process time"),
+    Metric("process_rss_peak", "process RSS", "bytes", LOWER, True, MIB, "wait4"),
+    Metric("instructions_per_op", "instr/op", "instructions/op", LOWER, False, DECIMAL, "callgrind",
+           title="instructions/op"),
+    Metric("instructions", "instructions", "instructions", None, False, INTEGER, "callgrind"),
+    Metric("ops", "ops", "operations", None, False, INTEGER, "callgrind", title="operations"),
+    # the collectors (GC workloads): their table is GC_COLUMNS
+    *[Metric(f"gc_collections{g}", f"gen{g}", "collections", None, True, INTEGER, "collector",
+             title=f"gen{g} collections") for g in range(3)],
+    Metric("gc_collected", "collected", "objects", None, False, INTEGER, "collector"),
+    Metric("gc_uncollectable", "uncoll.", "objects", None, False, INTEGER, "collector", title="uncollectable"),
+    Metric("gc_leaked", "leaked", "objects", LOWER, False, INTEGER, "collector"),
+    Metric("gc_time_frac", "GC time", "ratio", LOWER, True, PERCENT, "collector"),
+    Metric("pause_max_ns", "pause max", "ns", LOWER, True, DURATION, "collector"),
+    Metric("pause_p50_ns", "p50", "ns", LOWER, True, DURATION, "collector", title="pause p50"),
+    Metric("pause_p99_ns", "p99", "ns", LOWER, True, DURATION, "collector", title="pause p99"),
+    Metric("gc_pauses", "pauses", "pauses", None, True, INTEGER, "collector"),
+    Metric("gc_finalizers", "finalizers", "objects", None, False, INTEGER, "collector"),
+    *_collector_generations("collected", "collected"),
+    *_collector_generations("uncollectable", "uncollectable"),
 ]
+METRICS = {m.key: m for m in CATALOG}
+assert len(METRICS) == len(CATALOG), "a metric is in the catalog twice"
+
+
+@dataclass(frozen=True)
+class Column:
+    metric: Metric
+    heading: str
+
+
+def columns(*keys, **headings):
+    """Table columns for `keys`, headed by the catalog's heading unless `headings` names
+    another (ns_per_op="ns/object")."""
+    return [Column(METRICS[k], headings.get(k, METRICS[k].heading)) for k in keys]
+
+
+ALLOCATOR_COLUMNS = columns("ns_per_op", "peak_live", "peak_footprint", "frag", "frag_at_peak", "internal_frag",
+                            "rss_peak")
+# shown only when some benchmark has them: whole-process time (hyperfine), exact counts (--counts)
+OPTIONAL_COLUMNS = columns("process_s", "instructions_per_op")
+# a GC workload's operation is one object created
+GC_COLUMNS = columns("ns_per_op", "gc_collections0", "gc_collections1", "gc_collections2", "gc_collected",
+                     "gc_uncollectable", "gc_leaked", "gc_time_frac", "pause_max_ns", "pause_p50_ns", "pause_p99_ns",
+                     "peak_footprint", "rss_peak", ns_per_op="ns/object")
+
+
+def judged():
+    """The metrics with a direction, in catalog order: what compare judges."""
+    return [m for m in CATALOG if m.better]
+
+
+def from_source(*sources):
+    return [m for m in CATALOG if m.source in sources]
+
+
 # Below this much live at once, a heap's fixed cost (its first arena, chunk or table)
 # would read as fragmentation (pair keeps about 500 B live): frag and frag@peak are not
 # reported there.
 FRAG_MIN_LIVE = 64 * 1024
-COUNTERS = ["peak_live", "peak_footprint", "footprint_at_peak", "frag", "frag_at_peak", "internal_frag",
-            "rss_peak", "check_failures", "completed", "ops_checksum"]
+COUNTERS = [m.key for m in from_source("benchmark", "collector")]
 
 
 def from_gbench(run):
@@ -37,7 +148,7 @@ def from_gbench(run):
     if not items:
         raise ValueError("no items_per_second in the benchmark output")
     sample = {"ns_per_op": 1e9 / items}
-    for key in COUNTERS + gc_table.COUNTERS:
+    for key in COUNTERS:
         if key in run:
             sample[key] = run[key]
     if sample.get("peak_live", FRAG_MIN_LIVE) < FRAG_MIN_LIVE:

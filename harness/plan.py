@@ -3,8 +3,14 @@
 A benchmark name is "WORKLOAD/STRATEGY" — the same name Google Benchmark shows and the
 same key results.json uses. The selection comes from the command line, resolved against
 the binary's registry (harness/registry.py).
+
+A GC benchmark is "WORKLOAD/COLLECTOR/STRATEGY" ("binary-trees/rc-gen/system"), or
+"WORKLOAD/COLLECTOR" for a collector over its own allocator ("binary-trees/boehm"): its
+"strategy" is the heap. The collectors and the default allocators under them come from
+the binary (--list-json keys "collectors" and "gc_default_allocators"; the latter is set
+in allocators/gc/common.c).
 """
-from harness import gc_table
+from harness.errors import UserError
 
 
 def unavailable(registry, args):
@@ -17,13 +23,39 @@ def unavailable(registry, args):
 
 def benchmarks(registry, args):
     """The benchmark names of this run, as [(name, workload, strategy)]; for a GC workload
-    the "strategy" is the heap, COLLECTOR/STRATEGY (harness/gc_table.py). Strategies that
-    cannot run here (unavailable peers) are left out; see unavailable()."""
+    the "strategy" is the heap, COLLECTOR/STRATEGY (heaps). Strategies that cannot run
+    here (unavailable peers) are left out; see unavailable()."""
     skipped = unavailable(registry, args)
     strategies = [s for s in registry.select("allocators", args.allocators) if s not in skipped]
     workloads = registry.select("workloads", args.workloads)
-    heaps = gc_table.heaps(registry, args)
-    return [(f"{w}/{s}", w, s) for w in workloads for s in (heaps if registry.is_gc(w) else strategies)]
+    gc_heaps = heaps(registry, args)
+    return [(f"{w}/{s}", w, s) for w in workloads for s in (gc_heaps if registry.is_gc(w) else strategies)]
+
+
+def heaps(registry, args):
+    """The COLLECTOR/STRATEGY names of this run: the selected collectors (default: all)
+    over the selected allocators (default: the collectors' default allocators)."""
+    collectors = [c["name"] for c in registry.collectors]
+    if getattr(args, "collectors", None):
+        wanted = [t.strip() for t in args.collectors.split(",") if t.strip()]
+        for name in wanted:
+            if name not in collectors:
+                raise UserError(f"unknown collector '{name}' (valid: {', '.join(collectors)})")
+        collectors = [c for c in collectors if c in wanted]
+    allocators = (registry.select("allocators", args.allocators) if args.allocators
+                  else list(registry.gc_default_allocators))
+    return heap_names(registry, collectors, allocators)
+
+
+def heap_names(registry, collectors, allocators):
+    """COLLECTOR/STRATEGY for each collector in `collectors` over each of `allocators`
+    (a collector with its own allocator appears alone), in registry order."""
+    out = []
+    for c in registry.collectors:
+        if c["name"] not in collectors:
+            continue
+        out += [c["name"]] if c["own_allocator"] else [f"{c['name']}/{s}" for s in allocators]
+    return out
 
 
 def prepare(selected, params):

@@ -107,3 +107,11 @@ def load(path):
                                                    for b in benchmarks):
         raise UserError(f"{path}: 'benchmarks' must be a list of objects with a name")
     return data
+
+
+def by_round(entry, key):
+    """{round: sample} of one benchmark's metric `key` (one the benchmark process reports
+    every repetition: not hyperfine's or callgrind's), from `rounds`, the repetition each
+    sample came from; {} for results written before rounds were recorded."""
+    values, rounds = (entry.get("samples") or {}).get(key, []), entry.get("rounds", [])
+    return dict(zip(rounds, values)) if len(rounds) == len(values) else {}

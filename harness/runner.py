@@ -19,7 +19,7 @@ import os
 import sys
 import time
 
-from harness import build, deps, env, gc_table, journal, measure, plan, programs, results, sweep, table
+from harness import build, deps, env, journal, measure, plan, programs, results, sweep, table
 from harness.errors import UserError
 from harness.registry import Registry
 
@@ -82,7 +82,7 @@ def resume(path, args):
     build.build()
     registry = Registry.load()
     names = set(registry.strategy_names()) | set(
-        gc_table.heap_names(registry, [c["name"] for c in registry.collectors], registry.strategy_names()))
+        plan.heap_names(registry, [c["name"] for c in registry.collectors], registry.strategy_names()))
     gone = sorted({job["strategy"] for job in j.plan["jobs"]} - names)
     if gone:
         raise UserError(f"--resume {path}: the binary no longer has strategy {', '.join(gone)}")

@@ -7,6 +7,8 @@ mann_whitney()   two-sided Mann-Whitney U test on two independent samples: exact
                  are small, otherwise the normal approximation with tie correction and
                  continuity correction
 geomean()        geometric mean of positive ratios
+per_round()      two benchmarks measured in the same rounds, compared pair by pair: the
+                 median ratio and how many rounds the first was the lower in
 
 Medians, not means, are what the tables show: one preempted repetition moves a mean a
 long way and a median not at all. The spread is reported beside it so a reader can tell
@@ -106,3 +108,15 @@ def geomean(ratios):
     if not ratios:
         return None
     return math.exp(statistics.fmean(math.log(r) for r in ratios))
+
+
+def per_round(mine, theirs):
+    """Two benchmarks compared round by round. mine and theirs are {round: value}; a round
+    is one pass of the interleaved repetitions, so the two values of a pair were taken
+    seconds apart and their ratio cancels the machine's swings. Returns (median of
+    mine / theirs over the rounds both have, rounds in which mine was the lower, rounds
+    compared), or None when no round has both."""
+    ratios = [mine[r] / theirs[r] for r in mine if theirs.get(r)]
+    if not ratios:
+        return None
+    return statistics.median(ratios), sum(x < 1 for x in ratios), len(ratios)

@@ -1,73 +1,115 @@
-"""Tables of a run: terminal text, Markdown and CSV, all from the same rows."""
+"""Tables of a run: terminal text, Markdown and CSV, all from the same rows.
+
+Two tables, each only when the run has rows for it: the allocators' (metrics.ALLOCATOR_COLUMNS,
+plus OPTIONAL_COLUMNS that some benchmark has) and the collectors' (metrics.GC_COLUMNS), so
+neither carries the other's empty columns. A cell shows a metric's median the way the
+catalog's `show` says; a timed metric adds its spread.
+
+The GC table's column "vs manual/system" compares each benchmark with the program that
+manages memory by hand on the C library's malloc, round by round: repetitions are
+interleaved, so the two ran within seconds of each other, and the ratio of a pair cancels
+the machine's swings that the medians of the two columns keep. The cell is the median
+ratio and in how many rounds the benchmark was the faster.
+"""
 import csv
 import io
 
-from harness import gc_table
-from harness.metrics import COLUMNS, FRAG_MIN_LIVE
+from harness import metrics, results, stats
 
 MIB = 1024 * 1024
-# Shown only when some benchmark has them: whole-process time (hyperfine) and exact
-# instruction counts (--counts).
-OPTIONAL = [("process_s", "process s", "s", True), ("instructions_per_op", "instr/op", "count", True)]
+GC_BASELINE = "manual/system"
+FORMATS = {
+    metrics.TIME: lambda v: f"{v:.1f}" if v < 1000 else f"{v:.0f}",
+    metrics.SECONDS: lambda v: f"{v:.3f}",
+    metrics.MIB: lambda v: f"{v / MIB:.1f} MiB",
+    metrics.PERCENT: lambda v: f"{v * 100:.1f}%",
+    metrics.DECIMAL: lambda v: f"{v:.1f}",
+    metrics.INTEGER: lambda v: f"{v:.0f}",
+    metrics.DURATION: lambda v: f"{v / 1e3:.1f} µs" if v < 1e6 else f"{v / 1e6:.2f} ms",
+}
 
 
-def columns(data):
-    present = {k for b in data["benchmarks"] for k in (b.get("metrics") or {})}
-    return COLUMNS + [c for c in OPTIONAL if c[0] in present]
-
-
-def _format(key, unit, summary):
+def cell(metric, summary):
+    """One metric's summary as a table shows it; a timed one with its spread."""
     if summary is None:
         return "—"
-    v = summary["median"]
-    if unit == "bytes":
-        return f"{v / MIB:.1f} MiB"
-    if unit == "ratio":
-        return f"{v * 100:.1f}%"
-    if unit == "count":
-        return f"{v:.1f}"
-    text = f"{v:.3f}" if unit == "s" else (f"{v:.1f}" if v < 1000 else f"{v:.0f}")
-    if summary.get("n", 1) > 1:
+    text = FORMATS[metric.show](summary["median"])
+    if metric.timed and summary.get("n", 1) > 1:
         text += f" ±{summary['spread'] * 100:.0f}%"
         if summary.get("unstable"):
             text += "!"
     return text
 
 
+def columns(data):
+    """The allocator table's columns for this run."""
+    present = {k for b in data["benchmarks"] for k in (b.get("metrics") or {})}
+    return metrics.ALLOCATOR_COLUMNS + [c for c in metrics.OPTIONAL_COLUMNS if c.metric.key in present]
+
+
 def rows(data):
-    """[heading row, then one row per benchmark] with formatted cells."""
+    """The allocator table: [heading row, then one row per benchmark] with formatted cells."""
     cols = columns(data)
-    head = ["workload", "strategy"] + [title for _, title, _, _ in cols]
-    out = [head]
+    out = [["workload", "strategy"] + [c.heading for c in cols]]
     for b in data["benchmarks"]:
         if b.get("kind") == "gc":
-            continue  # the GC table (gc_table.rows)
+            continue  # the GC table (gc_rows)
         if b.get("error"):
             out.append([b["workload"], b["strategy"], f"FAILED: {b['error']}"] + [""] * (len(cols) - 1))
             continue
-        metrics = b.get("metrics", {})
-        if not metrics and b.get("status") == "incomplete":
+        m = b.get("metrics", {})
+        if not m and b.get("status") == "incomplete":
             out.append([b["workload"], b["strategy"], "not run yet (--resume)"] + [""] * (len(cols) - 1))
             continue
         out.append([b["workload"], b["strategy"]] +
-                   [_format(key, unit, metrics.get(key)) + (_cut(metrics) if key == "ns_per_op" else "")
-                    for key, _, unit, _ in cols])
+                   [cell(c.metric, m.get(c.metric.key)) + (_cut(m) if c.metric.key == "ns_per_op" else "")
+                    for c in cols])
     return out
 
 
-def _completed(metrics):
+def gc_rows(data):
+    """The GC table: [heading row, then one row per GC benchmark], or [] when the run had none."""
+    gc = [b for b in data["benchmarks"] if b.get("kind") == "gc"]
+    if not gc:
+        return []
+    base = {b["workload"]: b for b in gc if b["strategy"] == GC_BASELINE and not b.get("error")}
+    first, rest = metrics.GC_COLUMNS[:1], metrics.GC_COLUMNS[1:]
+    out = [["workload", "collector"] + [c.heading for c in first] + ([f"vs {GC_BASELINE}"] if base else []) +
+           [c.heading for c in rest]]
+    for b in gc:
+        if b.get("error"):
+            out.append([b["workload"], b["strategy"], f"FAILED: {b['error']}"] + [""] * (len(out[0]) - 3))
+            continue
+        m = b.get("metrics", {})
+        paired = [_versus(b, base.get(b["workload"]))] if base else []
+        out.append([b["workload"], b["strategy"]] + [cell(c.metric, m.get(c.metric.key)) for c in first] + paired +
+                   [cell(c.metric, m.get(c.metric.key)) for c in rest])
+    return out
+
+
+def _versus(b, base):
+    """The "vs manual/system" cell: the median ratio of b's ns/object to the baseline's
+    over the rounds both have, and in how many b was the faster (1.00 for the baseline
+    itself), or — when no round has both."""
+    paired = base and stats.per_round(results.by_round(b, "ns_per_op"), results.by_round(base, "ns_per_op"))
+    if not paired:
+        return "—"
+    return "1.00" if b is base else "%.2f (%d/%d)" % paired
+
+
+def _completed(m):
     """The fraction of the workload's steps the time budget let run (1 = all)."""
-    done = (metrics or {}).get("completed")
+    done = (m or {}).get("completed")
     return done["min"] if done else 1.0
 
 
-def _small_live(metrics):
-    live = (metrics or {}).get("peak_live")
-    return live is not None and live["median"] < FRAG_MIN_LIVE and "frag" not in metrics
+def _small_live(m):
+    live = (m or {}).get("peak_live")
+    return live is not None and live["median"] < metrics.FRAG_MIN_LIVE and "frag" not in m
 
 
-def _cut(metrics):
-    done = _completed(metrics)
+def _cut(m):
+    done = _completed(m)
     return f" [{done:.0%} of steps]" if done < 1 else ""
 
 
@@ -77,8 +119,8 @@ def footnote(data):
     if any(m and m.get("unstable") for b in data["benchmarks"] for m in (b.get("metrics") or {}).values()):
         notes.append("! unstable: the spread (stddev/mean) of the repetitions is over 10%; treat the median with care")
     if any(_small_live(b.get("metrics")) for b in data["benchmarks"] if b.get("kind") != "gc"):
-        notes.append(f"frag —: under {FRAG_MIN_LIVE // 1024} KiB was live at once, so a heap's fixed cost would read "
-                     "as fragmentation; not reported")
+        notes.append(f"frag —: under {metrics.FRAG_MIN_LIVE // 1024} KiB was live at once, so a heap's fixed cost "
+                     "would read as fragmentation; not reported")
     if any(_completed(b.get("metrics")) < 1 for b in data["benchmarks"]):
         budget = (data.get("config") or {}).get("budget")
         notes.append(f"[N% of steps]: the time budget ({budget:g} s, --budget) stopped this strategy early; its "
@@ -89,7 +131,7 @@ def footnote(data):
 
 def _tables(data):
     """The allocator table and the GC table, each only when it has rows."""
-    return [t for t in (rows(data), gc_table.rows(data)) if len(t) > 1]
+    return [t for t in (rows(data), gc_rows(data)) if len(t) > 1]
 
 
 def text(data):
@@ -119,11 +161,12 @@ def _markdown(table):
 
 
 def csv_text(data):
-    """Raw numbers (medians and spreads), not formatted: for spreadsheets and scripts."""
+    """Raw numbers (medians and spreads), not formatted: for spreadsheets and scripts. The
+    allocator table's columns, then every collector counter."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    keys = [key for key, _, _, _ in columns(data)]
-    keys += [k for k in gc_table.COUNTERS if k not in keys]
+    keys = [c.metric.key for c in columns(data)]
+    keys += [m.key for m in metrics.from_source("collector") if m.key not in keys]
     w.writerow(["workload", "strategy", "error"] + keys + ["ns_per_op_spread", "repetitions"])
     for b in data["benchmarks"]:
         m = b.get("metrics", {})

@@ -5,7 +5,7 @@ import statistics
 import tempfile
 import unittest
 
-from harness import gc_table, results, table
+from harness import results, table
 from harness.tests.support import error_line, mmbench
 
 GC_TINY = ["--workloads", "binary-trees,rings,nested,pymix-gc", "--repetitions", "1",
@@ -24,7 +24,7 @@ class GcTableTest(unittest.TestCase):
                          "pause_max_ns": {"median": 2.5e6}, "pause_p50_ns": {"median": 1500},
                          "gc_time_frac": {"median": 0.5}}},
             {"kind": "gc", "workload": "rings", "strategy": "boehm", "error": "crashed (SIGSEGV)", "metrics": {}}]}
-        rows = gc_table.rows(data)
+        rows = table.gc_rows(data)
         self.assertEqual(len(rows), 3)  # heading + the two GC benchmarks, not the allocator one
         cells = dict(zip(rows[0], rows[1]))
         self.assertEqual((cells["collector"], cells["ns/object"], cells["leaked"]), ("rc/system", "12.3 ±10%", "420"))
@@ -46,7 +46,7 @@ class GcTableTest(unittest.TestCase):
                                gc("rc-gen/pool", [9.0, 18.0, 11.0], [1, 2, 3]),
                                gc("rc/pool", [8.0, 15.0], [1, 3]),  # round 2 lost: pairs 1 and 3 only
                                gc("boehm", [], [], error="crashed (SIGSEGV)")]}
-        rows = gc_table.rows(data)
+        rows = table.gc_rows(data)
         self.assertEqual(rows[0][3], "vs manual/system")
         cells = {r[1]: r[3] for r in rows[1:]}
         self.assertEqual(cells["manual/system"], "1.00")
@@ -57,9 +57,9 @@ class GcTableTest(unittest.TestCase):
         # results without rounds (written before they were recorded), or no baseline: no pairs
         for b in data["benchmarks"]:
             b.pop("rounds")
-        self.assertEqual({r[1]: r[3] for r in gc_table.rows(data)[1:]}["rc-gen/pool"], "—")
+        self.assertEqual({r[1]: r[3] for r in table.gc_rows(data)[1:]}["rc-gen/pool"], "—")
         data["benchmarks"] = data["benchmarks"][1:]
-        self.assertNotIn("vs manual/system", gc_table.rows(data)[0])
+        self.assertNotIn("vs manual/system", table.gc_rows(data)[0])
 
 
 class GcListTest(unittest.TestCase):

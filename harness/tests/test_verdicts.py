@@ -8,13 +8,18 @@ import unittest
 
 import jsonschema
 
-from harness import compare, export, stats
+from harness import compare, export, metrics, stats
 from harness.tests.support import error_line, mmbench
 
 
 def entry(name, **samples):
     return {"name": name, "workload": name.split("/")[0], "strategy": name.split("/")[1], "error": None,
             "samples": samples, "metrics": {k: stats.summary(v) for k, v in samples.items()}}
+
+
+def gc_entry(name, **samples):
+    workload, heap = name.split("/", 1)
+    return dict(entry(name, **samples), workload=workload, strategy=heap, kind="gc")
 
 
 def results_with(*entries):
@@ -96,6 +101,28 @@ class CompareTest(unittest.TestCase):
         self.assertEqual(compare.compare(base, new, threshold=0.03)["regressions"], [])
         self.assertEqual(len(compare.compare(base, new, threshold=0.01)["regressions"]), 1)
 
+    def test_a_worse_gc_pause_is_a_regression(self):
+        rng = random.Random(4)
+        base = results_with(gc_entry("binary-trees/rc-gen/pool", pause_p99_ns=noisy(rng, 100e3),
+                                     ns_per_op=noisy(rng, 35), gc_leaked=[0] * 5))
+        slower = results_with(gc_entry("binary-trees/rc-gen/pool", pause_p99_ns=noisy(rng, 150e3, noise=0.03),
+                                       ns_per_op=noisy(rng, 35), gc_leaked=[0] * 5))
+        verdict = compare.compare(base, slower)
+        self.assertEqual([(r["benchmark"], r["metric"]) for r in verdict["regressions"]],
+                         [("binary-trees/rc-gen/pool", "pause_p99_ns")])
+        self.assertIn("| `binary-trees/rc-gen/pool` | pause p99 |", compare.markdown(verdict, "a", "b"))
+        # the other way round it is an improvement, and a leak is judged exactly (it does not vary)
+        self.assertEqual(compare.compare(slower, base)["regressions"], [])
+        leaking = copy.deepcopy(base)
+        leaking["benchmarks"][0] = gc_entry("binary-trees/rc-gen/pool", pause_p99_ns=base["benchmarks"][0]
+                                            ["samples"]["pause_p99_ns"], ns_per_op=[35.0], gc_leaked=[420])
+        self.assertEqual([r["metric"] for r in compare.compare(base, leaking)["regressions"]], ["gc_leaked"])
+
+    def test_a_higher_is_better_metric_regresses_downwards(self):
+        faster = metrics.Metric("x", "x", "ops/s", metrics.HIGHER, False, metrics.DECIMAL, "timer")
+        self.assertEqual(compare.judge(faster, [100.0], [90.0], 0.03, 0.05)["verdict"], "regression")
+        self.assertEqual(compare.judge(faster, [100.0], [110.0], 0.03, 0.05)["verdict"], "improvement")
+
     def test_a_benchmark_that_now_fails_is_a_regression(self):
         base = results_with(entry("churn/a", ns_per_op=[1.0, 1.1]))
         new = results_with(dict(entry("churn/a"), error="crashed (SIGSEGV)"))
@@ -114,6 +141,13 @@ class CompareCommandTest(unittest.TestCase):
         with open(path, "w") as f:
             f.write(data if isinstance(data, str) else json.dumps(data))
         return path
+
+    def test_a_run_whose_gc_pause_got_worse_exits_1(self):
+        base = results_with(gc_entry("binary-trees/rc-gen/pool", pause_p99_ns=[98e3, 101e3, 99e3, 100e3, 102e3]))
+        new = results_with(gc_entry("binary-trees/rc-gen/pool", pause_p99_ns=[151e3, 149e3, 150e3, 152e3, 148e3]))
+        done = mmbench("compare", self.write("base.json", base), self.write("new.json", new))
+        self.assertEqual(done.returncode, 1, done.stderr)
+        self.assertIn("| `binary-trees/rc-gen/pool` | pause p99 | 1e+05 | 1.5e+05 | +50.00% |", done.stdout)
 
     def test_exit_status_and_markdown(self):
         base = results_with(entry("churn/a", instructions_per_op=[100.0], ns_per_op=[10.0, 10.2, 9.9]))
@@ -188,6 +222,15 @@ class ExportTest(unittest.TestCase):
         self.assertEqual((ns["unit"], ns["value"]), ("ns/op", 10.5))
         self.assertTrue(ns["range"].startswith("± "))
         self.assertEqual(len({e["name"] for e in out}), len(out))
+
+    def test_collector_metrics_are_exported_with_the_catalogs_units(self):
+        data = results_with(gc_entry("rings/rc/system", pause_p99_ns=[2e3, 3e3], gc_leaked=[420, 420],
+                                     gc_collections0=[5, 5]))
+        out = {e["name"]: e for e in json.loads(export.render(data, "github-action-benchmark"))}
+        self.assertEqual(out["rings/rc/system pause_p99_ns"]["unit"], "ns")
+        self.assertEqual((out["rings/rc/system gc_leaked"]["unit"], out["rings/rc/system gc_leaked"]["value"]),
+                         ("objects", 420))
+        self.assertNotIn("rings/rc/system gc_collections0", out)  # neither better nor worse: not exported
 
     def test_export_command_writes_a_file(self):
         with tempfile.TemporaryDirectory() as tmp:
