@@ -1,40 +1,30 @@
-"""The ./mmbench command line: run, test, list (and compare, export, plot, report: commands.py).
+"""The ./mmbench command line: run, test, preload, list (compare, export, plot, report:
+commands.py; trace: trace_cli.py; the argument types and run options: options.py).
 
-Every user mistake ends as one line on stderr and exit status 2 (argparse's own errors
-included); a missing dependency prints the command that installs it (exit 1).
+The command line is the top layer of the harness: it parses arguments, turns them into
+plain values (a run's into a plan.RunConfig) and calls the engine, which never sees
+argparse. Every user mistake ends as one line on stderr and exit status 2 (argparse's own
+errors included); a missing dependency prints the command that installs it (exit 1).
 """
 import argparse
 import json
+import os
 import subprocess
 import sys
 
-from harness import build, commands
+from harness import build, commands, options, preload, run, testing, trace_cli
 from harness.errors import SetupError, UserError
+from harness.registry import Registry
 
 
 class Parser(argparse.ArgumentParser):
     def error(self, message):
-        raise UserError(f"{message} (see ./mmbench {self.prog.split()[-1]} --help)"
-                        if " " in self.prog else f"{message} (see ./mmbench --help)")
-
-
-positive_int = commands.whole_number(1, 1000)
-
-
-def byte_count(text):
-    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
-    scale = units.get(text[-1:].upper(), 1)
-    digits = text[:-1] if scale > 1 else text
-    if not digits.isdigit():
-        raise argparse.ArgumentTypeError(f"'{text}' is not a byte count (e.g. 512M)")
-    if int(digits) * scale >= 1 << 64:
-        raise argparse.ArgumentTypeError(f"'{text}' is too large")
-    return int(digits) * scale
+        command = self.prog.partition(" ")[2]  # "run", "trace replay"; "" for mmbench itself
+        raise UserError(f"{message} (see ./mmbench {command + ' ' if command else ''}--help)")
 
 
 def cmd_list(args):
     build.build()
-    from harness.registry import Registry
     reg = Registry.load()
     if args.json:
         print(json.dumps({"allocators": reg.strategies, "workloads": reg.workloads, "collectors": reg.collectors,
@@ -60,18 +50,18 @@ def cmd_list(args):
 
 
 def cmd_run(args):
-    from harness import run
-    return run.execute(args)
+    if args.resume:  # the run's own options, from its plan
+        return run.resume(args.resume, charts=args.charts)
+    return run.execute(options.run_config(args))
 
 
 def cmd_test(args):
-    from harness import testing
     return testing.execute(args.full, args.fuzz_seconds)
 
 
 def cmd_preload(args):
-    from harness import preload
-    return preload.execute(args)
+    return preload.execute(args.strategy, options.command_words(args.program), limit=args.limit,
+                           strategy_options=args.options)
 
 
 def make_parser():
@@ -79,36 +69,23 @@ def make_parser():
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     p = sub.add_parser("run", help="measure strategies on workloads; print and save a table")
-    p.add_argument("--allocators", metavar="A,B", help="strategies to measure (default: all)")
-    p.add_argument("--workloads", metavar="W,X", help="workloads to run (default: all)")
-    p.add_argument("--collectors", metavar="C,D", help="collectors for GC workloads (default: all, over "
-                   "--allocators or the default allocators)")
-    p.add_argument("--repetitions", type=positive_int, default=None, metavar="N",
-                   help=f"measurements of each benchmark, interleaved (default: {commands.suite_default('repetitions')})")
-    p.add_argument("--param", action="append", metavar="NAME.KEY=VALUE",
-                   help="a workload parameter (churn.live=1000) or strategy option (bump.chunk=8M); repeatable")
-    p.add_argument("--limit", type=byte_count, metavar="BYTES", help="page-layer memory limit for every heap")
-    p.add_argument("--out", metavar="DIR", help="results folder to create (default: results/runs/<time>)")
-    commands.add_run_options(p)
-    p.add_argument("--programs", metavar="P,Q", help="real programs to time on each strategy: all, none, or names "
-                   f"(cpython-tests, sqlite, gcc) (default: {commands.suite_default('programs')})")
+    options.add_run_options(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("test", help="run every test; ends with 'N passed, N failed'")
     p.add_argument("--full", action="store_true",
                    help="also fuzz every target, run valgrind (harness/full.py) and the heavier real programs")
-    p.add_argument("--fuzz-seconds", type=positive_int, default=60, metavar="N", help="with --full (default: 60)")
+    p.add_argument("--fuzz-seconds", type=options.positive_int, default=60, metavar="N", help="with --full (default: 60)")
     p.set_defaults(func=cmd_test)
 
     p = sub.add_parser("preload", help="run a program with a strategy as its malloc: preload STRATEGY -- CMD ...")
     p.add_argument("strategy", metavar="STRATEGY", help="a name from ./mmbench list")
     p.add_argument("program", nargs=argparse.REMAINDER, metavar="-- COMMAND ARGS", help="the program to run")
-    p.add_argument("--limit", type=byte_count, metavar="BYTES", help="page-layer limit of the heap (in-house)")
+    p.add_argument("--limit", type=options.byte_count, metavar="BYTES", help="page-layer limit of the heap (in-house)")
     p.add_argument("--options", metavar="KEY=VALUE,...", help="strategy options (in-house)")
     p.set_defaults(func=cmd_preload)
 
-    from harness import trace
-    trace.add_parser(sub, Parser)
+    trace_cli.add_parser(sub, Parser)
 
     p = sub.add_parser("list", help="strategies and workloads with a line on each")
     p.add_argument("--json", action="store_true", help="machine-readable")
@@ -125,7 +102,6 @@ PEER_TUNABLES = "glibc.rtld.optional_static_tls=8192"
 
 
 def main(argv=None):
-    import os
     os.environ.setdefault("GLIBC_TUNABLES", PEER_TUNABLES)
     parser = make_parser()
     try:

@@ -6,6 +6,7 @@ with apt-get when we are root on a Debian-like system; otherwise the exact comma
 is printed and nothing else happens.
 """
 import glob
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -28,7 +29,6 @@ BUILD = [
 
 
 def _module(name):
-    import importlib.util
     return lambda: importlib.util.find_spec(name) is not None
 
 

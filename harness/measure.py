@@ -14,9 +14,12 @@ Each returns (sample, error): sample is {metric: value} or {metric: [values]}; e
 one-line string (a crash names its signal). Raw output is kept beside the results,
 written atomically. A Ctrl-C while the child runs stops the child and raises Interrupted.
 
+`config` is the run's plan.RunConfig: its page-layer `limit` and time `budget` go to the
+binary, its `timeout` bounds the child, its `hyperfine_runs` is hyperfine's count.
+
 The timeout: each child runs in a process group of its own; if it is still running
 `timeout` seconds after it started (the run's --timeout, by default derived from the
-budget: default_timeout), the whole group is killed (hyperfine's children with it) and
+budget: plan.default_timeout), the whole group is killed (hyperfine's children with it) and
 the measurement's error is "timed out after N s". hyperfine gets the timeout once per run
 it makes, callgrind COUNTS_SLOWDOWN times it.
 """
@@ -44,22 +47,6 @@ class TimedOut(Exception):
 COUNTS_SLOWDOWN = 20  # callgrind runs the same program this many times slower, at most (its timeout)
 
 
-def default_timeout(budget):
-    """Seconds a measurement process may run before it is killed, from the time budget:
-    the metered pass stops after `budget` seconds, the timed pass repeats the same steps,
-    and setup and teardown are linear in the live set; 30 s + 10 × budget leaves room for
-    all of that on a loaded machine (40 s at the default budget of 1 s). No budget (0 or
-    None): no timeout, as the user asked for every step however long it takes."""
-    return 30 + 10 * budget if budget else 0
-
-
-def timeout_of(config):
-    """The per-process timeout of a run's config (a plan made before timeouts: from its budget)."""
-    if "timeout" in config:
-        return config["timeout"] or 0
-    return default_timeout(config.get("budget"))
-
-
 def _pattern(name):
     """A benchmark name as a Google Benchmark filter. Its POSIX-style regex refuses
     escapes of ordinary characters (re.escape writes 'first\\-fit'), so only the real
@@ -73,14 +60,14 @@ def param_args(params):
 
 
 def command(name, params, config):
-    """The argv that runs benchmark `name` ("W/S") with its parameters, alone. `config` is
-    the run's config: its page-layer `limit` and time `budget` go to the binary."""
+    """The argv that runs benchmark `name` ("W/S") with its parameters, alone, under the
+    run's page-layer limit and time budget."""
     args = [paths.bench_binary(), f"--benchmark_filter=^{_pattern(name)}/", "--benchmark_format=json"]
     args += param_args(params)
-    if config.get("limit") is not None:
-        args.append(f"--limit={config['limit']}")
-    if config.get("budget"):
-        args.append(f"--budget={config['budget']}")
+    if config.limit is not None:
+        args.append(f"--limit={config.limit}")
+    if config.budget:
+        args.append(f"--budget={config.budget}")
     return args
 
 
@@ -178,7 +165,7 @@ def _one_result(stdout_path):
 def gbench(name, params, config, raw_path):
     """One Google Benchmark run; sample has the metrics of docs/metrics.md and process_rss_peak."""
     try:
-        status, stderr, usage = _run(command(name, params, config), raw_path, timeout_of(config))
+        status, stderr, usage = _run(command(name, params, config), raw_path, config.timeout)
     except TimedOut as e:
         return None, str(e)
     if status != 0:
@@ -193,8 +180,9 @@ def gbench(name, params, config, raw_path):
     return sample, None
 
 
-def hyperfine(name, params, config, runs, raw_path):
-    """`runs` whole-process runs under hyperfine; sample {process_s: [seconds per run]}."""
+def hyperfine(name, params, config, raw_path):
+    """config.hyperfine_runs whole-process runs under hyperfine; sample {process_s: [seconds per run]}."""
+    runs = config.hyperfine_runs
     cmd = " ".join(shlex.quote(a) for a in command(name, params, config))
     folder = os.path.dirname(raw_path)
     tmp = os.path.join(folder, f".tmp-hyperfine-{os.getpid()}.json")
@@ -202,7 +190,7 @@ def hyperfine(name, params, config, runs, raw_path):
             "--command-name", name, "--export-json", tmp, cmd]
     log = raw_path + ".log"
     try:
-        status, stderr, _ = _run(args, log, timeout_of(config) * runs)
+        status, stderr, _ = _run(args, log, config.timeout * runs)
     except TimedOut as e:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -232,7 +220,7 @@ def counts(name, params, config, raw_path):
     if shutil.which("setarch"):
         args = ["setarch", os.uname().machine, "-R", *args]
     try:
-        status, stderr, _ = _run(args + command(name, params, config), raw_path, timeout_of(config) * COUNTS_SLOWDOWN)
+        status, stderr, _ = _run(args + command(name, params, config), raw_path, config.timeout * COUNTS_SLOWDOWN)
         if status != 0:
             return None, "callgrind: " + _failure(status, stderr)
         run, _ = _one_result(raw_path)

@@ -1,48 +1,173 @@
-"""What a run measures: the list of benchmark names, in the order they are run.
+"""What a run measures and how: the suites, the RunConfig, the list of benchmarks.
+
+The RunConfig is everything a run was asked to do, frozen. The command line builds it
+(options.py) through RunConfig.of, which resolves the suite once: an option given wins
+over its suite's value, and the timeout follows the budget. `--resume` reads it back from
+the plan the run wrote (RunConfig.from_plan). The engine reads a RunConfig, never the
+command line. A new run option is a field here, a line in options.py's RUN_OPTIONS, and,
+when a resumed run needs it, a key of the plan's config (plan_config, from_plan).
 
 A benchmark name is "WORKLOAD/STRATEGY" — the same name Google Benchmark shows and the
-same key results.json uses. The selection comes from the command line, resolved against
-the binary's registry (harness/registry.py).
-
-A GC benchmark is "WORKLOAD/COLLECTOR/STRATEGY" ("binary-trees/rc-gen/system"), or
-"WORKLOAD/COLLECTOR" for a collector over its own allocator ("binary-trees/boehm"): its
-"strategy" is the heap. The collectors and the default allocators under them come from
-the binary (--list-json keys "collectors" and "gc_default_allocators"; the latter is set
-in allocators/gc/common.c).
+same key results.json uses. The selection is resolved against the binary's registry
+(harness/registry.py). A GC benchmark is "WORKLOAD/COLLECTOR/STRATEGY"
+("binary-trees/rc-gen/system"), or "WORKLOAD/COLLECTOR" for a collector over its own
+allocator ("binary-trees/boehm"): its "strategy" is the heap. The collectors and the
+default allocators under them come from the binary (--list-json keys "collectors" and
+"gc_default_allocators"; the latter is set in allocators/gc/common.c).
 """
+import dataclasses
+import datetime
+import os
+import sys
+import types
+
+from harness import paths, trace
 from harness.errors import UserError
+from harness.programs import benchmark_programs
+
+# ---- suites: how many times and how long a run measures -------------------------------------
+#
+# Every suite measures the same matrix (every selected workload on every selected strategy,
+# peers and collectors included, and the real programs); they differ in repetitions,
+# warm-up, hyperfine runs, budget, sweep and which programs. An option given on the command
+# line always wins over its suite. quick is a smoke run; default is a plain `./mmbench run`
+# (4 repetitions: the fewest with which compare's U test can still reach p < 0.05; budget
+# 1 s: the list-scanning fits, cut by it, were most of a run's time at 3 s); full is what a
+# plain run measured before suites. `trace replay` takes the same suites (it has no sweep
+# and no programs). Why, and what each costs: docs/harness.md.
+SUITES = {
+    "quick": {"repetitions": 3, "warmup": 0, "hyperfine_runs": 1, "budget": 0.5, "sweep": "none",
+              "programs": "sqlite,gcc"},
+    "default": {"repetitions": 4, "warmup": 1, "hyperfine_runs": 3, "budget": 1.0, "sweep": "auto",
+                "programs": "all"},
+    "full": {"repetitions": 5, "warmup": 1, "hyperfine_runs": 3, "budget": 3.0, "sweep": "auto", "programs": "all"},
+}
+DEFAULT_SUITE = "default"
 
 
-def unavailable(registry, args):
+def default_timeout(budget):
+    """Seconds a measurement process may run before it is killed, from the time budget:
+    the metered pass stops after `budget` seconds, the timed pass repeats the same steps,
+    and setup and teardown are linear in the live set; 30 s + 10 × budget leaves room for
+    all of that on a loaded machine (40 s at the default budget of 1 s). No budget (0 or
+    None): no timeout, as the user asked for every step however long it takes."""
+    return 30 + 10 * budget if budget else 0
+
+
+@dataclasses.dataclass(frozen=True)
+class RunConfig:
+    # what: names as given (None: all), resolved against the registry by benchmarks()
+    allocators: str | None
+    workloads: str | None
+    collectors: str | None
+    params: types.MappingProxyType  # --param NAME.KEY=VALUE, values checked by the binary
+    sweep: str                      # auto, none, or WORKLOAD.KEY=V1,V2,... joined by ; (sweep.parse)
+    programs: tuple                 # names of the real programs to time (programs.BENCHMARKS)
+    # how
+    suite: str | None               # None: a plan written before suites
+    repetitions: int
+    warmup: int
+    hyperfine_runs: int
+    budget: float                   # seconds; 0: none
+    timeout: float                  # seconds; 0: none
+    counts: bool
+    limit: int | None               # page-layer bytes for every heap
+    # where
+    out: str
+    charts: bool
+
+    def __post_init__(self):
+        object.__setattr__(self, "params", types.MappingProxyType(dict(self.params)))
+
+    @classmethod
+    def of(cls, suite=None, *, allocators=None, workloads=None, collectors=None, params=None, out=None,
+           counts=False, limit=None, charts=True, **by_suite):
+        """The config of a fresh run. The options a suite sets (repetitions, warmup,
+        hyperfine_runs, budget, sweep, programs), and the timeout, left out or None take
+        the suite's value (default: the default suite); the timeout then follows the
+        budget. `programs` is text (all, none, or names); `out` defaults to a new folder
+        under results/runs."""
+        name = suite or DEFAULT_SUITE
+        values = dict(SUITES[name], **{k: v for k, v in by_suite.items() if v is not None})
+        if values.get("timeout") is None:
+            values["timeout"] = default_timeout(values["budget"])
+        values["programs"] = tuple(p.name for p in benchmark_programs(values["programs"]))
+        return cls(suite=name, allocators=allocators, workloads=workloads, collectors=collectors,
+                   params=params or {}, out=out or new_run_folder(), counts=counts, limit=limit, charts=charts,
+                   **values)
+
+    def plan_config(self, sweeps):
+        """The plan's (and results.json's) "config": this config with the sweep resolved
+        (sweeps: [(workload, key, values)] from sweep.parse)."""
+        return {"suite": self.suite, "repetitions": self.repetitions, "warmup": self.warmup,
+                "params": dict(self.params), "limit": self.limit, "budget": self.budget, "timeout": self.timeout,
+                "hyperfine_runs": self.hyperfine_runs, "counts": self.counts, "programs": list(self.programs),
+                "sweep": [{"workload": w, "param": k, "values": v} for w, k, v in sweeps]}
+
+    @classmethod
+    def from_plan(cls, config, out, charts=True):
+        """The config of a run to resume, from its plan's "config" (plans written before a
+        key existed get what that run did: no warm-up, the timeout of its budget). Its
+        selection is the plan's jobs: allocators, workloads and collectors are None."""
+        try:
+            budget = config.get("budget") or 0
+            return cls(allocators=None, workloads=None, collectors=None, params=config.get("params") or {},
+                       sweep=";".join(f"{s['workload']}.{s['param']}={','.join(map(str, s['values']))}"
+                                      for s in config.get("sweep") or []) or "none",
+                       programs=tuple(config.get("programs") or ()), suite=config.get("suite"),
+                       repetitions=int(config["repetitions"]), warmup=config.get("warmup", 0),
+                       hyperfine_runs=config.get("hyperfine_runs") or 0, budget=budget,
+                       timeout=(config["timeout"] or 0) if "timeout" in config else default_timeout(budget),
+                       counts=bool(config.get("counts")), limit=config.get("limit"), out=out, charts=charts)
+        except (AttributeError, KeyError, TypeError, ValueError) as e:
+            raise UserError(f"{out}: plan.json's config is not a run's ({type(e).__name__}: {e})") from None
+
+    def describe(self):
+        """One line on what this config asks for, as the options that would ask for it."""
+        return ((f"suite {self.suite}: " if self.suite else "") +
+                f"--repetitions {self.repetitions} --warmup {self.warmup} --hyperfine-runs {self.hyperfine_runs} "
+                f"--budget {self.budget:g} --timeout {self.timeout:g}" +
+                ("  (--suite full for the whole matrix)" if self.suite and self.suite != "full" else ""))
+
+
+def new_run_folder(suffix=""):
+    """results/runs/<date-time><suffix>: where a run goes when --out does not say."""
+    return os.path.join(paths.DEFAULT_RUNS, datetime.datetime.now().strftime("%Y%m%d-%H%M%S") + suffix)
+
+
+# ---- the benchmarks ------------------------------------------------------------------------------
+
+
+def unavailable(registry, config):
     """{strategy: reason} for the selected strategies that cannot run here (a peer whose
     library is not installed): skipped with a note, not an error."""
-    wanted = set(registry.select("allocators", args.allocators))
+    wanted = set(registry.select("allocators", config.allocators))
     return {s["name"]: s.get("unavailable", "unavailable") for s in registry.strategies
             if s["name"] in wanted and not s.get("available", True)}
 
 
-def benchmarks(registry, args):
+def benchmarks(registry, config):
     """The benchmark names of this run, as [(name, workload, strategy)]; for a GC workload
     the "strategy" is the heap, COLLECTOR/STRATEGY (heaps). Strategies that cannot run
     here (unavailable peers) are left out; see unavailable()."""
-    skipped = unavailable(registry, args)
-    strategies = [s for s in registry.select("allocators", args.allocators) if s not in skipped]
-    workloads = registry.select("workloads", args.workloads)
-    gc_heaps = heaps(registry, args)
+    skipped = unavailable(registry, config)
+    strategies = [s for s in registry.select("allocators", config.allocators) if s not in skipped]
+    workloads = registry.select("workloads", config.workloads)
+    gc_heaps = heaps(registry, config)
     return [(f"{w}/{s}", w, s) for w in workloads for s in (gc_heaps if registry.is_gc(w) else strategies)]
 
 
-def heaps(registry, args):
+def heaps(registry, config):
     """The COLLECTOR/STRATEGY names of this run: the selected collectors (default: all)
     over the selected allocators (default: the collectors' default allocators)."""
     collectors = [c["name"] for c in registry.collectors]
-    if getattr(args, "collectors", None):
-        wanted = [t.strip() for t in args.collectors.split(",") if t.strip()]
+    if config.collectors:
+        wanted = [t.strip() for t in config.collectors.split(",") if t.strip()]
         for name in wanted:
             if name not in collectors:
                 raise UserError(f"unknown collector '{name}' (valid: {', '.join(collectors)})")
         collectors = [c for c in collectors if c in wanted]
-    allocators = (registry.select("allocators", args.allocators) if args.allocators
+    allocators = (registry.select("allocators", config.allocators) if config.allocators
                   else list(registry.gc_default_allocators))
     return heap_names(registry, collectors, allocators)
 
@@ -58,64 +183,17 @@ def heap_names(registry, collectors, allocators):
     return out
 
 
-def prepare(selected, params):
-    """Inputs a run needs made on the spot. The replay workload, when selected without a
-    replay.trace, replays a real program recorded now (the python recipe, harness/trace.py),
-    kept under results/traces/ so the run can be repeated on the same trace."""
-    if "replay.trace" in params or not any(w == "replay" for _, w, _ in selected):
-        return params
-    import datetime
-    import os
-    import sys
-    from harness import paths, trace
+def prepare(selected, config):
+    """The config with the inputs a run needs made on the spot. The replay workload, when
+    selected without a replay.trace, replays a real program recorded now (the python
+    recipe, harness/trace.py), kept under results/traces/ so the run can be repeated on
+    the same trace."""
+    if "replay.trace" in config.params or not any(w == "replay" for _, w, _ in selected):
+        return config
     trace.build_tools()
     folder = os.path.join(paths.ROOT, "results", "traces")
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, datetime.datetime.now().strftime("python-%Y%m%d-%H%M%S.mmtrace"))
     info = trace.record_recipe("python", path)
     print(f"mmbench: replay: recorded {os.path.relpath(path)}: {trace.describe(info)}", file=sys.stderr)
-    return dict(params, **{"replay.trace": path})
-
-
-# ---- suites: how many times and how long a run measures -------------------------------------
-#
-# Every suite measures the same matrix (every selected workload on every selected strategy,
-# peers and collectors included, and the real programs); they differ in repetitions,
-# warm-up, hyperfine runs, budget, sweep and which programs. An option given on the command
-# line always wins over its suite. quick is a smoke run; default is a plain `./mmbench run`
-# (4 repetitions: the fewest with which compare's U test can still reach p < 0.05; budget
-# 1 s: the list-scanning fits, cut by it, were most of a run's time at 3 s); full is what a
-# plain run measured before suites. Why, and what each costs: docs/harness.md.
-SUITES = {
-    "quick": {"repetitions": 3, "warmup": 0, "hyperfine_runs": 1, "budget": 0.5, "sweep": "none",
-              "programs": "sqlite,gcc"},
-    "default": {"repetitions": 4, "warmup": 1, "hyperfine_runs": 3, "budget": 1.0, "sweep": "auto",
-                "programs": "all"},
-    "full": {"repetitions": 5, "warmup": 1, "hyperfine_runs": 3, "budget": 3.0, "sweep": "auto", "programs": "all"},
-}
-DEFAULT_SUITE = "default"
-
-
-def apply_suite(args):
-    """Fills the run options the command line left unset (None) from --suite (default:
-    `default`), and --timeout from the budget (measure.default_timeout). Options a caller's
-    parser does not have (trace replay has no --programs) are left alone."""
-    from harness import measure
-    name = getattr(args, "suite", None) or DEFAULT_SUITE
-    if hasattr(args, "suite"):
-        args.suite = name
-    for key, value in SUITES[name].items():
-        if hasattr(args, key) and getattr(args, key) is None:
-            setattr(args, key, value)
-    if getattr(args, "timeout", None) is None:
-        args.timeout = measure.default_timeout(getattr(args, "budget", None))
-
-
-def describe(config):
-    """One line on what a run's config asks for, as the options that would ask for it."""
-    suite = config.get("suite")
-    return ((f"suite {suite}: " if suite else "") +
-            f"--repetitions {config['repetitions']} --warmup {config.get('warmup', 0)} "
-            f"--hyperfine-runs {config.get('hyperfine_runs') or 0} --budget {config.get('budget') or 0:g} "
-            f"--timeout {config.get('timeout') or 0:g}" +
-            ("  (--suite full for the whole matrix)" if suite and suite != "full" else ""))
+    return dataclasses.replace(config, params={**config.params, "replay.trace": path})

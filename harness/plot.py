@@ -25,6 +25,8 @@ MIB = 1024 * 1024
 
 
 def _plt():
+    # matplotlib is heavy (a second to import) and optional (make_all without it draws
+    # nothing): imported only when a chart is drawn
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -242,7 +244,7 @@ CHARTS = [time_per_op, fragmentation, time_vs_memory, cost_growth, pauses]
 
 def available():
     try:
-        import matplotlib  # noqa: F401
+        import matplotlib  # noqa: F401  (optional and heavy: see _plt)
         return True
     except ImportError:
         return False

@@ -72,17 +72,16 @@ def find(registry, name):
     raise UserError(f"unknown allocator '{name}' (valid: {', '.join(registry.strategy_names())})")
 
 
-def execute(args):
-    command = list(args.program)
-    if command and command[0] == "--":
-        command = command[1:]
+def execute(name, command, limit=None, strategy_options=None):
+    """Runs `command` (argv) on strategy `name`; returns its exit status (128 + N when
+    signal N killed it)."""
     if not command:
         raise UserError("no command to run (usage: ./mmbench preload STRATEGY -- COMMAND ARGS...)")
     if shutil.which(command[0]) is None:
         raise UserError(f"command not found: {command[0]}")
     registry = prepare()
-    strategy = find(registry, args.strategy)
-    env = environment(strategy, limit=args.limit, options=args.options)
+    strategy = find(registry, name)
+    env = environment(strategy, limit=limit, options=strategy_options)
     message = note(strategy)
     if message:
         print(f"mmbench: {message}", file=sys.stderr, flush=True)
@@ -91,7 +90,7 @@ def execute(args):
     except OSError as e:
         raise UserError(f"cannot run {command[0]}: {e.strerror}") from None
     if done.returncode < 0:
-        print(f"mmbench: {command[0]} died of {signal.Signals(-done.returncode).name} on {args.strategy}",
+        print(f"mmbench: {command[0]} died of {signal.Signals(-done.returncode).name} on {name}",
               file=sys.stderr)
         return 128 - done.returncode
     return done.returncode

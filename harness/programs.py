@@ -8,10 +8,13 @@ the same command with nothing preloaded. `FAST` programs run in `./mmbench test`
 """
 import json
 import os
+import shlex
+import shutil
 import subprocess
 import tempfile
 
-from harness import preload
+from harness import preload, results
+from harness.errors import UserError
 
 PYTHON = "/usr/bin/python3"  # Debian's: its test package is libpython3.11-testsuite
 REGRTEST = "/usr/lib/python3.11/test/test_list.py"
@@ -86,7 +89,6 @@ class Program:
 
     def missing(self):
         """Why this program cannot run on this machine at all, or None."""
-        import shutil
         if not shutil.which(self.argv[0]):
             return f"{self.argv[0]} is not installed"
         if "-m" in self.argv and "test" in self.argv and not os.path.exists(REGRTEST):
@@ -165,16 +167,15 @@ def hyperfine(program, strategy, runs, raw_path):
                 f.write(program.stdin)
             stdin_args = ["--input", path] if _hyperfine_has_input() else []
             if not stdin_args:  # hyperfine 1.15 has no --input: a shell redirect instead
-                command = ["sh", "-c", " ".join(_quote(a) for a in command) + f" < {_quote(path)}"]
+                command = ["sh", "-c", " ".join(shlex.quote(a) for a in command) + f" < {shlex.quote(path)}"]
         export = os.path.join(tmp, "hf.json")
         args = ["hyperfine", "-N", "--style", "none", "--runs", str(runs), "--warmup", "1",
-                "--export-json", export, *stdin_args, " ".join(_quote(a) for a in command)]
+                "--export-json", export, *stdin_args, " ".join(shlex.quote(a) for a in command)]
         done = subprocess.run(args, capture_output=True, text=True, cwd=tmp)
         if done.returncode != 0:
             return None, done.stderr.strip()[-300:]
         with open(export) as f:
             text = f.read()
-    from harness import results
     results.write_atomic(raw_path, text)
     r = json.loads(text)["results"][0]
     return {"mean_s": r["mean"], "stddev_s": r["stddev"], "runs": len(r["times"])}, None
@@ -183,11 +184,6 @@ def hyperfine(program, strategy, runs, raw_path):
 def _hyperfine_has_input():
     done = subprocess.run(["hyperfine", "--help"], capture_output=True, text=True)
     return "--input" in done.stdout
-
-
-def _quote(text):
-    import shlex
-    return shlex.quote(text)
 
 
 # ---- as benchmarks, in ./mmbench run --------------------------------------------------
@@ -204,7 +200,6 @@ def benchmark_programs(text):
     wanted = [t.strip() for t in text.split(",") if t.strip()]
     for name in wanted:
         if name not in BENCHMARKS:
-            from harness.errors import UserError
             raise UserError(f"unknown program '{name}' (valid: {', '.join(BENCHMARKS)}, all, none)")
     return [p for p in PROGRAMS if p.name in wanted]
 

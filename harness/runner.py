@@ -19,21 +19,22 @@ import os
 import sys
 import time
 
-from harness import build, deps, env, journal, measure, plan, programs, results, sweep, table
+from harness import build, deps, env, journal, measure, plan, plot, programs, report, results, sweep, table
 from harness.errors import UserError
 from harness.registry import Registry
 
 OUTPUTS = ("results.json", "table.md", "table.csv")
 
 
-def start(out, registry, selected, params, args, program_names=()):
-    sweeps = sweep.parse(getattr(args, "sweep", None), registry, {w for _, w, _ in selected})
-    counts = bool(getattr(args, "counts", False))
-    hyperfine_runs = getattr(args, "hyperfine_runs", 3)
-    deps.ensure((deps.COUNTS if counts else []) + (deps.HYPERFINE if hyperfine_runs else []))
-    stage = results.Staging(out)  # refuses an existing --out before any work is done
+def start(config, registry, selected):
+    """Plans the `selected` benchmarks ([(name, workload, strategy)], plan.benchmarks) of
+    `config`, stages config.out and measures; returns the exit status."""
+    sweeps = sweep.parse(config.sweep, registry, {w for _, w, _ in selected})
+    deps.ensure((deps.COUNTS if config.counts else []) + (deps.HYPERFINE if config.hyperfine_runs else []))
+    stage = results.Staging(config.out)  # refuses an existing --out before any work is done
     try:
-        params = plan.prepare(selected, params)  # e.g. records the trace a replay needs
+        config = plan.prepare(selected, config)  # e.g. records the trace a replay needs
+        params = dict(config.params)
         jobs = [{"name": name, "bench": name, "workload": w, "strategy": s, "params": dict(params), "sweep": None,
                  "kind": "gc" if registry.is_gc(w) else "alloc"}
                 for name, w, s in selected]
@@ -42,24 +43,20 @@ def start(out, registry, selected, params, args, program_names=()):
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "command": ["./mmbench", *sys.argv[1:]],
             "environment": env.collect(),
-            "config": {"suite": getattr(args, "suite", None), "repetitions": args.repetitions,
-                       "warmup": getattr(args, "warmup", 1), "params": params, "limit": args.limit,
-                       "budget": args.budget, "timeout": getattr(args, "timeout", None), "hyperfine_runs": hyperfine_runs,
-                       "counts": counts, "programs": list(program_names),
-                       "sweep": [{"workload": w, "param": k, "values": v} for w, k, v in sweeps]},
+            "config": config.plan_config(sweeps),
             "strategies": [s for s in registry.strategies if s["name"] in {b[2] for b in selected}],
             "collectors": [c for c in registry.collectors
                            if c["name"] in {b[2].split("/")[0] for b in selected if registry.is_gc(b[1])}],
             "workloads": [dict(w, params=registry.workload_params(w["name"], params))
                           for w in registry.workloads if w["name"] in {b[1] for b in selected}],
-            "skipped": plan.unavailable(registry, args),
+            "skipped": plan.unavailable(registry, config),
             "jobs": jobs,
         }
         j = journal.Journal.create(stage.dir, the_plan)
     except BaseException:
         stage.discard()
         raise
-    return _measure_and_publish(j, stage.dir, out, args, stage)
+    return _measure_and_publish(j, config, stage.dir, stage)
 
 
 def _locate(path):
@@ -73,12 +70,15 @@ def _locate(path):
     raise UserError(f"--resume {path}: no such run (nor {os.path.basename(path)}.partial)")
 
 
-def resume(path, args):
+def resume(path, charts=True):
+    """Takes the measurements missing from the run in `path` (or path.partial) with the
+    options its plan recorded (plan.RunConfig.from_plan), and publishes it."""
     folder = _locate(path)
     j = journal.Journal.open(folder, path)
     out = folder[:-len(".partial")] if folder.endswith(".partial") else folder
     if folder != out and os.path.exists(out):
         raise UserError(f"--resume {path}: both {out} and {folder} exist; move one away")
+    config = plan.RunConfig.from_plan(j.plan["config"], out, charts)
     build.build()
     registry = Registry.load()
     names = set(registry.strategy_names()) | set(
@@ -88,19 +88,18 @@ def resume(path, args):
         raise UserError(f"--resume {path}: the binary no longer has strategy {', '.join(gone)}")
     todo = j.missing()
     print(f"mmbench: resuming {os.path.relpath(out)}: {len(todo)} measurement(s) missing", file=sys.stderr)
-    return _measure_and_publish(j, folder, out, args, None)
+    return _measure_and_publish(j, config, folder, None)
 
 
 def _progress(step, total, name, label, note):
     print(f"[{step:>{len(str(total))}}/{total}] {name:<34} {label:<10} {note}", file=sys.stderr, flush=True)
 
 
-def _take(j, job, kind, n):
+def _take(j, config, job, kind, n):
     """Takes one measurement and journals it; returns the note for the progress line."""
-    cfg = j.plan["config"]
     raw = j.raw_path(job, kind, n)
     if kind == "gbench":
-        sample, error = measure.gbench(job["bench"], job["params"], cfg, raw)
+        sample, error = measure.gbench(job["bench"], job["params"], config, raw)
         if sample:
             context = sample.pop("_context", {})
             j.record(job, kind, n, sample=sample, raw=raw)
@@ -108,12 +107,12 @@ def _take(j, job, kind, n):
                 results.write_atomic(os.path.join(j.folder, "context.json"), json.dumps(context) + "\n")
             return f"{sample['ns_per_op']:8.1f} ns/op"
     elif kind == "hyperfine":
-        sample, error = measure.hyperfine(job["bench"], job["params"], cfg, cfg["hyperfine_runs"], raw)
+        sample, error = measure.hyperfine(job["bench"], job["params"], config, raw)
         if sample:
             j.record(job, kind, n, sample=sample, raw=raw)
             return f"{sorted(sample['process_s'])[len(sample['process_s']) // 2]:8.3f} s/process"
     else:
-        sample, error = measure.counts(job["bench"], job["params"], cfg, raw)
+        sample, error = measure.counts(job["bench"], job["params"], config, raw)
         if sample:
             j.record(job, kind, n, sample=sample, raw=raw)
             return f"{sample['instructions_per_op']:8.1f} instructions/op"
@@ -121,24 +120,27 @@ def _take(j, job, kind, n):
     return f"FAILED: {error}"
 
 
-def _measure_and_publish(j, folder, out, args, stage):
+def _measure_and_publish(j, config, folder, stage):
+    """Takes the journal's missing measurements into `folder` (config.out, or its
+    .partial), then writes results, tables, charts and report and publishes the folder as
+    config.out (stage: a fresh run's Staging; None when resuming)."""
+    out = config.out
     started = time.monotonic()
     todo = j.missing()
     interrupted = False
     try:
-        print(f"mmbench: {plan.describe(j.plan['config'])}", file=sys.stderr, flush=True)
-        warm = j.plan["config"].get("warmup", 0)
+        print(f"mmbench: {config.describe()}", file=sys.stderr, flush=True)
         first = {}  # job name -> (job, its first gbench repetition still to take)
         for job, kind, n in todo:
             if kind == "gbench":
                 first.setdefault(job["name"], (job, n))
         failed = set()
-        for w in range(warm):
+        for _ in range(config.warmup):
             for job, n in first.values():
                 if job["name"] in failed:
                     continue
                 _progress(0, len(todo), job["name"], "warm-up", "")
-                _, error = measure.gbench(job["bench"], job["params"], j.plan["config"],
+                _, error = measure.gbench(job["bench"], job["params"], config,
                                           os.path.join(folder, "raw", ".warmup.json"))
                 if error:  # crashed or timed out before any repetition: that is its result, not tried again
                     j.record(job, "gbench", n, error=f"{error} (in the warm-up)")
@@ -149,7 +151,7 @@ def _measure_and_publish(j, folder, out, args, stage):
                 continue
             label = f"rep {n}" if kind == "gbench" else kind
             try:
-                note = _take(j, job, kind, n)
+                note = _take(j, config, job, kind, n)
             except measure.Interrupted:
                 j.record(job, kind, n, error=journal.INTERRUPTED)
                 _progress(step, len(todo), job["name"], label, "INTERRUPTED")
@@ -170,12 +172,12 @@ def _measure_and_publish(j, folder, out, args, stage):
         print("mmbench: interrupted before any measurement finished; nothing was written", file=sys.stderr)
         return 130
     if not interrupted:
-        _measure_programs(j, folder, data_strategies(j))
+        _measure_programs(config, folder, data_strategies(j))
     data = j.assemble()
     data["programs"] = _read_programs(folder)
     data["elapsed_seconds"] = round(time.monotonic() - started, 1)
     _note_context(folder, data)
-    write_outputs(folder, data, charts=not getattr(args, "no_charts", False))
+    write_outputs(folder, data, charts=config.charts)
     if stage:
         stage.publish()
     elif folder != out:  # a resumed DIR.partial becomes DIR once it is written
@@ -197,17 +199,16 @@ def data_strategies(j):
     return {job["strategy"] for job in j.plan["jobs"] if job.get("kind", "alloc") == "alloc"}
 
 
-def _measure_programs(j, folder, strategy_names):
+def _measure_programs(config, folder, strategy_names):
     """The real programs (harness/programs.py) on every strategy of the run, once: a
-    resumed run keeps programs.json when it is already there."""
-    names = j.plan["config"].get("programs") or []
+    resumed run keeps programs.json when it is already there. hyperfine times each with
+    the run's --hyperfine-runs, or 3 when the run asked for none of the benchmarks."""
     path = os.path.join(folder, "programs.json")
-    if not names or os.path.exists(path):
+    if not config.programs or os.path.exists(path):
         return
-    chosen = [p for p in programs.PROGRAMS if p.name in names]
+    chosen = [p for p in programs.PROGRAMS if p.name in config.programs]
     registry = Registry.load()
-    rows = programs.measure(registry, strategy_names, chosen, j.plan["config"].get("hyperfine_runs") or 3,
-                            folder, sys.stderr)
+    rows = programs.measure(registry, strategy_names, chosen, config.hyperfine_runs or 3, folder, sys.stderr)
     results.write_atomic(path, json.dumps(rows, indent=1) + "\n")
 
 
@@ -239,10 +240,6 @@ def write_outputs(folder, data, charts=True):
     results.write_atomic(os.path.join(folder, "table.csv"), table.csv_text(data))
     if data.get("programs"):
         results.write_atomic(os.path.join(folder, "programs.txt"), programs.table(data["programs"]))
-    made = []
-    if charts:
-        from harness import plot
-        made = plot.make_all(data, folder, quiet=True)
-    from harness import report
+    made = plot.make_all(data, folder, quiet=True) if charts else []
     report.write(data, folder, made)
 

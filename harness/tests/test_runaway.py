@@ -6,7 +6,7 @@ import stat
 import tempfile
 import unittest
 
-from harness import measure, paths, results
+from harness import measure, paths, plan, results
 from harness.tests.support import TINY, mmbench
 
 # A sleep no other process on the machine is running: how the tests find leftovers.
@@ -96,8 +96,8 @@ class TimeoutTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             os.environ["MMBENCH_BENCH_BINARY"] = hanging_binary(tmp, "churn/bump")
             try:
-                sample, error = measure.hyperfine("churn/bump", {}, {"timeout": 1}, 2,
-                                                  os.path.join(tmp, "churn.bump.hyperfine.1.json"))
+                config = plan.RunConfig.of(timeout=1, hyperfine_runs=2, programs="none", out=tmp)
+                sample, error = measure.hyperfine("churn/bump", {}, config, os.path.join(tmp, "churn.bump.hyperfine.1.json"))
             finally:
                 del os.environ["MMBENCH_BENCH_BINARY"]
             self.assertIsNone(sample)
@@ -105,11 +105,11 @@ class TimeoutTest(unittest.TestCase):
             self.assertEqual(sorted(os.listdir(tmp)), ["hanging_bench"])  # nothing half-written
 
     def test_the_default_timeout_follows_the_budget(self):
-        self.assertEqual(measure.default_timeout(1), 40)
-        self.assertEqual(measure.default_timeout(3), 60)
-        self.assertEqual(measure.default_timeout(0), 0)  # no budget: every step, however long
-        self.assertEqual(measure.timeout_of({"budget": 1}), 40)  # a plan from before --timeout
-        self.assertEqual(measure.timeout_of({"budget": 1, "timeout": 0}), 0)
+        self.assertEqual(plan.default_timeout(1), 40)
+        self.assertEqual(plan.default_timeout(3), 60)
+        self.assertEqual(plan.default_timeout(0), 0)  # no budget: every step, however long
+        self.assertEqual(plan.RunConfig.of(budget=3).timeout, 60)
+        self.assertEqual(plan.RunConfig.of(budget=3, timeout=5).timeout, 5)
 
     def test_a_bad_timeout_is_one_line_and_exit_2(self):
         for bad in ["never", "-5"]:

@@ -1,52 +1,74 @@
-"""--suite: what a plain `./mmbench run` measures, and every option still overriding it."""
-import argparse
+"""--suite: what a plain `./mmbench run` measures, and every option still overriding it;
+`trace replay` takes the same options with the same defaults."""
+import dataclasses
 import os
 import tempfile
 import unittest
 
-from harness import cli, plan
+from harness import cli, options, plan, results, stats
 from harness.tests.support import mmbench
 
 
-def resolved(*argv):
-    args = cli.make_parser().parse_args(["run", *argv])
-    plan.apply_suite(args)
-    return args
+def resolved(*argv, command=("run",), **fixed):
+    """The RunConfig the command line builds from `argv`."""
+    return options.run_config(cli.make_parser().parse_args([*command, *argv]), **fixed)
 
 
 class SuiteOptionsTest(unittest.TestCase):
     def test_a_plain_run_is_the_default_suite(self):
-        args = resolved()
-        self.assertEqual(args.suite, "default")
+        config = resolved()
+        self.assertEqual(config.suite, "default")
         for key, value in plan.SUITES["default"].items():
-            self.assertEqual(getattr(args, key), value, key)
-        self.assertEqual(args.timeout, 40)  # 30 s + 10 x the default budget of 1 s
+            if key != "programs":
+                self.assertEqual(getattr(config, key), value, key)
+        self.assertEqual(config.programs, ("cpython-tests", "sqlite", "gcc"))  # "all", resolved
+        self.assertEqual(config.timeout, 40)  # 30 s + 10 x the default budget of 1 s
+        self.assertTrue(config.out.startswith(os.path.join(plan.paths.DEFAULT_RUNS, "")))
+        with self.assertRaises(dataclasses.FrozenInstanceError):
+            config.repetitions = 9
 
     def test_the_default_suite_keeps_what_compare_needs(self):
-        from harness import stats
         n = plan.SUITES["default"]["repetitions"]
         _, p = stats.mann_whitney(list(range(n)), list(range(100, 100 + n)))
         self.assertLess(p, 0.05)  # a real slowdown in ns/op can still be significant
 
     def test_the_full_suite_is_the_whole_matrix(self):
-        args = resolved("--suite", "full")
-        self.assertEqual((args.repetitions, args.warmup, args.hyperfine_runs, args.budget, args.sweep, args.programs),
-                         (5, 1, 3, 3.0, "auto", "all"))
-        self.assertEqual(args.timeout, 60)
+        config = resolved("--suite", "full")
+        self.assertEqual((config.repetitions, config.warmup, config.hyperfine_runs, config.budget, config.sweep,
+                          config.programs), (5, 1, 3, 3.0, "auto", ("cpython-tests", "sqlite", "gcc")))
+        self.assertEqual(config.timeout, 60)
 
     def test_an_option_on_the_command_line_wins_over_its_suite(self):
-        args = resolved("--suite", "quick", "--repetitions", "7", "--budget", "0", "--sweep", "auto")
-        self.assertEqual((args.repetitions, args.budget, args.sweep), (7, 0, "auto"))
-        self.assertEqual((args.warmup, args.hyperfine_runs), (0, 1))  # the rest from quick
-        self.assertEqual(args.timeout, 0)  # no budget: no timeout either, unless asked for
+        config = resolved("--suite", "quick", "--repetitions", "7", "--budget", "0", "--sweep", "auto")
+        self.assertEqual((config.repetitions, config.budget, config.sweep), (7, 0, "auto"))
+        self.assertEqual((config.warmup, config.hyperfine_runs, config.programs), (0, 1, ("sqlite", "gcc")))
+        self.assertEqual(config.timeout, 0)  # no budget: no timeout either, unless asked for
         self.assertEqual(resolved("--budget", "0", "--timeout", "90").timeout, 90)
+        self.assertEqual(resolved("--programs", "none", "--no-charts").programs, ())
+        self.assertFalse(resolved("--no-charts").charts)
+        self.assertEqual(dict(resolved("--param", "churn.live=5", "--param", "bump.chunk=8M").params),
+                         {"churn.live": "5", "bump.chunk": "8M"})
 
-    def test_other_callers_keep_their_own_options(self):
-        args = argparse.Namespace(repetitions=5, budget=3.0)  # trace replay's parser: no --programs, --suite
-        plan.apply_suite(args)
-        self.assertEqual((args.repetitions, args.budget, args.timeout), (5, 3.0, 60))
-        self.assertFalse(hasattr(args, "programs"))
-        self.assertFalse(hasattr(args, "suite"))
+    def test_trace_replay_shares_the_run_options_and_their_defaults(self):
+        replay = ("trace", "replay", "t.mmtrace")
+        fixed = {"workloads": "replay", "sweep": "none", "programs": "none"}
+        for argv in [(), ("--suite", "quick"), ("--repetitions", "2", "--budget", "0.2", "--counts", "--limit", "64M")]:
+            with self.subTest(argv=argv):
+                ran, replayed = resolved(*argv, **fixed), resolved(*argv, command=replay, **fixed)
+                self.assertEqual(dataclasses.replace(replayed, out=ran.out), ran)
+        self.assertEqual(resolved(command=replay).repetitions, plan.SUITES["default"]["repetitions"])
+
+    def test_a_resumed_run_reads_its_config_back_from_the_plan(self):
+        config = resolved("--suite", "quick", "--param", "churn.live=5", "--counts", "--limit", "1G", "--no-charts")
+        sweeps = [("churn", "live", [1000, 10000])]
+        again = plan.RunConfig.from_plan(config.plan_config(sweeps), config.out, charts=False)
+        self.assertEqual(dataclasses.replace(again, sweep=config.sweep), config)
+        self.assertEqual(again.sweep, "churn.live=1000,10000")  # the options that ask for that sweep
+        self.assertEqual(again.plan_config(sweeps), config.plan_config(sweeps))
+        # a plan from before --timeout and --warmup: what that run did
+        old = plan.RunConfig.from_plan({"repetitions": 3, "budget": 1}, "/r")
+        self.assertEqual((old.timeout, old.warmup, old.suite, old.programs), (40, 0, None, ()))
+        self.assertEqual(plan.RunConfig.from_plan({"repetitions": 3, "budget": 1, "timeout": 0}, "/r").timeout, 0)
 
     def test_a_bad_suite_is_one_line_and_exit_2(self):
         done = mmbench("run", "--suite", "huge")
@@ -65,7 +87,6 @@ class QuickRunTest(unittest.TestCase):
             self.assertEqual(done.returncode, 0, done.stderr)
             self.assertIn("suite quick: --repetitions 3 --warmup 0 --hyperfine-runs 1 --budget 0.5 --timeout 35",
                           done.stderr)
-            from harness import results
             data = results.load(out)
             cfg = data["config"]
             self.assertEqual((cfg["suite"], cfg["repetitions"], cfg["warmup"], cfg["hyperfine_runs"], cfg["budget"],
