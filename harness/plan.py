@@ -56,6 +56,7 @@ def default_timeout(budget):
 
 @dataclasses.dataclass(frozen=True)
 class RunConfig:
+    """Everything a run is asked to do, resolved (see the top of this file)."""
     # what: names as given (None: all), resolved against the registry by benchmarks()
     allocators: str | None
     workloads: str | None
@@ -108,15 +109,17 @@ class RunConfig:
     def from_plan(cls, config, out, charts=True):
         """The config of a run to resume, from its plan's "config" (plans written before a
         key existed get what that run did: no warm-up, the timeout of its budget). Its
-        selection is the plan's jobs: allocators, workloads and collectors are None."""
+        selection is the plan's jobs: allocators, workloads and collectors are None; its
+        sweep is the spec that asks for the sweep the plan resolved."""
         try:
             budget = config.get("budget") or 0
+            sweep = ";".join(f"{s['workload']}.{s['param']}={','.join(map(str, s['values']))}"
+                             for s in config.get("sweep") or [])
             return cls(allocators=None, workloads=None, collectors=None, params=config.get("params") or {},
-                       sweep=";".join(f"{s['workload']}.{s['param']}={','.join(map(str, s['values']))}"
-                                      for s in config.get("sweep") or []) or "none",
-                       programs=tuple(config.get("programs") or ()), suite=config.get("suite"),
-                       repetitions=int(config["repetitions"]), warmup=config.get("warmup", 0),
-                       hyperfine_runs=config.get("hyperfine_runs") or 0, budget=budget,
+                       sweep=sweep or "none", programs=tuple(config.get("programs") or ()),
+                       suite=config.get("suite"), repetitions=int(config["repetitions"]),
+                       warmup=config.get("warmup", 0), hyperfine_runs=config.get("hyperfine_runs") or 0,
+                       budget=budget,
                        timeout=(config["timeout"] or 0) if "timeout" in config else default_timeout(budget),
                        counts=bool(config.get("counts")), limit=config.get("limit"), out=out, charts=charts)
         except (AttributeError, KeyError, TypeError, ValueError) as e:
