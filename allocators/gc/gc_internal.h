@@ -1,6 +1,7 @@
 /* gc_internal.h — what the collectors in this folder share and nobody else sees: the
- * counting core (rc_core.c) that manual, rc and rc-gen are built on, and the weakref
- * payload every collector uses.
+ * counting core (rc_core.c) that manual, rc and rc-gen are built on (each collector's file
+ * holds only what differs: its open, its table, and rc-gen its lists and collections),
+ * the neutral table entries (common.c) and the weakref payload every collector uses.
  *
  * Vocabulary
  *   prefix     bytes a collector keeps in front of every object header: 16 for the
@@ -53,6 +54,16 @@ static inline gc_weak *gc_weak_of(gc_object *w) { return (gc_weak *)gc_payload(w
 /* Common to every collector (common.c). */
 void gc_heap_init(gc_heap *h, const gc_collector *c, mm_heap *alloc);
 void gc_pause_record(gc_heap *h, uint64_t ns);
+/* Table entries with the neutral meanings gc.h documents, shared by the collectors that
+ * have them: no count kept (manual, boehm), a store that only writes (same), roots that
+ * need no bookkeeping (counted like any reference, or nothing scans them), no collection
+ * (manual, rc), no generations; and the weakref read every collector shares. */
+void gc_count_nothing(gc_heap *heap, gc_object *o);
+void gc_store_plain(gc_heap *heap, gc_object *holder, size_t slot, gc_object *value);
+void gc_root_nothing(gc_heap *heap, gc_object **where);
+size_t gc_collect_nothing(gc_heap *heap, int generation);
+size_t gc_no_generations(gc_heap *heap, int generation);
+gc_object *gc_weakref_target(gc_heap *heap, gc_object *weakref);
 
 typedef struct rc_heap rc_heap;
 typedef void (*rc_hook)(rc_heap *h, gc_object *o);
@@ -67,8 +78,18 @@ struct rc_heap {
     rc_hook release;      /* o's count just reached zero: the collector's cascade */
 };
 
-/* The counting core (rc_core.c). */
-bool rc_heap_init(rc_heap *h, mm_heap *alloc, size_t prefix);
+/* The counting core (rc_core.c). Opens a heap of collector `c`: `size` bytes (a struct
+ * that starts with an rc_heap) zeroed, objects preceded by `prefix` bytes, every count
+ * reaching zero released through the core's cascade (a collector with lists sets its
+ * own `release` after); the collector's options are parsed against options[0..count)
+ * first. NULL with `err` set on a bad option or no memory. */
+rc_heap *rc_heap_open(const gc_collector *c, mm_heap *alloc, const gc_config *config, size_t size, size_t prefix,
+                      const mm_option *options, size_t count, mm_error *err);
+/* close() of a collector without lists: objects still alive are reported as
+ * leaked_at_exit (nothing can find them to free), then the heap goes. */
+void rc_close(gc_heap *heap);
+gc_object *rc_new_object(gc_heap *heap, const gc_type *type, size_t payload); /* rc_new, for the table */
+size_t rc_check(gc_heap *heap); /* rc_check_counts, for the table */
 
 /* Bytes in front of the header of every object of a collector that counts (see "link"). */
 enum { RC_PREFIX = 16 };
@@ -118,9 +139,7 @@ static inline void rc_store_inline(rc_heap *h, gc_object *holder, size_t slot, g
     holder->slot[slot] = value;
     if (old) rc_decref_inline(h, old);
 }
-void rc_root_noop(gc_heap *heap, gc_object **where);
 gc_object *rc_weakref_new(gc_heap *heap, gc_object *target, gc_weak_callback cb, void *arg);
-gc_object *rc_weakref_get(gc_heap *heap, gc_object *weakref);
 void rc_weak_unlink(rc_heap *h, gc_object *weakref); /* off the heap's weakref list */
 /* Clears every weakref whose target `dead(target, ctx)` says is dying, then runs the
  * callbacks of those that are not themselves dying; returns the callbacks run. */
@@ -181,9 +200,6 @@ static inline __attribute__((always_inline)) void rc_cascade(rc_heap *h, gc_obje
     if (freed > h->base.stats.longest_cascade) h->base.stats.longest_cascade = freed;
     if (started) gc_pause_record(&h->base, gc_now_ns() - started);
 }
-size_t rc_no_collect(gc_heap *heap, int generation);
-size_t rc_no_generation(gc_heap *heap, int generation);
 size_t rc_check_counts(const gc_heap *heap);
-
 
 #endif

@@ -21,6 +21,7 @@
 #include "allocators/gc/gc_internal.h"
 
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The cascade of the collectors without lists (manual, rc): rc_cascade with no hooks. */
@@ -29,12 +30,28 @@ static void release_unlisted(rc_heap *h, gc_object *o) {
     rc_cascade(h, o, NULL, NULL);
 }
 
-bool rc_heap_init(rc_heap *h, mm_heap *alloc, size_t prefix) {
-    memset(h, 0, sizeof *h);
+rc_heap *rc_heap_open(const gc_collector *c, mm_heap *alloc, const gc_config *config, size_t size, size_t prefix,
+                      const mm_option *options, size_t count, mm_error *err) {
+    assert(size >= sizeof(rc_heap) && "a counting collector's heap starts with an rc_heap");
+    if (!mm_options_parse(c->name, config->options, options, count, err)) return NULL;
+    rc_heap *h = calloc(1, size);
+    if (h == NULL) {
+        mm_error_set(err, "%s: out of memory opening the heap", c->name);
+        return NULL;
+    }
+    gc_heap_init(&h->base, c, alloc);
     h->prefix = prefix;
     h->release = release_unlisted;
-    (void)alloc;
-    return true;
+    return h;
+}
+
+void rc_close(gc_heap *heap) {
+    heap->stats.leaked_at_exit = heap->stats.objects_allocated - heap->stats.objects_freed;
+    free(heap);
+}
+
+gc_object *rc_new_object(gc_heap *heap, const gc_type *type, size_t payload) {
+    return rc_new((rc_heap *)heap, type, payload);
 }
 
 bool rc_finalize_once(rc_heap *h, gc_object *o) {
@@ -85,11 +102,6 @@ void rc_store(gc_heap *heap, gc_object *holder, size_t slot, gc_object *value) {
     rc_store_inline((rc_heap *)heap, holder, slot, value);
 }
 
-void rc_root_noop(gc_heap *heap, gc_object **where) {
-    (void)heap; /* the reference a root holds is counted like any other */
-    (void)where;
-}
-
 gc_object *rc_weakref_new(gc_heap *heap, gc_object *target, gc_weak_callback cb, void *arg) {
     rc_heap *h = (rc_heap *)heap;
     gc_object *w = rc_new(h, &gc_weakref_type, sizeof(gc_weak));
@@ -100,11 +112,6 @@ gc_object *rc_weakref_new(gc_heap *heap, gc_object *target, gc_weak_callback cb,
     h->weakrefs = w;
     target->flags |= GC_WEAKLY_REFERENCED;
     return w;
-}
-
-gc_object *rc_weakref_get(gc_heap *heap, gc_object *weakref) {
-    (void)heap;
-    return gc_weak_of(weakref)->target;
 }
 
 size_t rc_weakrefs_clear(rc_heap *h, bool (*dead)(gc_object *target, void *ctx), void *ctx) {
@@ -133,18 +140,6 @@ size_t rc_weakrefs_clear(rc_heap *h, bool (*dead)(gc_object *target, void *ctx),
     return called;
 }
 
-size_t rc_no_collect(gc_heap *heap, int generation) {
-    (void)heap;
-    (void)generation;
-    return 0;
-}
-
-size_t rc_no_generation(gc_heap *heap, int generation) {
-    (void)heap;
-    (void)generation;
-    return 0;
-}
-
 size_t rc_check_counts(const gc_heap *heap) {
     const rc_heap *h = (const rc_heap *)heap;
     size_t broken = 0;
@@ -154,3 +149,5 @@ size_t rc_check_counts(const gc_heap *heap) {
         if (w->type != &gc_weakref_type || w->refcnt == 0) broken++;
     return broken;
 }
+
+size_t rc_check(gc_heap *heap) { return rc_check_counts(heap); }

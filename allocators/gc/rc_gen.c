@@ -439,14 +439,9 @@ static gc_heap *gen_open(mm_heap *alloc, const gc_config *config, mm_error *err)
         {"threshold1", MM_OPTION_SIZE, "young collections before a middle one", 0, 1000000000, false, &t[1]},
         {"threshold2", MM_OPTION_SIZE, "middle collections before a full one", 0, 1000000000, false, &t[2]},
     };
-    if (!mm_options_parse("rc-gen", config->options, options, 3, err)) return NULL;
-    gen_heap *h = calloc(1, sizeof *h);
-    if (h == NULL) {
-        mm_error_set(err, "rc-gen: out of memory opening the heap");
-        return NULL;
-    }
-    rc_heap_init(&h->rc, alloc, sizeof(gc_head));
-    gc_heap_init(&h->rc.base, &gc_rc_gen, alloc);
+    gen_heap *h = (gen_heap *)rc_heap_open(&gc_rc_gen, alloc, config, sizeof *h, sizeof(gc_head), options,
+                                           sizeof options / sizeof *options, err);
+    if (h == NULL) return NULL;
     h->rc.release = gen_release;
     for (int i = 0; i < LISTS; i++) list_init(&h->list[i]);
     memcpy(h->threshold, t, sizeof t);
@@ -587,12 +582,12 @@ const gc_collector gc_rc_gen = {
     .incref = rc_incref,
     .decref = rc_decref,
     .store = gen_store,
-    .delete_object = NULL,
-    .root_add = rc_root_noop,
-    .root_remove = rc_root_noop,
+    .delete_object = gc_delete_unsupported,
+    .root_add = gc_root_nothing,
+    .root_remove = gc_root_nothing,
     .collect = gen_collect,
     .weakref_new = gen_weakref_new,
-    .weakref_get = rc_weakref_get,
+    .weakref_get = gc_weakref_target,
     .check = gen_check,
     .live_in_generation = gen_live_in,
 };
