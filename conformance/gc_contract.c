@@ -36,6 +36,7 @@ static struct {
     unsigned twice;            /* objects finalized more than once */
     bool resurrect;            /* finalizers store their object into keeper */
     bool break_links;          /* finalizers empty their own slots */
+    bool clear_attr;           /* finalizers empty their slot 0 only (`self.attr = None`) */
     bool collect_inside;       /* finalizers call gc_collect */
     size_t inner_collect;      /* what those nested collects returned */
     gc_object *watch;          /* a weakref the finalizer checks is already cleared */
@@ -52,10 +53,8 @@ static void node_finalize(gc_heap *h, gc_object *o) {
     fin.calls++;
     if (++d->finalized > 1) fin.twice++;
     if (fin.watch) fin.watch_was_cleared = gc_weakref_get(h, fin.watch) == NULL;
-    if (fin.break_links) {
-        gc_store(h, o, 0, NULL);
-        gc_store(h, o, 1, NULL);
-    }
+    if (fin.break_links || fin.clear_attr) gc_store(h, o, 0, NULL);
+    if (fin.break_links) gc_store(h, o, 1, NULL);
     if (fin.collect_inside) fin.inner_collect += gc_collect(h, 2);
     if (fin.resurrect && keeper) gc_store(h, keeper, keeper->slot[0] && keeper->type->slots > 1 ? 1 : 0, o);
 }
@@ -707,6 +706,47 @@ static void check_resurrection_mid_collection(gc_heap *h) {
     finish(h);
 }
 
+/* What CPython's test_gc calls "boom" and bug21435: a finalizer of cyclic garbage empties
+ * its own slot, so other garbage dies by count in the middle of the collection and gives
+ * back references to the object being finalized (which the collector holds across the
+ * call, as CPython does). `bug21435`: a (no finalizer) <-> b (finalizer: `self.attr =
+ * None`), b also holding x; else "boom": a <-> b, both with finalizers emptying both slots.
+ * The garbage must all be freed, each finalizer run once, the heap sound. */
+static void check_finalizer_frees_garbage(gc_heap *h, bool bug21435) {
+    gc_object *a = make(h, bug21435 ? &node : &fnode), *b = make(h, &fnode), *x = bug21435 ? make(h, &node) : NULL;
+    if (!a || !b || (bug21435 && !x)) return;
+    gc_store(h, a, 0, b);
+    gc_store(h, b, 0, a);
+    if (x) gc_store(h, b, 1, x), release(h, x);
+    const unsigned finalizers = bug21435 ? 1 : 2;
+    const uint64_t objects = bug21435 ? 3 : 2;
+    if (bug21435) fin.clear_attr = true;
+    else fin.break_links = true;
+    release(h, a), release(h, b);
+    if (exact(h)) {
+        size_t found = gc_collect(h, 2);
+        EXPECT(found == 2 && stats(h).collected[2] == 2, "the cycle is collected (found %zu, collected %llu)", found,
+               (unsigned long long)stats(h).collected[2]);
+        EXPECT(fin.calls == finalizers && live(h) == 0, "finalizers %u (want %u), live %llu", fin.calls, finalizers,
+               (unsigned long long)live(h));
+    } else if (counting(h)) {
+        EXPECT(live(h) == objects && fin.calls == 0, "rc leaks the cycle, by design (live %llu)",
+               (unsigned long long)live(h));
+        break_cycle(h, a); /* b dies by count: its finalizer empties its slot, freeing a (and x) */
+        EXPECT(fin.calls == finalizers && live(h) == 0, "broken, all freed: finalizers %u (want %u), live %llu",
+               fin.calls, finalizers, (unsigned long long)live(h));
+    } else if (is_manual(h)) {
+        gc_delete(h, b);
+        gc_delete(h, a);
+        if (x) gc_delete(h, x);
+        EXPECT(fin.calls == finalizers && live(h) == 0, "manual: deleted, finalized once each (%u)", fin.calls);
+    } else {
+        gc_collect(h, 2);
+        EXPECT(fin.calls <= finalizers, "boehm: each finalizer at most once (%u)", fin.calls);
+    }
+    finish(h);
+}
+
 /* A chain of n `holder` objects hanging off `head` (the caller holds head only). */
 static gc_object *grow_chain(gc_heap *h, gc_object *tail, int n) {
     for (int i = 0; i < n && tail; i++) {
@@ -941,6 +981,8 @@ int main(void) {
         GC_CASE("finalizer-breaks-links", check_finalizer_effects(h, false));
         GC_CASE("collect-in-finalizer", check_finalizer_effects(h, true));
         GC_CASE("resurrection-mid-collection", check_resurrection_mid_collection(h));
+        GC_CASE("finalizer-frees-garbage-boom", check_finalizer_frees_garbage(h, false));
+        GC_CASE("finalizer-frees-garbage-bug21435", check_finalizer_frees_garbage(h, true));
         GC_CASE("threshold-option", check_threshold_option(h));
         GC_CASE("long-lived-25-percent", check_long_lived_rule(h));
         GC_CASE("stats-add-up", check_stats_add_up(h));

@@ -144,9 +144,11 @@ void rc_weak_unlink(rc_heap *h, gc_object *weakref); /* off the heap's weakref l
 /* Clears every weakref whose target `dead(target, ctx)` says is dying, then runs the
  * callbacks of those that are not themselves dying; returns the callbacks run. */
 size_t rc_weakrefs_clear(rc_heap *h, bool (*dead)(gc_object *target, void *ctx), void *ctx);
-/* Runs o's finalizer if it has one that has not run; returns true if o was resurrected
- * (a reference to it was kept). The caller holds one reference to o throughout. */
-bool rc_finalize_once(rc_heap *h, gc_object *o);
+/* Runs o's finalizer if it has one that has not run. The caller holds a reference to o
+ * across the call (as CPython's finalize_garbage does), so o outlives its finalizer
+ * whatever the finalizer frees: garbage dying by count inside it may give back references
+ * to o (o's count may end below where it started), never the caller's. */
+void rc_finalize_once(rc_heap *h, gc_object *o);
 
 bool rc_is_target(gc_object *target, void *ctx); /* target == ctx: for rc_weakrefs_clear */
 
