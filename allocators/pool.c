@@ -140,6 +140,49 @@ static inline void link_set(void *b, void *next) {
     mm_vg_close_metadata(b, sizeof(void *));
 }
 
+/* ---- debug-only validators (MM_DEBUG: the ASan+UBSan test builds) ---- */
+
+typedef enum { POOL_USED, POOL_FULL, POOL_EMPTY } pool_state;
+
+#ifdef MM_DEBUG
+#include <assert.h>
+/* One pool, right after a transition into `state` ("states" above; CPython's pool states):
+ * its carved part, free list and ref agree, ref says `state`, and the pool sits where that
+ * state says, its neighbours linked back to it. O(blocks in the pool): transitions only. */
+static void validate_pool(const pool_heap *h, const pool_hdr *pool, pool_state state) {
+    const size_t size = class_size(pool->szidx), capacity = h->pool_bytes / size, carved = pool->nextoffset / size;
+    assert(pool->szidx < NCLASSES && pool->nextoffset % size == 0 && carved <= capacity &&
+           "validate_pool: the carved part is whole blocks of the pool's class");
+    size_t listed = 0;
+    for (const char *b = pool->freeblock; b != NULL; b = link_get((void *)b)) {
+        assert(listed < carved && b >= pool->mem && (size_t)(b - pool->mem) < pool->nextoffset &&
+               (size_t)(b - pool->mem) % size == 0 &&
+               "validate_pool: the free list holds distinct carved blocks (a double free links one twice)");
+        listed++;
+    }
+    assert(pool->ref + listed == carved && "validate_pool: every carved block is allocated, cached or on the free list");
+    const pool_hdr *head = h->used[pool->szidx];
+    switch (state) {
+    case POOL_USED:
+        assert(pool->ref > 0 && pool->freeblock != NULL && "validate_pool: a used pool has blocks out and a free one");
+        assert((pool->prevpool ? pool->prevpool->nextpool == pool : head == pool) &&
+               (!pool->nextpool || pool->nextpool->prevpool == pool) && "validate_pool: a used pool is in used[class]");
+        break;
+    case POOL_FULL:
+        assert(pool->ref == capacity && pool->freeblock == NULL && head != pool &&
+               "validate_pool: a full pool has every block out and is in no list");
+        break;
+    case POOL_EMPTY:
+        assert(pool->ref == 0 && pool->arena->freepools == pool && head != pool &&
+               "validate_pool: an empty pool has no block out and heads its arena's freepools");
+        break;
+    }
+}
+#define VALIDATE_POOL(h, pool, state) validate_pool(h, pool, state)
+#else
+#define VALIDATE_POOL(h, pool, state) ((void)0)
+#endif
+
 /* ---- footprint over the arenas and the fallback ---- */
 
 static size_t fallback_footprint(const pool_heap *h) {
@@ -247,6 +290,7 @@ static void arena_pool_freed(pool_heap *h, arena *a) {
 MM_SLOW_PATH static void *pool_full(pool_heap *h, pool_hdr *pool, void *b) {
     h->used[pool->szidx] = pool->nextpool; /* used -> full */
     if (pool->nextpool) pool->nextpool->prevpool = NULL;
+    VALIDATE_POOL(h, pool, POOL_FULL);
     return b;
 }
 
@@ -299,7 +343,9 @@ MM_SLOW_PATH static void *pool_start(pool_heap *h, size_t cls) {
     pool->prevpool = NULL;
     pool->nextpool = NULL; /* used[cls] was empty */
     h->used[cls] = pool;
-    return pool_take(h, pool);
+    void *b = pool_take(h, pool); /* empty -> used: a pool holds more than one block */
+    VALIDATE_POOL(h, pool, POOL_USED);
+    return b;
 }
 
 static void used_unlink(pool_heap *h, pool_hdr *pool) {
@@ -314,6 +360,7 @@ MM_SLOW_PATH static void pool_transition(pool_heap *h, pool_hdr *pool, bool was_
         arena *a = pool->arena;
         pool->nextpool = a->freepools;
         a->freepools = pool;
+        VALIDATE_POOL(h, pool, POOL_EMPTY); /* before the arena may go back to the OS */
         arena_pool_freed(h, a);
         return;
     }
@@ -322,6 +369,7 @@ MM_SLOW_PATH static void pool_transition(pool_heap *h, pool_hdr *pool, bool was_
     pool->nextpool = h->used[pool->szidx];
     if (pool->nextpool) pool->nextpool->prevpool = pool;
     h->used[pool->szidx] = pool;
+    VALIDATE_POOL(h, pool, POOL_USED);
 }
 
 /* ---- the fallback ---- */

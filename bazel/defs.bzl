@@ -26,8 +26,8 @@ SANITIZE = [
 
 # The sanitizer variant keeps every assert: --compilation_mode=opt (.bazelrc) puts -DNDEBUG
 # on every command line before the target's copts, and -UNDEBUG after it takes it off
-# again. MM_DEBUG adds the debug fills. The optimised variant, which the benchmarks link,
-# has neither.
+# again. MM_DEBUG adds the debug fills and the debug-only validators (pool.c, fit.c,
+# allocators/gc/rc_gen.c). The optimised variant, which the benchmarks link, has neither.
 # conformance/asserts_test.c and asserts_nm_test.sh hold both builds to this.
 VARIANTS = [
     ("", [], []),
