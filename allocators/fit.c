@@ -586,7 +586,7 @@ static mm_heap *fit_open(const mm_config *config, mm_error *err, const char *nam
         {"segment", MM_OPTION_SIZE, "bytes mapped at a time", 4096, (size_t)1 << 30, true, &seg_bytes},
     };
     if (!mm_options_parse(name, config->options, options, 1, err)) return NULL;
-    mm_pages pages = {.limit = config->limit};
+    mm_pages pages = {.limit = config->limit, .within = config->within};
     fit_heap *h = mm_pages_map(&pages, sizeof *h, 0);
     if (h == NULL) {
         mm_error_set(err, "%s: the limit leaves no room for the heap itself", name);
