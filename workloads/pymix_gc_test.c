@@ -20,19 +20,12 @@
  */
 #include "allocators/gc/gc.h"
 #include "conformance/tap.h"
+#include "workloads/gc_leaks.h"
 #include "workloads/wl.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/lsan_interface.h>
-#define LEAKS_EXPECTED_BEGIN() __lsan_disable()
-#define LEAKS_EXPECTED_END() __lsan_enable()
-#else
-#define LEAKS_EXPECTED_BEGIN() (void)0
-#define LEAKS_EXPECTED_END() (void)0
-#endif
 
 typedef struct outcome {
     bool ran;
@@ -63,9 +56,9 @@ static outcome run_gc(wl_workload *w, const char *heap, bool leaks_by_design) {
     c.heap = h->alloc;
     c.param = values(w, param);
     c.iterations = w->iterations(param);
-    if (leaks_by_design) LEAKS_EXPECTED_BEGIN();
+    GC_LEAKS_EXPECTED_BEGIN(leaks_by_design);
     w->run(&c);
-    if (leaks_by_design) LEAKS_EXPECTED_END();
+    GC_LEAKS_EXPECTED_END(leaks_by_design);
     o.ran = true;
     o.checksum = c.meter.checksum;
     o.ops = c.ops;
@@ -119,8 +112,7 @@ int main(void) {
     for (size_t i = 0; i < n; i++) {
         tap_case("pymix_gc.same_stream[%s]", heaps[i].name);
         const unsigned caps = heaps[i].collector->caps;
-        bool leaks = (caps & GC_CAP_COUNTS) && !(caps & GC_CAP_CYCLES);
-        outcome o = run_gc(gc, heaps[i].name, leaks);
+        outcome o = run_gc(gc, heaps[i].name, GC_LEAKS_CYCLES(caps));
         if (!o.ran) continue;
         if (!first.ran) first = o;
         EXPECT(o.error == NULL, "%s: %s", heaps[i].name, o.error);
