@@ -26,7 +26,15 @@
  * Invariants
  *   An object with GC_DYING set is on `pending` (or being freed by the cascade that just
  *   popped it) and in no generation list.
- *   A weakref object is on the heap's weakref list exactly while it is alive.
+ *   weakrefs   each object's own list (CPython's tp_weaklist, kept off the object): the
+ *              weakrefs to one target are linked through next/prev, the first of them
+ *              reachable from the heap's weak table, a chained hash table keyed by the
+ *              target's address whose chains link those firsts (next_target). Adding or
+ *              removing a weakref is O(1), and a target's death clears what it has, not
+ *              what the heap has. The table's buckets come from the collector's allocator,
+ *              so they count in its footprint like the objects do.
+ *   A live weakref with a target is in exactly that target's list; a cleared one (no
+ *   target) is in none. A target is in the table exactly while its list is not empty.
  *   objects_allocated - objects_freed = objects alive (objects_live).
  */
 #ifndef GC_INTERNAL_H
@@ -45,8 +53,9 @@ typedef struct gc_weak {
     gc_object *target;     /* NULL once cleared */
     gc_weak_callback callback;
     void *arg;
-    gc_object *next, *prev; /* the heap's list of live weakrefs */
-    gc_object *next_call;   /* weakrefs whose callback is due (while clearing) */
+    gc_object *next, *prev; /* the other weakrefs to the target (the first has no prev); once
+                               cleared, `next` chains the weakrefs whose callback is due */
+    gc_object *next_target; /* the first of a target's weakrefs: the next target's first in its bucket */
 } gc_weak;
 
 static inline gc_weak *gc_weak_of(gc_object *w) { return (gc_weak *)gc_payload(w); }
@@ -74,7 +83,9 @@ struct rc_heap {
     bool in_cascade;
     bool cascade_pauses;  /* rc: each cascade of more than one object is a pause */
     bool closing;         /* close(): no finalizers, no callbacks */
-    gc_object *weakrefs;  /* live weakrefs, doubly linked through gc_weak */
+    gc_object **weak_buckets; /* the weak table (see "weakrefs"): 1 << weak_bits chains, or NULL */
+    unsigned weak_bits;
+    size_t weak_targets;      /* targets in the table */
     rc_hook release;      /* o's count just reached zero: the collector's cascade */
 };
 
@@ -140,21 +151,30 @@ static inline void rc_store_inline(rc_heap *h, gc_object *holder, size_t slot, g
     if (old) rc_decref_inline(h, old);
 }
 gc_object *rc_weakref_new(gc_heap *heap, gc_object *target, gc_weak_callback cb, void *arg);
-void rc_weak_unlink(rc_heap *h, gc_object *weakref); /* off the heap's weakref list */
-/* Clears every weakref whose target `dead(target, ctx)` says is dying, then runs the
- * callbacks of those that are not themselves dying; returns the callbacks run. */
-size_t rc_weakrefs_clear(rc_heap *h, bool (*dead)(gc_object *target, void *ctx), void *ctx);
+/* Clears every weakref to `target` (its list leaves the table) and puts those whose
+ * callback is due — not themselves dying or unreachable — in front of `due`, which it
+ * returns: a collection clears all the garbage's weakrefs before any callback runs. */
+gc_object *rc_weak_clear(rc_heap *h, gc_object *target, gc_object *due);
+/* Runs the callbacks of `due` (from rc_weak_clear), each weakref held while its callback
+ * runs; returns how many ran. */
+size_t rc_weak_callbacks(rc_heap *h, gc_object *due);
+/* o dies: the weakrefs to it are cleared and their callbacks run, and o, if a weakref,
+ * leaves its target's list (nothing is cleared while the heap closes). The test inline,
+ * the work (for the few objects that have any) out of line. */
+void rc_weak_death_rare(rc_heap *h, gc_object *o);
+static inline void rc_weak_death(rc_heap *h, gc_object *o) {
+    if (__builtin_expect((o->flags & GC_WEAKLY_REFERENCED) || o->type == &gc_weakref_type, 0)) rc_weak_death_rare(h, o);
+}
+/* Frees the weak table (close). */
+void rc_weak_table_free(rc_heap *h);
 /* Runs o's finalizer if it has one that has not run. The caller holds a reference to o
  * across the call (as CPython's finalize_garbage does), so o outlives its finalizer
  * whatever the finalizer frees: garbage dying by count inside it may give back references
  * to o (o's count may end below where it started), never the caller's. */
 void rc_finalize_once(rc_heap *h, gc_object *o);
 
-bool rc_is_target(gc_object *target, void *ctx); /* target == ctx: for rc_weakrefs_clear */
-
 /* The rare part of a death, out of line: o's finalizer, once (true: it resurrected o,
- * and nothing else happened); else weakrefs to o cleared and their callbacks run, and o,
- * if itself a weakref, taken off the heap's list. o has count 0 and no GC_DYING. */
+ * and nothing else happened); else rc_weak_death. o has count 0 and no GC_DYING. */
 bool rc_last_rites(rc_heap *h, gc_object *o);
 
 /* The cascade (rc_core.c's comment tells it step by step). `untrack` takes an object out

@@ -21,8 +21,7 @@ static gc_heap *manual_open(mm_heap *alloc, const gc_config *config, mm_error *e
 static void manual_delete(gc_heap *heap, gc_object *o) {
     rc_heap *h = (rc_heap *)heap;
     rc_finalize_once(h, o); /* a resurrecting finalizer cannot stop an explicit delete */
-    if (o->flags & GC_WEAKLY_REFERENCED) rc_weakrefs_clear(h, rc_is_target, o);
-    if (o->type == &gc_weakref_type) rc_weak_unlink(h, o);
+    rc_weak_death(h, o);
     rc_free_memory(h, o);
 }
 

@@ -360,11 +360,6 @@ static void move_legacy_finalizers(gc_head *unreachable, gc_head *finalizers) {
     }
 }
 
-static bool in_unreachable(gc_object *target, void *ctx) {
-    (void)ctx;
-    return (target->flags & GC_UNREACHABLE) != 0;
-}
-
 /* Step 6. Objects move to `seen` first, so a finalizer that frees others is harmless.
  * Returns the number of finalizers run. */
 static size_t finalize_garbage(gen_heap *h, gc_head *unreachable) {
@@ -440,7 +435,10 @@ static size_t collect(gen_heap *h, int generation) {
     list_merge(&finalizers, &h->list[GARBAGE]);
 
     size_t found = list_size(&unreachable);
-    size_t user_code = rc_weakrefs_clear(&h->rc, in_unreachable, NULL);
+    gc_object *due = NULL; /* step 5: every weakref to the garbage cleared before any callback */
+    for (gc_head *g = unreachable.next; g != &unreachable; g = g->next)
+        if (object_of(g)->flags & GC_WEAKLY_REFERENCED) due = rc_weak_clear(&h->rc, object_of(g), due);
+    size_t user_code = rc_weak_callbacks(&h->rc, due);
     user_code += finalize_garbage(h, &unreachable); /* may free some members: they were garbage */
     size_t freed_by_finalizers = found - list_size(&unreachable);
     VALIDATE_LIST(&unreachable, ID_UNREACHABLE, ID_UNREACHABLE, GC_COLLECTING | GC_UNREACHABLE,
@@ -530,6 +528,7 @@ static void gen_close(gc_heap *heap) {
         list_remove(g);
         rc_free_memory(&h->rc, object_of(g));
     }
+    rc_weak_table_free(&h->rc);
     free(h);
 }
 
