@@ -400,6 +400,7 @@ static void wc_run(wl_ctx *c) {
     c->sink ^= (unsigned char)sum;
     wl_meter_mix(&c->meter, id);
 }
+
 wl_workload wl_weakcache = {
     .name = "weakcache",
     .summary = "GC: a cache keyed by weakref: lookups through weakrefs, the oldest entry replaced each step",
