@@ -338,7 +338,7 @@ static mm_heap *buddy_open(const mm_config *config, mm_error *err) {
                      max_block, min_block);
         return NULL;
     }
-    mm_pages pages = {.limit = config->limit};
+    mm_pages pages = {.limit = config->limit, .within = config->within};
     buddy_heap *h = mm_pages_map(&pages, sizeof *h, 0);
     if (h == NULL) {
         mm_error_set(err, "buddy: the limit leaves no room for the heap itself");

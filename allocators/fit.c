@@ -257,6 +257,59 @@ static fblock *index_find(fit_heap *h, size_t size) {
     }
 }
 
+/* ---- debug-only validators (MM_DEBUG: the ASan+UBSan test builds) ---- */
+
+#ifdef MM_DEBUG
+#include <assert.h>
+/* The one place b is filed in the index, or NULL when b is not there. O(log n) in the
+ * treap, O(1) elsewhere: it follows b's own links back. */
+static bool in_index(const fit_heap *h, const fblock *b) {
+    if (h->policy == POLICY_BEST && bsize(b) > SMALL_MAX) {
+        const fblock *t = h->tree;
+        while (t && t != b) t = key_less(b, t) ? t->next : t->prev;
+        return t == b;
+    }
+    const fblock *const *head = h->policy == POLICY_BEST ? (const fblock *const *)&h->bins[bin_of(bsize(b))]
+                                                         : (const fblock *const *)&h->list;
+    if (b->prev ? b->prev->next != b : *head != b) return false;
+    if (b->next ? b->next->prev != b : h->policy != POLICY_BEST && h->tail != b) return false;
+    if (h->policy == POLICY_BEST) return (h->bitmap[bin_of(bsize(b)) / 64] >> (bin_of(bsize(b)) % 64)) & 1;
+    return h->policy != POLICY_FIRST_AO || ((!b->prev || b->prev < b) && (!b->next || b < b->next));
+}
+
+/* A block about to be freed: in use, its tags and its neighbours' agree (a double free,
+ * or a stray write over a header, shows here first). */
+static void validate_in_use(const fblock *b) {
+    const size_t s = bsize(b);
+    assert((b->head & F_INUSE) && s >= MIN_BLOCK && s % 16 == 0 && "validate_in_use: a block freed is a block in use");
+    const fblock *n = next_block(b);
+    assert((n->head & F_PREV_INUSE) && "validate_in_use: the block after an allocated one says it is in use");
+    if (b->head & F_PREV_INUSE) return;
+    const fblock *p = prev_block(b);
+    assert(!(p->head & F_INUSE) && next_block(p) == b &&
+           "validate_in_use: the free block before it has the footer that finds it and the header that reaches back");
+}
+
+/* A free block that just took its final shape (coalesced, split off, or a new segment):
+ * boundary tags agree on both sides, no free neighbour is left unmerged, and the block
+ * is in the index exactly where its policy files it. */
+static void validate_free(const fit_heap *h, const fblock *b) {
+    const size_t s = bsize(b);
+    assert(!(b->head & F_INUSE) && s >= MIN_BLOCK && s % 16 == 0 && "validate_free: a free block's header");
+    assert(*(const size_t *)((const char *)b + s - HDR) == s && "validate_free: the footer repeats the size");
+    assert((b->head & F_PREV_INUSE) && "validate_free: the block before a free block is in use (coalescing is immediate)");
+    const fblock *n = next_block(b);
+    assert((n->head & F_INUSE) && !(n->head & F_PREV_INUSE) &&
+           "validate_free: the block after a free block is in use and knows its predecessor is free");
+    assert(in_index(h, b) && "validate_free: a free block is in the index where its policy files it");
+}
+#define VALIDATE_IN_USE(b) validate_in_use(b)
+#define VALIDATE_FREE(h, b) validate_free(h, b)
+#else
+#define VALIDATE_IN_USE(b) ((void)0)
+#define VALIDATE_FREE(h, b) ((void)0)
+#endif
+
 /* ---- segments ---- */
 
 static void segment_unmap(fit_heap *h, segment *s) {
@@ -290,6 +343,7 @@ static fblock *grow(fit_heap *h, size_t size) {
     next_block(b)->head = 0 | F_INUSE; /* the epilogue; the block before it is free */
     h->empty_segs++;
     index_insert(h, b);
+    VALIDATE_FREE(h, b);
     return b;
 }
 
@@ -307,6 +361,7 @@ static void take(fit_heap *h, fblock *b, size_t size) {
         b->head = size | F_INUSE | (b->head & (F_PREV_INUSE | F_FIRST));
         index_replace(h, b, bs, rem);
         if (h->policy == POLICY_NEXT) h->rover = rem; /* the next search resumes here */
+        VALIDATE_FREE(h, rem);
     } else {
         index_remove(h, b);
         b->head |= F_INUSE;
@@ -317,6 +372,7 @@ static void take(fit_heap *h, fblock *b, size_t size) {
 /* Frees block b (marked in use): coalesces with free neighbours, files the result, and
  * gives an empty segment back when one is already spare. */
 static void release(fit_heap *h, fblock *b) {
+    VALIDATE_IN_USE(b);
     size_t s = bsize(b);
     fblock *n = at(b, (ptrdiff_t)s);
     bool next_free = !(n->head & F_INUSE), prev_free = !(b->head & F_PREV_INUSE);
@@ -346,6 +402,7 @@ static void release(fit_heap *h, fblock *b) {
         /* keep == b: the block before grew in place and its list place is already right */
     }
     vg_free_block(b, s);
+    VALIDATE_FREE(h, b);
     if (!is_whole(b)) return;
     segment *seg = segment_of_first(b);
     if (h->empty_segs >= 1 || seg->bytes > h->seg_bytes) {
@@ -392,6 +449,7 @@ static void *fit_alloc(mm_heap *heap, size_t n, size_t align) {
         b = r;
     }
     take(h, b, size);
+    if (gap) VALIDATE_FREE(h, prev_block(b)); /* the leading block split off */
     mm_vg_alloc(h, (char *)b + HDR, bsize(b) - HDR);
     mm_debug_fill((char *)b + HDR, size - HDR, MM_FILL_FRESH);
     return (char *)b + HDR;
@@ -528,7 +586,7 @@ static mm_heap *fit_open(const mm_config *config, mm_error *err, const char *nam
         {"segment", MM_OPTION_SIZE, "bytes mapped at a time", 4096, (size_t)1 << 30, true, &seg_bytes},
     };
     if (!mm_options_parse(name, config->options, options, 1, err)) return NULL;
-    mm_pages pages = {.limit = config->limit};
+    mm_pages pages = {.limit = config->limit, .within = config->within};
     fit_heap *h = mm_pages_map(&pages, sizeof *h, 0);
     if (h == NULL) {
         mm_error_set(err, "%s: the limit leaves no room for the heap itself", name);

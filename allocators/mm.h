@@ -62,9 +62,11 @@ typedef struct mm_stats {
 typedef struct mm_pages {
     size_t mapped;      /* bytes mapped now (a multiple of the OS page size) */
     size_t peak_mapped; /* the most ever mapped at once */
-    size_t limit;       /* 0 = unlimited; otherwise mapping past it fails with NULL */
+    size_t limit;       /* 0 = unlimited; otherwise mapped + charged past it fails (NULL, false) */
     size_t map_calls;
     size_t unmap_calls;
+    size_t charged;          /* bytes held for this heap by another heap (its fallback): under the limit too */
+    struct mm_pages *within; /* NULL, or the page layer of the heap this one serves: each map is charged there */
 } mm_pages;
 
 size_t mm_page_size(void);
@@ -73,6 +75,12 @@ size_t mm_page_size(void);
 void *mm_pages_map(mm_pages *pages, size_t bytes, size_t align);
 /* Unmaps exactly what one mm_pages_map call returned (same pointer, same bytes). */
 void mm_pages_unmap(mm_pages *pages, void *p, size_t bytes);
+/* Counts `bytes` another heap holds for this one against this page layer's limit (and every
+ * limit it is within); false, and nothing counted, when they would pass one. A heap's
+ * fallback is charged this way: by the page layer itself when it maps `within` this one,
+ * or by the heap for a fallback without a page layer (its live blocks' usable bytes). */
+bool mm_pages_charge(mm_pages *pages, size_t bytes);
+void mm_pages_uncharge(mm_pages *pages, size_t bytes);
 void mm_pages_stats(const mm_pages *pages, mm_stats *out);
 /* Asks for transparent huge pages on a mapping that will be filled front to back:
  * one fault per 2 MiB instead of per 4 KiB. Changes no accounting. */
@@ -83,6 +91,9 @@ void mm_pages_hint_huge(void *p, size_t bytes);
 typedef struct mm_config {
     size_t limit;        /* page-layer limit in bytes; 0 = none */
     const char *options; /* "key=value,key=value", strategy-specific; NULL = defaults */
+    mm_pages *within;    /* a heap opened as another's fallback: its page layer is within this one
+                            (every map charged there, under its limit). Honoured by the strategies
+                            that free and count an exact footprint, the ones a fallback can be */
 } mm_config;
 
 typedef struct mm_error {

@@ -140,16 +140,54 @@ static inline void link_set(void *b, void *next) {
     mm_vg_close_metadata(b, sizeof(void *));
 }
 
+/* ---- debug-only validators (MM_DEBUG: the ASan+UBSan test builds) ---- */
+
+typedef enum { POOL_USED, POOL_FULL, POOL_EMPTY } pool_state;
+
+#ifdef MM_DEBUG
+#include <assert.h>
+/* One pool, right after a transition into `state` ("states" above; CPython's pool states):
+ * its carved part, free list and ref agree, ref says `state`, and the pool sits where that
+ * state says, its neighbours linked back to it. O(blocks in the pool): transitions only. */
+static void validate_pool(const pool_heap *h, const pool_hdr *pool, pool_state state) {
+    const size_t size = class_size(pool->szidx), capacity = h->pool_bytes / size, carved = pool->nextoffset / size;
+    assert(pool->szidx < NCLASSES && pool->nextoffset % size == 0 && carved <= capacity &&
+           "validate_pool: the carved part is whole blocks of the pool's class");
+    size_t listed = 0;
+    for (const char *b = pool->freeblock; b != NULL; b = link_get((void *)b)) {
+        assert(listed < carved && b >= pool->mem && (size_t)(b - pool->mem) < pool->nextoffset &&
+               (size_t)(b - pool->mem) % size == 0 &&
+               "validate_pool: the free list holds distinct carved blocks (a double free links one twice)");
+        listed++;
+    }
+    assert(pool->ref + listed == carved && "validate_pool: every carved block is allocated, cached or on the free list");
+    const pool_hdr *head = h->used[pool->szidx];
+    switch (state) {
+    case POOL_USED:
+        assert(pool->ref > 0 && pool->freeblock != NULL && "validate_pool: a used pool has blocks out and a free one");
+        assert((pool->prevpool ? pool->prevpool->nextpool == pool : head == pool) &&
+               (!pool->nextpool || pool->nextpool->prevpool == pool) && "validate_pool: a used pool is in used[class]");
+        break;
+    case POOL_FULL:
+        assert(pool->ref == capacity && pool->freeblock == NULL && head != pool &&
+               "validate_pool: a full pool has every block out and is in no list");
+        break;
+    case POOL_EMPTY:
+        assert(pool->ref == 0 && pool->arena->freepools == pool && head != pool &&
+               "validate_pool: an empty pool has no block out and heads its arena's freepools");
+        break;
+    }
+}
+#define VALIDATE_POOL(h, pool, state) validate_pool(h, pool, state)
+#else
+#define VALIDATE_POOL(h, pool, state) ((void)0)
+#endif
+
 /* ---- footprint over the arenas and the fallback ---- */
 
-static size_t fallback_footprint(const pool_heap *h) {
-    if (!h->fallback_exact) return h->fallback_bytes;
-    mm_stats st;
-    mm_stats_get(h->fallback, &st);
-    return st.footprint;
-}
-
-static size_t footprint(const pool_heap *h) { return h->pages.mapped + fallback_footprint(h); }
+/* The page layer's count: what pool maps, and what its fallback holds for it (charged:
+ * by the page layer for a fallback mapping within pool's, by fallback_alloc otherwise). */
+static size_t footprint(const pool_heap *h) { return h->pages.mapped + h->pages.charged; }
 
 static void note_peak(pool_heap *h) {
     size_t f = footprint(h);
@@ -247,6 +285,7 @@ static void arena_pool_freed(pool_heap *h, arena *a) {
 MM_SLOW_PATH static void *pool_full(pool_heap *h, pool_hdr *pool, void *b) {
     h->used[pool->szidx] = pool->nextpool; /* used -> full */
     if (pool->nextpool) pool->nextpool->prevpool = NULL;
+    VALIDATE_POOL(h, pool, POOL_FULL);
     return b;
 }
 
@@ -299,7 +338,9 @@ MM_SLOW_PATH static void *pool_start(pool_heap *h, size_t cls) {
     pool->prevpool = NULL;
     pool->nextpool = NULL; /* used[cls] was empty */
     h->used[cls] = pool;
-    return pool_take(h, pool);
+    void *b = pool_take(h, pool); /* empty -> used: a pool holds more than one block */
+    VALIDATE_POOL(h, pool, POOL_USED);
+    return b;
 }
 
 static void used_unlink(pool_heap *h, pool_hdr *pool) {
@@ -314,6 +355,7 @@ MM_SLOW_PATH static void pool_transition(pool_heap *h, pool_hdr *pool, bool was_
         arena *a = pool->arena;
         pool->nextpool = a->freepools;
         a->freepools = pool;
+        VALIDATE_POOL(h, pool, POOL_EMPTY); /* before the arena may go back to the OS */
         arena_pool_freed(h, a);
         return;
     }
@@ -322,6 +364,7 @@ MM_SLOW_PATH static void pool_transition(pool_heap *h, pool_hdr *pool, bool was_
     pool->nextpool = h->used[pool->szidx];
     if (pool->nextpool) pool->nextpool->prevpool = pool;
     h->used[pool->szidx] = pool;
+    VALIDATE_POOL(h, pool, POOL_USED);
 }
 
 /* ---- the fallback ---- */
@@ -330,12 +373,16 @@ MM_SLOW_PATH static void fallback_free(pool_heap *h, void *p) {
     mm_addrmap_slot *s = mm_addrmap_find(&h->big, (uintptr_t)p);
     if (s == NULL) return; /* not a block of this heap */
     h->fallback_bytes -= s->value;
+    if (!h->fallback_exact) mm_pages_uncharge(&h->pages, s->value);
     mm_addrmap_remove(&h->big, (uintptr_t)p);
     mm_free(h->fallback, p);
 }
 
-MM_SLOW_PATH static void *fallback_alloc(pool_heap *h, size_t n, size_t align) {
-    if (over_limit(h, n)) return NULL;
+/* One try at a fallback block, every byte of it under the limit: a fallback with a page
+ * layer maps within pool's (refused past the limit, its spare memory charged here like
+ * any other); one without is charged the block's usable bytes. */
+static void *fallback_try(pool_heap *h, size_t n, size_t align) {
+    if (!h->fallback_exact && over_limit(h, n)) return NULL; /* an exact one may have room mapped already */
     void *p = mm_alloc(h->fallback, n, align);
     if (p == NULL) return NULL;
     size_t usable = mm_usable_size(h->fallback, p);
@@ -343,12 +390,21 @@ MM_SLOW_PATH static void *fallback_alloc(pool_heap *h, size_t n, size_t align) {
         mm_free(h->fallback, p);
         return NULL;
     }
-    h->fallback_bytes += usable;
-    if (h->pages.limit && footprint(h) > h->pages.limit) {
-        fallback_free(h, p);
+    if (!h->fallback_exact && !mm_pages_charge(&h->pages, usable)) {
+        mm_addrmap_remove(&h->big, (uintptr_t)p);
+        mm_free(h->fallback, p);
         return NULL;
     }
+    h->fallback_bytes += usable;
     note_peak(h);
+    return p;
+}
+
+static bool spares_back(pool_heap *h);
+
+MM_SLOW_PATH static void *fallback_alloc(pool_heap *h, size_t n, size_t align) {
+    void *p = fallback_try(h, n, align);
+    if (p == NULL && h->pages.limit && spares_back(h)) p = fallback_try(h, n, align); /* the room pool kept */
     return p;
 }
 
@@ -378,6 +434,22 @@ MM_SLOW_PATH static void cache_drain(pool_heap *h, size_t cls) {
 static void cache_drain_all(pool_heap *h) {
     for (size_t cls = 0; cls < NCLASSES; cls++)
         if (h->ncached[cls]) cache_drain(h, cls);
+}
+
+/* At the limit: what pool keeps for itself — the front cache, and the wholly empty arena
+ * it keeps as a spare — goes back, so the fallback can have that room. Returns whether the
+ * footprint went down. */
+static bool spares_back(pool_heap *h) {
+    size_t before = footprint(h);
+    cache_drain_all(h);
+    arena *spare = h->lasta[h->ntotal]; /* usable is sorted: a wholly empty arena is its last */
+    if (spare != NULL) {
+        usable_unlink(h, spare);
+        h->lasta[h->ntotal] = NULL; /* at most one wholly empty arena is kept */
+        h->empty_arenas--;
+        arena_free(h, spare);
+    }
+    return footprint(h) < before;
 }
 
 /* ---- the table's operations ---- */
@@ -546,6 +618,11 @@ static size_t pool_check(mm_heap *heap) {
         if (ours(h, (void *)s->key) || mm_usable_size(h->fallback, (void *)s->key) != s->value) broken++;
     }
     if (big_bytes != h->fallback_bytes) broken++;
+    /* the fallback's memory is charged to pool's page layer, all of it, under the limit */
+    mm_stats fb;
+    mm_stats_get(h->fallback, &fb);
+    if (h->pages.charged != (h->fallback_exact ? fb.footprint : h->fallback_bytes)) broken++;
+    if (h->pages.limit && footprint(h) > h->pages.limit) broken++;
     return broken + mm_addrmap_check(&h->big) + mm_check(h->fallback);
 }
 
@@ -574,19 +651,25 @@ static mm_heap *pool_open(const mm_config *config, mm_error *err) {
                      fallback);
         return NULL;
     }
-    mm_config fcfg = {.limit = config->limit};
-    mm_heap *fb = mm_open(fs, &fcfg, err);
-    if (fb == NULL) return NULL;
+    /* Under a limit an arena is at most an eighth of it (halved, down to four pools): one
+     * mostly empty arena must not take half of a small budget from the fallback. */
+    while (config->limit && arena_bytes > config->limit / 8 && arena_bytes / 2 >= 4 * pool_bytes) arena_bytes /= 2;
     size_t ntotal = arena_bytes / pool_bytes;
     size_t heap_bytes = sizeof(pool_heap) + (ntotal + 1) * sizeof(arena *);
-    mm_pages pages = {.limit = config->limit};
+    mm_pages pages = {.limit = config->limit, .within = config->within};
     pool_heap *h = mm_pages_map(&pages, heap_bytes, 0);
     if (h == NULL) {
-        mm_close(fb);
         mm_error_set(err, "pool: the limit leaves no room for the heap itself");
         return NULL;
     }
     h->pages = pages;
+    /* the fallback's page layer is within pool's: the one limit covers both */
+    mm_config fcfg = {.within = &h->pages};
+    mm_heap *fb = mm_open(fs, &fcfg, err);
+    if (fb == NULL) {
+        mm_pages_unmap(&pages, h, heap_bytes);
+        return NULL;
+    }
     h->heap_bytes = mm_align_up(heap_bytes, mm_page_size());
     h->pool_bytes = pool_bytes, h->arena_bytes = arena_bytes, h->ntotal = ntotal;
     h->pool_shift = (unsigned)__builtin_ctzll(pool_bytes);

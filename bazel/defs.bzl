@@ -1,7 +1,8 @@
 """Macros every BUILD file uses: one place for warnings, and the sanitizer variants.
 
-mm_library and mm_test expand each target into two: the optimised one (`name`) and one
-built with AddressSanitizer + UBSan and debug fills (`name_asan`), whose deps are the
+mm_library and mm_test expand each target into two: the optimised one (`name`, asserts
+compiled out) and one built with AddressSanitizer + UBSan, asserts on, debug fills and
+validators (`name_asan`), whose deps are the
 `_asan` variants of the same libraries. So `bazel test //...` runs every test both ways in
 one invocation, with no --config switching and no rebuilds between them.
 """
@@ -23,9 +24,14 @@ SANITIZE = [
     "-fno-omit-frame-pointer",
 ]
 
+# The sanitizer variant keeps every assert: --compilation_mode=opt (.bazelrc) puts -DNDEBUG
+# on every command line before the target's copts, and -UNDEBUG after it takes it off
+# again. MM_DEBUG adds the debug fills and the debug-only validators (pool.c, fit.c,
+# allocators/gc/rc_gen.c). The optimised variant, which the benchmarks link, has neither.
+# conformance/asserts_test.c and asserts_nm_test.sh hold both builds to this.
 VARIANTS = [
     ("", [], []),
-    ("_asan", SANITIZE + ["-DMM_DEBUG", "-O1", "-g"], SANITIZE),
+    ("_asan", SANITIZE + ["-UNDEBUG", "-DMM_DEBUG", "-O1", "-g"], SANITIZE),
 ]
 
 def _variant_label(label, suffix):

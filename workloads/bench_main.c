@@ -4,8 +4,8 @@
  *   mmbench_bench [--param NAME.KEY=VALUE]... [--limit BYTES] [--budget SECONDS] [--validate]
  *                 [Google Benchmark flags, e.g. --benchmark_filter=^churn/pool$]
  *
- * --param sets a workload parameter (churn.live=1000) or a strategy option
- * (bump.chunk=4M). --budget caps the metered pass in seconds; the timed pass then runs
+ * --param sets a workload parameter (churn.live=1000), a strategy option (bump.chunk=4M)
+ * or a collector option (rc-gen.threshold0=700), parsed here once for all of them. --budget caps the metered pass in seconds; the timed pass then runs
  * the same (possibly fewer) iterations and the `completed` counter says what fraction
  * (wl.h, wl_next). --validate checks names and values and exits. A user's mistake gets
  * one line on stderr and exit status 2.
@@ -16,6 +16,7 @@
  * frag_at_peak, internal_frag, rss_peak, check_failures, completed, ops_checksum; Google Benchmark's
  * items_per_second counts allocator operations.
  */
+#include "allocators/gc/gc.h"
 #include "allocators/mm.h"
 #include "allocators/peers.h"
 #include "workloads/shim/bench.h"
@@ -27,8 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-
-enum { OPTIONS_MAX = 512 };
 
 typedef struct bench_case {
     wl_workload *workload;
@@ -183,8 +182,16 @@ static void run_case(wl_bench *b, void *arg) {
     wl_bench_counter(b, "sink", (double)(c.sink & 1)); /* keeps the read-backs alive */
 }
 
-/* Applies one --param NAME.KEY=VALUE to a workload parameter or a strategy option. */
-static void apply_param(const char *arg, char options[][OPTIONS_MAX]) {
+/* Appends KEY=VALUE to one strategy's or collector's options. */
+static void add_option(bench_options options, const char *name, const char *key_value) {
+    size_t used = strlen(options);
+    int n = snprintf(options + used, BENCH_OPTIONS_MAX - used, "%s%s", used ? "," : "", key_value);
+    if (n < 0 || (size_t)n >= BENCH_OPTIONS_MAX - used) usage_error("too many options for %s%s", name, "");
+}
+
+/* Applies one --param NAME.KEY=VALUE to a workload parameter, a strategy option or a
+ * collector option (the options are checked when the heaps are first opened). */
+static void apply_param(const char *arg, bench_options *strategy_options, bench_options *collector_options) {
     const char *dot = strchr(arg, '.'), *eq = strchr(arg, '=');
     if (!dot || !eq || dot > eq) usage_error("--param '%s' needs the form NAME.KEY=VALUE%s", arg, "");
     char name[128], key[128];
@@ -197,14 +204,17 @@ static void apply_param(const char *arg, char options[][OPTIONS_MAX]) {
         if (msg) usage_error("%s%s", msg, "");
         return;
     }
-    for (size_t i = 0; i < mm_strategy_count; i++) {
-        if (strcmp(mm_strategies[i]->name, name) != 0) continue;
-        size_t used = strlen(options[i]);
-        int n = snprintf(options[i] + used, OPTIONS_MAX - used, "%s%s=%s", used ? "," : "", key, eq + 1);
-        if (n < 0 || (size_t)n >= OPTIONS_MAX - used) usage_error("too many options for %s%s", name, "");
-        return;
-    }
-    usage_error("--param '%s': '%s' is neither a workload nor a strategy (see ./mmbench list)", arg, name);
+    for (size_t i = 0; i < mm_strategy_count; i++)
+        if (strcmp(mm_strategies[i]->name, name) == 0) {
+            add_option(strategy_options[i], name, dot + 1);
+            return;
+        }
+    for (size_t i = 0; i < gc_collector_count; i++)
+        if (strcmp(gc_collectors[i]->name, name) == 0) {
+            add_option(collector_options[i], name, dot + 1);
+            return;
+        }
+    usage_error("--param '%s': '%s' is neither a workload nor a strategy nor a collector (see ./mmbench list)", arg, name);
 }
 
 static double parse_seconds(const char *text) {
@@ -226,12 +236,11 @@ static size_t parse_bytes(const char *text) {
 
 int main(int argc, char **argv) {
     mm_peers_reexec(argv); /* so jemalloc's library can be loaded (allocators/peers.h) */
-    static char options[64][OPTIONS_MAX];
-    if (mm_strategy_count > 64) usage_error("too many strategies%s%s", "", "");
+    static bench_options options[64], collector_options[16];
+    if (mm_strategy_count > 64 || gc_collector_count > 16) usage_error("too many strategies or collectors%s%s", "", "");
     bool validate = false;
     size_t limit = 0;
     double budget = 0;
-    argc = gc_bench_args(argc, argv);
     int kept = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -252,7 +261,7 @@ int main(int argc, char **argv) {
             argv[kept++] = argv[i];
             continue;
         }
-        if (value && strncmp(a, "--param", 7) == 0) apply_param(value, options);
+        if (value && strncmp(a, "--param", 7) == 0) apply_param(value, options, collector_options);
         else if (value && strncmp(a, "--budget", 8) == 0) budget = parse_seconds(value);
         else if (value) limit = parse_bytes(value);
     }
@@ -276,6 +285,7 @@ int main(int argc, char **argv) {
         if (h == NULL) usage_error("%s%s", err.message, "");
         mm_close(h);
     }
+    gc_bench_check_options(collector_options);
     if (validate) return 0;
     for (size_t w = 0; w < wl_workload_count; w++) {
         if (wl_workloads[w]->collected) continue; /* GC workloads: gc_bench_register below */
@@ -290,6 +300,6 @@ int main(int argc, char **argv) {
             wl_bench_register(name, run_case, k, k->workload->iterations(k->param));
         }
     }
-    gc_bench_register(options, limit);
+    gc_bench_register(options, collector_options, limit);
     return wl_bench_main(argc, argv);
 }

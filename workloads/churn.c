@@ -61,10 +61,7 @@ out:
     wl_scratch_free(size, live * sizeof *size);
 }
 
-static void churn_run(wl_ctx *c) {
-    if (c->bench) churn_body(c, false);
-    else churn_body(c, true);
-}
+WL_PASSES(churn_run, churn_body)
 
 wl_workload wl_churn = {
     .name = "churn",

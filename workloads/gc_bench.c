@@ -1,6 +1,7 @@
 /* gc_bench.c — GC workloads as Google Benchmarks: every workload of workloads.def marked
- * `collected`, on every collector over every allocator strategy ("binary-trees/rc-gen/system";
- * boehm, over its own allocator, is "binary-trees/boehm").
+ * `collected`, on every heap of the collector x allocator matrix (gc.h, gc_matrix_list:
+ * every collector over every strategy available here, "binary-trees/rc-gen/system"; boehm,
+ * over its own allocator, is "binary-trees/boehm").
  *
  * One benchmark iteration is one run of the workload (gc_workloads.c); items are objects
  * created, so ns/op is time per object. Counters (docs/metrics.md, "Collectors"):
@@ -24,72 +25,61 @@
 
 typedef struct gc_case {
     wl_workload *workload;
-    char name[96]; /* COLLECTOR/STRATEGY or COLLECTOR */
-    const char *alloc_options;
+    const char *name; /* COLLECTOR/STRATEGY or COLLECTOR (gc_matrix_list) */
+    const char *options;       /* the collector's, from --param; NULL for none */
+    const char *alloc_options; /* the strategy's */
     size_t limit;
     double param[32];
 } gc_case;
 
-static char collector_options[16][GC_BENCH_OPTIONS_MAX];
+enum { HEAPS_MAX = 256 };
+static gc_matrix_heap heaps[HEAPS_MAX];
 
-static void usage(const char *msg) {
-    fprintf(stderr, "mmbench_bench: %s\n", msg);
-    exit(2);
+/* The heaps of every GC benchmark: the whole matrix (gc.h, gc_matrix_list). */
+static size_t matrix(void) {
+    size_t n = gc_matrix_list(GC_MATRIX_ALL, heaps, HEAPS_MAX);
+    if (n > HEAPS_MAX) {
+        fprintf(stderr, "mmbench_bench: more than %d collector heaps\n", HEAPS_MAX);
+        exit(1);
+    }
+    return n;
 }
 
-int gc_bench_args(int argc, char **argv) {
-    int kept = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *value = NULL;
-        int used = 1;
-        if (strcmp(argv[i], "--param") == 0 && i + 1 < argc) value = argv[i + 1], used = 2;
-        else if (strncmp(argv[i], "--param=", 8) == 0) value = argv[i] + 8;
-        const char *dot = value ? strchr(value, '.') : NULL;
-        const gc_collector *c = NULL;
-        size_t index = 0;
-        if (dot) {
-            char name[64];
-            snprintf(name, sizeof name, "%.*s", (int)(dot - value), value);
-            for (index = 0; index < gc_collector_count; index++)
-                if (strcmp(gc_collectors[index]->name, name) == 0) break;
-            if (index < gc_collector_count) c = gc_collectors[index];
-        }
-        if (c == NULL) {
-            argv[kept++] = argv[i];
-            continue;
-        }
-        char *opts = collector_options[index];
-        size_t len = strlen(opts);
-        int n = snprintf(opts + len, GC_BENCH_OPTIONS_MAX - len, "%s%s", len ? "," : "", dot + 1);
-        if (n < 0 || (size_t)n >= GC_BENCH_OPTIONS_MAX - len) usage("too many collector options");
-        i += used - 1;
-    }
-    for (size_t k = 0; k < gc_collector_count; k++) { /* check them once, over the system allocator */
+static size_t index_of_collector(const gc_collector *c) {
+    size_t i = 0;
+    while (gc_collectors[i] != c) i++;
+    return i;
+}
+
+static size_t index_of_strategy(const mm_strategy *s) {
+    size_t i = 0;
+    while (mm_strategies[i] != s) i++;
+    return i;
+}
+
+static const char *given(const char *options) { return options[0] ? options : NULL; }
+
+void gc_bench_check_options(const bench_options *collector_options) {
+    for (size_t k = 0; k < gc_collector_count; k++) { /* each collector once, over the system allocator */
         if (!collector_options[k][0]) continue;
-        char name[80];
+        char name[GC_HEAP_NAME_MAX];
         snprintf(name, sizeof name, "%s%s", gc_collectors[k]->name,
                  (gc_collectors[k]->caps & GC_CAP_OWN_ALLOCATOR) ? "" : "/system");
         mm_error err = {{0}};
         gc_config cfg = {.options = collector_options[k]};
         gc_heap *h = gc_open_named(name, &cfg, &err);
-        if (h == NULL) usage(err.message);
+        if (h == NULL) {
+            fprintf(stderr, "mmbench_bench: %s\n", err.message);
+            exit(2);
+        }
         gc_close(h);
     }
-    return kept;
-}
-
-static const char *options_of(const char *collector_name) {
-    for (size_t k = 0; k < gc_collector_count; k++)
-        if (strncmp(gc_collectors[k]->name, collector_name, strlen(gc_collectors[k]->name)) == 0 &&
-            (collector_name[strlen(gc_collectors[k]->name)] == '/' || !collector_name[strlen(gc_collectors[k]->name)]))
-            return collector_options[k][0] ? collector_options[k] : NULL;
-    return NULL;
 }
 
 static void run_gc_case(wl_bench *b, void *arg) {
     gc_case *k = arg;
     mm_error err = {{0}};
-    gc_config cfg = {.limit = k->limit, .options = options_of(k->name), .alloc_options = k->alloc_options};
+    gc_config cfg = {.limit = k->limit, .options = k->options, .alloc_options = k->alloc_options};
     gc_heap *h = gc_open_named(k->name, &cfg, &err);
     if (h == NULL) {
         wl_bench_fail(b, err.message);
@@ -154,27 +144,22 @@ static void run_gc_case(wl_bench *b, void *arg) {
     wl_bench_counter(b, "sink", (double)(c.sink & 1));
 }
 
-void gc_bench_register(char (*strategy_options)[GC_BENCH_OPTIONS_MAX], size_t limit) {
+void gc_bench_register(const bench_options *strategy_options, const bench_options *collector_options, size_t limit) {
     static gc_case cases[4096];
-    size_t n = 0;
+    size_t n = 0, heap_count = matrix();
     for (size_t w = 0; w < wl_workload_count; w++) {
         wl_workload *wl = wl_workloads[w];
         if (!wl->collected) continue;
-        for (size_t c = 0; c < gc_collector_count; c++) {
-            const gc_collector *col = gc_collectors[c];
-            bool own = col->caps & GC_CAP_OWN_ALLOCATOR;
-            for (size_t s = 0; s < (own ? 1 : mm_strategy_count) && n < sizeof cases / sizeof *cases; s++) {
-                gc_case *k = &cases[n++];
-                k->workload = wl;
-                k->limit = limit;
-                k->alloc_options = own ? NULL : (strategy_options[s][0] ? strategy_options[s] : NULL);
-                if (own) snprintf(k->name, sizeof k->name, "%s", col->name);
-                else snprintf(k->name, sizeof k->name, "%s/%s", col->name, mm_strategies[s]->name);
-                for (size_t p = 0; p < wl->param_count; p++) k->param[p] = wl->params[p].value;
-                char bench_name[200];
-                snprintf(bench_name, sizeof bench_name, "%s/%s", wl->name, k->name);
-                wl_bench_register(bench_name, run_gc_case, k, wl->iterations(k->param));
-            }
+        for (size_t i = 0; i < heap_count && n < sizeof cases / sizeof *cases; i++) {
+            const gc_matrix_heap *heap = &heaps[i];
+            gc_case *k = &cases[n++];
+            *k = (gc_case){.workload = wl, .name = heap->name, .limit = limit,
+                           .options = given(collector_options[index_of_collector(heap->collector)]),
+                           .alloc_options = heap->strategy ? given(strategy_options[index_of_strategy(heap->strategy)]) : NULL};
+            for (size_t p = 0; p < wl->param_count; p++) k->param[p] = wl->params[p].value;
+            char bench_name[200];
+            snprintf(bench_name, sizeof bench_name, "%s/%s", wl->name, k->name);
+            wl_bench_register(bench_name, run_gc_case, k, wl->iterations(k->param));
         }
     }
 }
@@ -193,6 +178,17 @@ void gc_bench_list_json(void (*json_name)(const char *s)) {
     for (size_t i = 0; gc_default_allocators[i]; i++) {
         printf("%s", i ? ", " : "");
         json_name(gc_default_allocators[i]);
+    }
+    printf("],\n\"gc_heaps\": [");
+    for (size_t i = 0, n = matrix(); i < n; i++) {
+        printf("%s\n  {\"name\": ", i ? "," : "");
+        json_name(heaps[i].name);
+        printf(", \"collector\": ");
+        json_name(heaps[i].collector->name);
+        printf(", \"allocator\": ");
+        if (heaps[i].strategy) json_name(heaps[i].strategy->name);
+        else printf("null");
+        printf(", \"default\": %s}", heaps[i].in_default ? "true" : "false");
     }
     printf("]");
 }

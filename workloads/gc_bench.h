@@ -4,15 +4,21 @@
 
 #include <stddef.h>
 
-enum { GC_BENCH_OPTIONS_MAX = 512 };
+/* One strategy's or collector's options, "key=value,...", as --param gave them ("" none). */
+enum { BENCH_OPTIONS_MAX = 512 };
+typedef char bench_options[BENCH_OPTIONS_MAX];
 
-/* Takes the collector options (--param rc-gen.threshold0=700) out of argv, checks them
- * (exit 2 on a bad one) and returns the new argc. */
-int gc_bench_args(int argc, char **argv);
-/* Registers every GC workload × collector × strategy (boehm: × nothing) as "W/C/S". */
-void gc_bench_register(char (*strategy_options)[GC_BENCH_OPTIONS_MAX], size_t limit);
-/* Prints `, "collectors": [...], "gc_default_allocators": [...]` for --list-json, strings
- * through the driver's `json_string`. */
+/* Opens each collector that has options once (over the system allocator): a bad option
+ * gets the collector's one-line reason on stderr and exit status 2. `collector_options`
+ * is indexed as gc_collectors. */
+void gc_bench_check_options(const bench_options *collector_options);
+/* Registers every GC workload on every heap of gc_matrix_list(GC_MATRIX_ALL) as "W/C/S"
+ * ("W/C" for a collector over its own allocator). Options are indexed as mm_strategies
+ * and gc_collectors. */
+void gc_bench_register(const bench_options *strategy_options, const bench_options *collector_options, size_t limit);
+/* Prints `, "collectors": [...], "gc_default_allocators": [...], "gc_heaps": [...]` for
+ * --list-json, strings through the driver's `json_string`. gc_heaps is the matrix: one
+ * {"name", "collector", "allocator" (null: its own), "default" (in a default run)} each. */
 void gc_bench_list_json(void (*json_string)(const char *s));
 
 #endif

@@ -19,10 +19,18 @@
  *                 4; 1 nests them all in one chain) built breadth first, then traversed
  *                 `passes` times with an explicit stack, then dropped: no garbage at all while it lives, so every collection the build
  *                 triggers is pure overhead (rc-gen's 25% rule keeps full ones rare).
+ *   weakcache     a cache of `live` entries keyed by weakref, as Python programs keep them
+ *                 (weakref.WeakValueDictionary, functools caches of weakrefs): each entry
+ *                 is a value and a weakref to it with a callback. Every step looks one
+ *                 random entry up through its weakref, then replaces the oldest: its value
+ *                 is dropped (dies at once under counting; its weakref is cleared and the
+ *                 callback runs), then its weakref, and a new pair takes the place. What
+ *                 one death costs must not grow with the number of weakrefs alive.
  * Every object is stored into a reachable parent the moment it exists, so a tracing
  * collector always sees it (the workloads' own tables are not scanned).
  */
 #include "allocators/gc/gc.h"
+#include "workloads/rng.h"
 #include "workloads/wl.h"
 
 #include <string.h>
@@ -272,5 +280,136 @@ wl_workload wl_nested = {
     .param_count = sizeof ne_params / sizeof ne_params[0],
     .iterations = ne_iterations,
     .run = ne_run,
+    .collected = true,
+};
+
+/* ---- a cache keyed by weakref --------------------------------------------------- */
+
+enum { WC_LIVE, WC_STEPS, WC_RUNS, WC_SEED };
+enum { WC_PAGE = 128, WC_PAGES = 8192 }; /* entries per page; pages in the directory: 1M entries */
+static wl_param wc_params[] = {
+    [WC_LIVE] = {"live", "cache entries (a value and a weakref to it), all alive at once", 10000, 1,
+                 WC_PAGE * WC_PAGES, true},
+    [WC_STEPS] = {"steps", "entries replaced per run, each after one lookup", 100000, 0, 1e9, true},
+    [WC_RUNS] = {"runs", "timed runs (fill the cache, replace, drop it)", 3, 1, 1e6, true},
+    [WC_SEED] = {"seed", "random seed (which entries are looked up)", 42, 0, 9007199254740992.0, true},
+};
+
+/* The cache lives in objects, so a tracing collector sees all of it: a directory of pages,
+ * a page holding entry k's value in slot 2k and its weakref in slot 2k + 1. */
+static const gc_type wc_dir = {.name = "cache-directory", .slots = WC_PAGES};
+static const gc_type wc_page = {.name = "cache-page", .slots = 2 * WC_PAGE};
+static const gc_type wc_value = {.name = "cache-value", .slots = 0};
+enum { WC_VALUE_BYTES = 32 };
+
+static void wc_evicted(gc_heap *h, gc_object *weakref, void *arg) {
+    (void)h;
+    (void)weakref;
+    (*(uint64_t *)arg)++;
+}
+
+/* A new value and its weakref at entry `k` of `page` (whose slots there are empty). */
+static void wc_put(wl_ctx *c, gc_object *page, size_t k, uint64_t id, uint64_t *evicted) {
+    gc_heap *h = c->gc;
+    gc_object *v = gc_new(h, &wc_value, WC_VALUE_BYTES);
+    if (v == NULL) {
+        c->error = "allocation failed";
+        return;
+    }
+    memcpy(gc_payload(v), &id, sizeof id);
+    gc_store(h, page, 2 * k, v);
+    own_release(h, v);
+    gc_object *w = gc_weakref_new(h, v, wc_evicted, evicted);
+    if (w == NULL) {
+        c->error = "allocation failed";
+        return;
+    }
+    gc_store(h, page, 2 * k + 1, w);
+    own_release(h, w);
+    c->ops += 2;
+}
+
+/* Entry k of `page` goes: its value, then its weakref (manual: deleted, as a C program
+ * frees them; the counting collectors free them as their slots let go). */
+static void wc_drop(gc_heap *h, gc_object *page, size_t k) {
+    for (size_t slot = 2 * k; slot <= 2 * k + 1; slot++) {
+        if (h->collector->caps & GC_CAP_DELETE) gc_delete(h, page->slot[slot]);
+        gc_store(h, page, slot, NULL);
+    }
+}
+
+static int64_t wc_iterations(const double *param) { return (int64_t)param[WC_RUNS]; }
+
+static void wc_run(wl_ctx *c) {
+    gc_heap *h = c->gc;
+    const size_t live = (size_t)c->param[WC_LIVE];
+    const uint64_t steps = (uint64_t)c->param[WC_STEPS];
+    const unsigned caps = h->collector->caps;
+    /* where a dropped value dies at once, its weakref's callback has run by the time the
+     * drop returns (a value dies under counting, or is deleted by manual) */
+    const bool dies_at_drop = (caps & GC_CAP_WEAK_CALLBACKS) && (caps & (GC_CAP_COUNTS | GC_CAP_DELETE));
+    wl_rng r;
+    wl_rng_seed(&r, (uint64_t)c->param[WC_SEED]);
+    uint64_t evicted = 0, id = 0, sum = 0;
+    int64_t left = c->iterations;
+    while (wl_next(c, &left) && !c->error) {
+        gc_object *dir = gc_new(h, &wc_dir, 0);
+        if (dir == NULL) {
+            c->error = "allocation failed";
+            break;
+        }
+        for (size_t e = 0; e < live && !c->error; e++) { /* fill */
+            if (dir->slot[e / WC_PAGE] == NULL) {
+                gc_object *page = gc_new(h, &wc_page, 0);
+                if (page == NULL) {
+                    c->error = "allocation failed";
+                    break;
+                }
+                gc_store(h, dir, e / WC_PAGE, page);
+                own_release(h, page);
+            }
+            wc_put(c, dir->slot[e / WC_PAGE], e % WC_PAGE, id++, &evicted);
+        }
+        for (uint64_t s = 0; s < steps && !c->error; s++) {
+            size_t j = (size_t)wl_rng_below(&r, live); /* a lookup: every entry is alive */
+            gc_object *v = gc_weakref_get(h, dir->slot[j / WC_PAGE]->slot[2 * (j % WC_PAGE) + 1]);
+            if (v == NULL) {
+                c->error = "a live entry's weakref was cleared";
+                break;
+            }
+            sum += *(unsigned char *)gc_payload(v);
+            size_t oldest = (size_t)(s % live);
+            gc_object *page = dir->slot[oldest / WC_PAGE];
+            uint64_t before = evicted;
+            wc_drop(h, page, oldest % WC_PAGE);
+            if (dies_at_drop && evicted != before + 1) {
+                c->error = "a dropped value's weakref callback did not run once";
+                break;
+            }
+            wc_put(c, page, oldest % WC_PAGE, id++, &evicted);
+        }
+        if (caps & GC_CAP_DELETE) { /* manual: entries, pages, the directory, in turn */
+            for (size_t e = 0; e < live && dir->slot[e / WC_PAGE]; e++)
+                if (dir->slot[e / WC_PAGE]->slot[2 * (e % WC_PAGE)]) wc_drop(h, dir->slot[e / WC_PAGE], e % WC_PAGE);
+            for (size_t p = 0; p < WC_PAGES && dir->slot[p]; p++) gc_delete(h, dir->slot[p]);
+            gc_delete(h, dir);
+        } else {
+            own_release(h, dir);
+        }
+    }
+    c->sink ^= (unsigned char)sum;
+    wl_meter_mix(&c->meter, id);
+}
+
+wl_workload wl_weakcache = {
+    .name = "weakcache",
+    .summary = "GC: a cache keyed by weakref: lookups through weakrefs, the oldest entry replaced each step",
+    .origin = "Python's weakref.WeakValueDictionary-style caches; CPython keeps each object's weakrefs in a list on "
+              "the object, so a death costs what that object has",
+    .threads = 1,
+    .params = wc_params,
+    .param_count = sizeof wc_params / sizeof wc_params[0],
+    .iterations = wc_iterations,
+    .run = wc_run,
     .collected = true,
 };

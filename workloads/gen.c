@@ -293,10 +293,7 @@ out:
     }
 }
 
-static void gen_run(wl_ctx *c) {
-    if (c->bench) gen_body(c, false);
-    else gen_body(c, true);
-}
+WL_PASSES(gen_run, gen_body)
 
 wl_workload wl_gen = {
     .name = "gen",

@@ -47,10 +47,7 @@ out:
     wl_scratch_free(slot, live * sizeof *slot);
 }
 
-static void pair_run(wl_ctx *c) {
-    if (c->bench) pair_body(c, false);
-    else pair_body(c, true);
-}
+WL_PASSES(pair_run, pair_body)
 
 wl_workload wl_pair = {
     .name = "pair",

@@ -496,15 +496,15 @@ static const char *pymix_gc_validate(const double *param) {
     return (int64_t)param[P_STEPS] % BATCH ? "pymix-gc.steps must be a multiple of 1000" : NULL;
 }
 
-static void pymix_run(wl_ctx *c) {
-    if (c->bench) pymix_body(c, PYMIX_MM, false);
-    else pymix_body(c, PYMIX_MM, true);
+/* pymix's body for each sink, as WL_PASSES takes it */
+static inline __attribute__((always_inline)) void pymix_mm_body(wl_ctx *c, bool metered) {
+    pymix_body(c, PYMIX_MM, metered);
 }
-
-static void pymix_gc_run(wl_ctx *c) {
-    if (c->bench) pymix_body(c, PYMIX_GC, false);
-    else pymix_body(c, PYMIX_GC, true);
+static inline __attribute__((always_inline)) void pymix_gc_body(wl_ctx *c, bool metered) {
+    pymix_body(c, PYMIX_GC, metered);
 }
+WL_PASSES(pymix_run, pymix_mm_body)
+WL_PASSES(pymix_gc_run, pymix_gc_body)
 
 wl_workload wl_pymix = {
     .name = "pymix",

@@ -20,19 +20,12 @@
  */
 #include "allocators/gc/gc.h"
 #include "conformance/tap.h"
+#include "workloads/gc_leaks.h"
 #include "workloads/wl.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/lsan_interface.h>
-#define LEAKS_EXPECTED_BEGIN() __lsan_disable()
-#define LEAKS_EXPECTED_END() __lsan_enable()
-#else
-#define LEAKS_EXPECTED_BEGIN() (void)0
-#define LEAKS_EXPECTED_END() (void)0
-#endif
 
 typedef struct outcome {
     bool ran;
@@ -63,9 +56,9 @@ static outcome run_gc(wl_workload *w, const char *heap, bool leaks_by_design) {
     c.heap = h->alloc;
     c.param = values(w, param);
     c.iterations = w->iterations(param);
-    if (leaks_by_design) LEAKS_EXPECTED_BEGIN();
+    GC_LEAKS_EXPECTED_BEGIN(leaks_by_design);
     w->run(&c);
-    if (leaks_by_design) LEAKS_EXPECTED_END();
+    GC_LEAKS_EXPECTED_END(leaks_by_design);
     o.ran = true;
     o.checksum = c.meter.checksum;
     o.ops = c.ops;
@@ -110,36 +103,26 @@ int main(void) {
         set(w, "objects", "3000");
     }
 
-    char names[256][64];
-    unsigned caps_of[256];
-    size_t n = 0;
-    for (size_t k = 0; k < gc_collector_count; k++) {
-        const gc_collector *col = gc_collectors[k];
-        for (size_t s = 0; s < ((col->caps & GC_CAP_OWN_ALLOCATOR) ? 1 : mm_strategy_count) && n < 256; s++) {
-            if (col->caps & GC_CAP_OWN_ALLOCATOR) snprintf(names[n], 64, "%s", col->name);
-            else if (mm_strategy_unavailable(mm_strategies[s])) continue; /* a peer not installed here */
-            else snprintf(names[n], 64, "%s/%s", col->name, mm_strategies[s]->name);
-            caps_of[n++] = col->caps;
-        }
-    }
+    gc_matrix_heap heaps[256];
+    size_t n = gc_matrix_list(GC_MATRIX_ALL, heaps, 256);
+    if (!EXPECT(n <= 256, "the matrix has %zu heaps, this test room for 256", n)) return tap_finish();
 
     uint64_t expected = allocator_checksum(pymix);
     outcome first = {0}, rc = {0}, rc_gen = {0};
     for (size_t i = 0; i < n; i++) {
-        tap_case("pymix_gc.same_stream[%s]", names[i]);
-        bool leaks = (caps_of[i] & GC_CAP_COUNTS) && !(caps_of[i] & GC_CAP_CYCLES);
-        outcome o = run_gc(gc, names[i], leaks);
+        tap_case("pymix_gc.same_stream[%s]", heaps[i].name);
+        const unsigned caps = heaps[i].collector->caps;
+        outcome o = run_gc(gc, heaps[i].name, GC_LEAKS_CYCLES(caps));
         if (!o.ran) continue;
         if (!first.ran) first = o;
-        EXPECT(o.error == NULL, "%s: %s", names[i], o.error);
-        EXPECT(o.checksum == expected, "%s: checksum %llx, pymix's is %llx", names[i], (unsigned long long)o.checksum,
+        EXPECT(o.error == NULL, "%s: %s", heaps[i].name, o.error);
+        EXPECT(o.checksum == expected, "%s: checksum %llx, pymix's is %llx", heaps[i].name, (unsigned long long)o.checksum,
                (unsigned long long)expected);
-        EXPECT(o.ops == first.ops && o.ops > 0, "%s created %lld objects, %s %lld", names[i], (long long)o.ops,
-               names[0], (long long)first.ops);
-        EXPECT(o.check == 0, "%s: %zu broken invariants afterwards", names[i], o.check);
+        EXPECT(o.ops == first.ops && o.ops > 0, "%s created %lld objects, %s %lld", heaps[i].name, (long long)o.ops,
+               heaps[0].name, (long long)first.ops);
+        EXPECT(o.check == 0, "%s: %zu broken invariants afterwards", heaps[i].name, o.check);
 
-        tap_case("pymix_gc.cycles[%s]", names[i]);
-        unsigned caps = caps_of[i];
+        tap_case("pymix_gc.cycles[%s]", heaps[i].name);
         const gc_stats *s = &o.stats;
         if (caps & GC_CAP_DELETE) {
             EXPECT(s->objects_live == 0, "manual deleted everything (%llu alive)", (unsigned long long)s->objects_live);
@@ -170,7 +153,7 @@ int main(void) {
 
     tap_case("pymix_gc.seed_matters");
     set(gc, "seed", "43");
-    outcome other = run_gc(gc, names[0], false);
+    outcome other = run_gc(gc, heaps[0].name, false);
     EXPECT(other.ran && other.error == NULL && other.checksum != first.checksum, "seed 43 gives seed 42's checksum");
     return tap_finish();
 }

@@ -123,10 +123,7 @@ out:
     wl_scratch_free(size, ids * sizeof *size);
 }
 
-static void replay_run(wl_ctx *c) {
-    if (c->bench) replay_body(c, false);
-    else replay_body(c, true);
-}
+WL_PASSES(replay_run, replay_body)
 
 wl_workload wl_replay = {
     .name = "replay",

@@ -9,7 +9,8 @@
  *                              the strategy's stats after each one (exact peaks);
  *                timed pass    the same operations with no metering, under Google Benchmark.
  *              A workload's body is written once, as an always-inline function taking
- *              `metered` as a constant, so the timed pass carries no metering code at all.
+ *              `metered` as a constant, so the timed pass carries no metering code at all
+ *              (WL_PASSES below makes its run function from it).
  *   step       one unit of a workload's timed loop; an operation is one alloc or one free.
  *
  * The meter's definitions are the project's metrics (docs/metrics.md):
@@ -119,6 +120,16 @@ static inline bool wl_next(wl_ctx *c, int64_t *left) {
     c->done++;
     return true;
 }
+
+/* THE bench/meter dispatch: defines `static void run(wl_ctx *c)`, one pass of a workload
+ * whose body is an always-inline `body(c, metered)`: the metered pass (no c->bench) calls
+ * it with `metered` true, the timed pass with false, so each is compiled on its own and
+ * the timed one carries no metering code (see "pass" above). */
+#define WL_PASSES(run, body)                                                                  \
+    static void run(wl_ctx *c) {                                                              \
+        if (c->bench) body(c, false);                                                         \
+        else body(c, true);                                                                   \
+    }
 
 /* Memory for a workload's own tables: mapped directly, so it never shows in the footprint
  * of the strategy under test (the system strategy shares the process's malloc). */

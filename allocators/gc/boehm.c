@@ -11,7 +11,7 @@
  * scanned conservatively; weakref objects in GC_MALLOC_ATOMIC memory.
  *
  * Documented behaviour (what the conformance suite asserts instead of counts)
- *   incref, decref, store bookkeeping and delete are no-ops: reachability is traced from
+ *   incref, decref and store bookkeeping are no-ops, delete is refused (gc.h): reachability is traced from
  *   the C stack, registers, static data and gc_root_add locations, so an object referenced
  *   only from memory libgc does not scan (an mmap'd table, malloc memory) is not safe.
  *   Conservative: a stale word on the stack may keep garbage alive, so counts of collected
@@ -108,16 +108,6 @@ static gc_object *boehm_new(gc_heap *heap, const gc_type *type, size_t payload) 
     return o;
 }
 
-static void boehm_nothing(gc_heap *heap, gc_object *o) {
-    (void)heap;
-    (void)o;
-}
-
-static void boehm_store(gc_heap *heap, gc_object *holder, size_t slot, gc_object *value) {
-    (void)heap;
-    holder->slot[slot] = value;
-}
-
 static void boehm_root_add(gc_heap *heap, gc_object **where) {
     (void)heap;
     GC_add_roots(where, where + 1);
@@ -152,20 +142,9 @@ static gc_object *boehm_weakref_new(gc_heap *heap, gc_object *target, gc_weak_ca
     return w;
 }
 
-static gc_object *boehm_weakref_get(gc_heap *heap, gc_object *weakref) {
-    (void)heap;
-    return gc_weak_of(weakref)->target;
-}
-
 static size_t boehm_check(gc_heap *heap) {
     (void)heap;
     return 0; /* libgc offers no heap walk to us; it aborts by itself on what it detects */
-}
-
-static size_t boehm_no_generation(gc_heap *heap, int generation) {
-    (void)heap;
-    (void)generation;
-    return 0;
 }
 
 const gc_collector gc_boehm = {
@@ -175,15 +154,15 @@ const gc_collector gc_boehm = {
     .open = boehm_open,
     .close = boehm_close,
     .new_object = boehm_new,
-    .incref = boehm_nothing,
-    .decref = boehm_nothing,
-    .store = boehm_store,
-    .delete_object = boehm_nothing,
+    .incref = gc_count_nothing,
+    .decref = gc_count_nothing,
+    .store = gc_store_plain,
+    .delete_object = gc_delete_unsupported,
     .root_add = boehm_root_add,
     .root_remove = boehm_root_remove,
     .collect = boehm_collect,
     .weakref_new = boehm_weakref_new,
-    .weakref_get = boehm_weakref_get,
+    .weakref_get = gc_weakref_target,
     .check = boehm_check,
-    .live_in_generation = boehm_no_generation,
+    .live_in_generation = gc_no_generations,
 };

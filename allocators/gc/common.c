@@ -1,5 +1,6 @@
-/* common.c — what every collector shares: the registry (from collectors.def), the default
- * collector × allocator matrix, opening by name, the pause histogram and statistics.
+/* common.c — what every collector shares: the registry (from collectors.def), the
+ * collector × allocator matrix (and its default part), opening by name, the one way an
+ * unsupported operation fails, the pause histogram and statistics.
  *
  * Vocabulary
  *   heap name   "COLLECTOR/STRATEGY" ("rc-gen/system"); a collector with its own
@@ -12,6 +13,7 @@
 #include "allocators/gc/gc_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -25,6 +27,44 @@ const size_t gc_collector_count = sizeof gc_collectors / sizeof gc_collectors[0]
 /* THE default matrix: every collector over each of these allocators in a default run:
  * glibc's malloc, and pool, the allocator CPython's objects really live in. */
 const char *const gc_default_allocators[] = {"system", "pool", NULL};
+
+static bool is_default_allocator(const mm_strategy *s) {
+    for (size_t i = 0; gc_default_allocators[i]; i++)
+        if (strcmp(gc_default_allocators[i], s->name) == 0) return true;
+    return false;
+}
+
+size_t gc_matrix_list(gc_matrix which, gc_matrix_heap *out, size_t cap) {
+    size_t n = 0;
+    for (size_t c = 0; c < gc_collector_count; c++) {
+        const gc_collector *col = gc_collectors[c];
+        bool own = col->caps & GC_CAP_OWN_ALLOCATOR;
+        for (size_t s = 0; s < (own ? 1 : mm_strategy_count); s++) {
+            const mm_strategy *strategy = own ? NULL : mm_strategies[s];
+            if (strategy && mm_strategy_unavailable(strategy)) continue;
+            bool in_default = strategy == NULL || is_default_allocator(strategy);
+            if (which == GC_MATRIX_DEFAULT && !in_default) continue;
+            if (n < cap) {
+                out[n] = (gc_matrix_heap){.collector = col, .strategy = strategy, .in_default = in_default};
+                if (strategy) snprintf(out[n].name, sizeof out[n].name, "%s/%s", col->name, strategy->name);
+                else snprintf(out[n].name, sizeof out[n].name, "%s", col->name);
+            }
+            n++;
+        }
+    }
+    return n;
+}
+
+void gc_unsupported(const gc_heap *heap, const char *operation) {
+    fprintf(stderr, "%s: %s is not supported by this collector (gc.h, \"Contract\")\n", heap->collector->name,
+            operation);
+    abort();
+}
+
+void gc_delete_unsupported(gc_heap *heap, gc_object *o) {
+    (void)o;
+    gc_unsupported(heap, "gc_delete (explicit delete, GC_CAP_DELETE)");
+}
 
 const gc_type gc_weakref_type = {.name = "weakref", .slots = 0};
 
@@ -87,6 +127,38 @@ void gc_heap_init(gc_heap *h, const gc_collector *c, mm_heap *alloc) {
     h->collector = c;
     h->alloc = alloc;
     h->enabled = true;
+}
+
+void gc_count_nothing(gc_heap *heap, gc_object *o) {
+    (void)heap;
+    (void)o;
+}
+
+void gc_store_plain(gc_heap *heap, gc_object *holder, size_t slot, gc_object *value) {
+    (void)heap;
+    holder->slot[slot] = value;
+}
+
+void gc_root_nothing(gc_heap *heap, gc_object **where) {
+    (void)heap;
+    (void)where;
+}
+
+size_t gc_collect_nothing(gc_heap *heap, int generation) {
+    (void)heap;
+    (void)generation;
+    return 0;
+}
+
+size_t gc_no_generations(gc_heap *heap, int generation) {
+    (void)heap;
+    (void)generation;
+    return 0;
+}
+
+gc_object *gc_weakref_target(gc_heap *heap, gc_object *weakref) {
+    (void)heap;
+    return gc_weak_of(weakref)->target;
 }
 
 void gc_stats_get(gc_heap *h, gc_stats *out) {

@@ -38,6 +38,14 @@
  *     number broken: 0 = healthy.
  *   - close() reports objects still alive as leaked_at_exit and gives their memory back
  *     where the collector can find them.
+ *   - Every entry of a collector's table is set. An operation outside a collector's design
+ *     either has a documented neutral meaning (incref/decref do nothing under manual and
+ *     boehm, collect finds 0 under manual and rc, live_in_generation is 0 without
+ *     generations, weakref callbacks are never called without GC_CAP_WEAK_CALLBACKS), or,
+ *     where no neutral meaning exists, it is refused the same way for every collector:
+ *     gc_unsupported prints one line naming the collector and the operation on stderr
+ *     and aborts. Today that is gc_delete without GC_CAP_DELETE (silently doing nothing
+ *     would leak under rc and rc-gen and hide the caller's mistake everywhere).
  */
 #ifndef MMBENCH_GC_H
 #define MMBENCH_GC_H
@@ -165,7 +173,7 @@ struct gc_collector {
     void (*incref)(gc_heap *heap, gc_object *o);
     void (*decref)(gc_heap *heap, gc_object *o);
     void (*store)(gc_heap *heap, gc_object *holder, size_t slot, gc_object *value);
-    void (*delete_object)(gc_heap *heap, gc_object *o); /* GC_CAP_DELETE only */
+    void (*delete_object)(gc_heap *heap, gc_object *o); /* GC_CAP_DELETE; else gc_delete_unsupported */
     void (*root_add)(gc_heap *heap, gc_object **where);
     void (*root_remove)(gc_heap *heap, gc_object **where);
     size_t (*collect)(gc_heap *heap, int generation); /* returns unreachable objects found */
@@ -207,5 +215,28 @@ const gc_collector *gc_collector_find(const char *name);
 /* THE default matrix of a run: the allocators each collector runs over unless the user
  * names others (collectors with their own allocator run once). NULL-terminated. */
 extern const char *const gc_default_allocators[];
+
+/* The collector x allocator heaps: every collector (collectors.def order) over every
+ * allocator strategy that can run here (strategies.def order: a peer that is not
+ * installed is left out), a collector with its own allocator once, alone. The benchmark
+ * names, the conformance and pymix-gc matrices, the fuzzer's heaps and the harness (through
+ * the benchmark binary's --list-json "gc_heaps") all come from this one list. */
+enum { GC_HEAP_NAME_MAX = 64 };
+typedef struct gc_matrix_heap {
+    const gc_collector *collector;
+    const mm_strategy *strategy; /* NULL: the collector runs over its own allocator */
+    bool in_default;             /* in a default run: own allocator, or a gc_default_allocators strategy */
+    char name[GC_HEAP_NAME_MAX]; /* what gc_open_named takes: "rc-gen/system", "boehm" */
+} gc_matrix_heap;
+typedef enum { GC_MATRIX_ALL, GC_MATRIX_DEFAULT } gc_matrix;
+/* Writes the heaps of `which` (all of them, or those in_default) into out[0..cap) and
+ * returns how many there are (more than `cap`: only the first `cap` were written). */
+size_t gc_matrix_list(gc_matrix which, gc_matrix_heap *out, size_t cap);
+
+/* The one way an unsupported operation fails (see "Contract"): one line on stderr naming
+ * the heap's collector and `operation`, then abort(). */
+_Noreturn void gc_unsupported(const gc_heap *heap, const char *operation);
+/* The table entry of a collector without GC_CAP_DELETE. */
+void gc_delete_unsupported(gc_heap *heap, gc_object *o);
 
 #endif

@@ -1,6 +1,7 @@
 /* gc_internal.h — what the collectors in this folder share and nobody else sees: the
- * counting core (rc_core.c) that manual, rc and rc-gen are built on, and the weakref
- * payload every collector uses.
+ * counting core (rc_core.c) that manual, rc and rc-gen are built on (each collector's file
+ * holds only what differs: its open, its table, and rc-gen its lists and collections),
+ * the neutral table entries (common.c) and the weakref payload every collector uses.
  *
  * Vocabulary
  *   prefix     bytes a collector keeps in front of every object header: 16 for the
@@ -25,7 +26,15 @@
  * Invariants
  *   An object with GC_DYING set is on `pending` (or being freed by the cascade that just
  *   popped it) and in no generation list.
- *   A weakref object is on the heap's weakref list exactly while it is alive.
+ *   weakrefs   each object's own list (CPython's tp_weaklist, kept off the object): the
+ *              weakrefs to one target are linked through next/prev, the first of them
+ *              reachable from the heap's weak table, a chained hash table keyed by the
+ *              target's address whose chains link those firsts (next_target). Adding or
+ *              removing a weakref is O(1), and a target's death clears what it has, not
+ *              what the heap has. The table's buckets come from the collector's allocator,
+ *              so they count in its footprint like the objects do.
+ *   A live weakref with a target is in exactly that target's list; a cleared one (no
+ *   target) is in none. A target is in the table exactly while its list is not empty.
  *   objects_allocated - objects_freed = objects alive (objects_live).
  */
 #ifndef GC_INTERNAL_H
@@ -44,8 +53,9 @@ typedef struct gc_weak {
     gc_object *target;     /* NULL once cleared */
     gc_weak_callback callback;
     void *arg;
-    gc_object *next, *prev; /* the heap's list of live weakrefs */
-    gc_object *next_call;   /* weakrefs whose callback is due (while clearing) */
+    gc_object *next, *prev; /* the other weakrefs to the target (the first has no prev); once
+                               cleared, `next` chains the weakrefs whose callback is due */
+    gc_object *next_target; /* the first of a target's weakrefs: the next target's first in its bucket */
 } gc_weak;
 
 static inline gc_weak *gc_weak_of(gc_object *w) { return (gc_weak *)gc_payload(w); }
@@ -53,6 +63,16 @@ static inline gc_weak *gc_weak_of(gc_object *w) { return (gc_weak *)gc_payload(w
 /* Common to every collector (common.c). */
 void gc_heap_init(gc_heap *h, const gc_collector *c, mm_heap *alloc);
 void gc_pause_record(gc_heap *h, uint64_t ns);
+/* Table entries with the neutral meanings gc.h documents, shared by the collectors that
+ * have them: no count kept (manual, boehm), a store that only writes (same), roots that
+ * need no bookkeeping (counted like any reference, or nothing scans them), no collection
+ * (manual, rc), no generations; and the weakref read every collector shares. */
+void gc_count_nothing(gc_heap *heap, gc_object *o);
+void gc_store_plain(gc_heap *heap, gc_object *holder, size_t slot, gc_object *value);
+void gc_root_nothing(gc_heap *heap, gc_object **where);
+size_t gc_collect_nothing(gc_heap *heap, int generation);
+size_t gc_no_generations(gc_heap *heap, int generation);
+gc_object *gc_weakref_target(gc_heap *heap, gc_object *weakref);
 
 typedef struct rc_heap rc_heap;
 typedef void (*rc_hook)(rc_heap *h, gc_object *o);
@@ -63,12 +83,24 @@ struct rc_heap {
     bool in_cascade;
     bool cascade_pauses;  /* rc: each cascade of more than one object is a pause */
     bool closing;         /* close(): no finalizers, no callbacks */
-    gc_object *weakrefs;  /* live weakrefs, doubly linked through gc_weak */
+    gc_object **weak_buckets; /* the weak table (see "weakrefs"): 1 << weak_bits chains, or NULL */
+    unsigned weak_bits;
+    size_t weak_targets;      /* targets in the table */
     rc_hook release;      /* o's count just reached zero: the collector's cascade */
 };
 
-/* The counting core (rc_core.c). */
-bool rc_heap_init(rc_heap *h, mm_heap *alloc, size_t prefix);
+/* The counting core (rc_core.c). Opens a heap of collector `c`: `size` bytes (a struct
+ * that starts with an rc_heap) zeroed, objects preceded by `prefix` bytes, every count
+ * reaching zero released through the core's cascade (a collector with lists sets its
+ * own `release` after); the collector's options are parsed against options[0..count)
+ * first. NULL with `err` set on a bad option or no memory. */
+rc_heap *rc_heap_open(const gc_collector *c, mm_heap *alloc, const gc_config *config, size_t size, size_t prefix,
+                      const mm_option *options, size_t count, mm_error *err);
+/* close() of a collector without lists: objects still alive are reported as
+ * leaked_at_exit (nothing can find them to free), then the heap goes. */
+void rc_close(gc_heap *heap);
+gc_object *rc_new_object(gc_heap *heap, const gc_type *type, size_t payload); /* rc_new, for the table */
+size_t rc_check(gc_heap *heap); /* rc_check_counts, for the table */
 
 /* Bytes in front of the header of every object of a collector that counts (see "link"). */
 enum { RC_PREFIX = 16 };
@@ -118,22 +150,31 @@ static inline void rc_store_inline(rc_heap *h, gc_object *holder, size_t slot, g
     holder->slot[slot] = value;
     if (old) rc_decref_inline(h, old);
 }
-void rc_root_noop(gc_heap *heap, gc_object **where);
 gc_object *rc_weakref_new(gc_heap *heap, gc_object *target, gc_weak_callback cb, void *arg);
-gc_object *rc_weakref_get(gc_heap *heap, gc_object *weakref);
-void rc_weak_unlink(rc_heap *h, gc_object *weakref); /* off the heap's weakref list */
-/* Clears every weakref whose target `dead(target, ctx)` says is dying, then runs the
- * callbacks of those that are not themselves dying; returns the callbacks run. */
-size_t rc_weakrefs_clear(rc_heap *h, bool (*dead)(gc_object *target, void *ctx), void *ctx);
-/* Runs o's finalizer if it has one that has not run; returns true if o was resurrected
- * (a reference to it was kept). The caller holds one reference to o throughout. */
-bool rc_finalize_once(rc_heap *h, gc_object *o);
-
-bool rc_is_target(gc_object *target, void *ctx); /* target == ctx: for rc_weakrefs_clear */
+/* Clears every weakref to `target` (its list leaves the table) and puts those whose
+ * callback is due — not themselves dying or unreachable — in front of `due`, which it
+ * returns: a collection clears all the garbage's weakrefs before any callback runs. */
+gc_object *rc_weak_clear(rc_heap *h, gc_object *target, gc_object *due);
+/* Runs the callbacks of `due` (from rc_weak_clear), each weakref held while its callback
+ * runs; returns how many ran. */
+size_t rc_weak_callbacks(rc_heap *h, gc_object *due);
+/* o dies: the weakrefs to it are cleared and their callbacks run, and o, if a weakref,
+ * leaves its target's list (nothing is cleared while the heap closes). The test inline,
+ * the work (for the few objects that have any) out of line. */
+void rc_weak_death_rare(rc_heap *h, gc_object *o);
+static inline void rc_weak_death(rc_heap *h, gc_object *o) {
+    if (__builtin_expect((o->flags & GC_WEAKLY_REFERENCED) || o->type == &gc_weakref_type, 0)) rc_weak_death_rare(h, o);
+}
+/* Frees the weak table (close). */
+void rc_weak_table_free(rc_heap *h);
+/* Runs o's finalizer if it has one that has not run. The caller holds a reference to o
+ * across the call (as CPython's finalize_garbage does), so o outlives its finalizer
+ * whatever the finalizer frees: garbage dying by count inside it may give back references
+ * to o (o's count may end below where it started), never the caller's. */
+void rc_finalize_once(rc_heap *h, gc_object *o);
 
 /* The rare part of a death, out of line: o's finalizer, once (true: it resurrected o,
- * and nothing else happened); else weakrefs to o cleared and their callbacks run, and o,
- * if itself a weakref, taken off the heap's list. o has count 0 and no GC_DYING. */
+ * and nothing else happened); else rc_weak_death. o has count 0 and no GC_DYING. */
 bool rc_last_rites(rc_heap *h, gc_object *o);
 
 /* The cascade (rc_core.c's comment tells it step by step). `untrack` takes an object out
@@ -181,9 +222,6 @@ static inline __attribute__((always_inline)) void rc_cascade(rc_heap *h, gc_obje
     if (freed > h->base.stats.longest_cascade) h->base.stats.longest_cascade = freed;
     if (started) gc_pause_record(&h->base, gc_now_ns() - started);
 }
-size_t rc_no_collect(gc_heap *heap, int generation);
-size_t rc_no_generation(gc_heap *heap, int generation);
 size_t rc_check_counts(const gc_heap *heap);
-
 
 #endif

@@ -16,36 +16,12 @@
  */
 #include "allocators/gc/gc_internal.h"
 
-#include <stdlib.h>
-
 static gc_heap *rc_open(mm_heap *alloc, const gc_config *config, mm_error *err) {
-    if (!mm_options_parse("rc", config->options, NULL, 0, err)) return NULL;
-    rc_heap *h = calloc(1, sizeof *h);
-    if (h == NULL) {
-        mm_error_set(err, "rc: out of memory opening the heap");
-        return NULL;
-    }
-    rc_heap_init(h, alloc, RC_PREFIX);
-    gc_heap_init(&h->base, &gc_rc, alloc);
+    rc_heap *h = rc_heap_open(&gc_rc, alloc, config, sizeof *h, RC_PREFIX, NULL, 0, err);
+    if (h == NULL) return NULL;
     h->cascade_pauses = true;
     return &h->base;
 }
-
-static void rc_close(gc_heap *heap) {
-    heap->stats.leaked_at_exit = heap->stats.objects_allocated - heap->stats.objects_freed;
-    free(heap);
-}
-
-static gc_object *rc_new_object(gc_heap *heap, const gc_type *type, size_t payload) {
-    return rc_new((rc_heap *)heap, type, payload);
-}
-
-static void rc_delete_unsupported(gc_heap *heap, gc_object *o) {
-    (void)heap;
-    (void)o; /* not GC_CAP_DELETE: references are given back with decref */
-}
-
-static size_t rc_check(gc_heap *heap) { return rc_check_counts(heap); }
 
 const gc_collector gc_rc = {
     .name = "rc",
@@ -57,12 +33,12 @@ const gc_collector gc_rc = {
     .incref = rc_incref,
     .decref = rc_decref,
     .store = rc_store,
-    .delete_object = rc_delete_unsupported,
-    .root_add = rc_root_noop,
-    .root_remove = rc_root_noop,
-    .collect = rc_no_collect,
+    .delete_object = gc_delete_unsupported,
+    .root_add = gc_root_nothing,
+    .root_remove = gc_root_nothing,
+    .collect = gc_collect_nothing,
     .weakref_new = rc_weakref_new,
-    .weakref_get = rc_weakref_get,
+    .weakref_get = gc_weakref_target,
     .check = rc_check,
-    .live_in_generation = rc_no_generation,
+    .live_in_generation = gc_no_generations,
 };

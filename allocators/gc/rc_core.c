@@ -14,13 +14,17 @@
  * Steps 1 and 2 are rc_last_rites, out of line: most objects need neither.
  * So a chain of a million objects costs a million loop turns and no C stack.
  *
- * Weakrefs: one list per heap; an object that ever had a weakref carries
- * GC_WEAKLY_REFERENCED, and only its death walks the list (O(weakrefs alive) then:
- * weakrefs are rare in the workloads; a per-object list would cost every object a word).
+ * Weakrefs: a list per target (gc_internal.h, "weakrefs"), as CPython keeps one on each
+ * object. The head is not a word on every object: an object that ever had a weakref
+ * carries GC_WEAKLY_REFERENCED, and only such an object's death looks its list up in the
+ * heap's weak table (a chained hash table of the lists' first weakrefs, at most one target
+ * per bucket on average). A weakref's death unlinks it in O(1) (a lookup when it was its
+ * target's first); a target's death clears its own weakrefs and nothing else.
  */
 #include "allocators/gc/gc_internal.h"
 
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The cascade of the collectors without lists (manual, rc): rc_cascade with no hooks. */
@@ -29,44 +33,152 @@ static void release_unlisted(rc_heap *h, gc_object *o) {
     rc_cascade(h, o, NULL, NULL);
 }
 
-bool rc_heap_init(rc_heap *h, mm_heap *alloc, size_t prefix) {
-    memset(h, 0, sizeof *h);
+rc_heap *rc_heap_open(const gc_collector *c, mm_heap *alloc, const gc_config *config, size_t size, size_t prefix,
+                      const mm_option *options, size_t count, mm_error *err) {
+    assert(size >= sizeof(rc_heap) && "a counting collector's heap starts with an rc_heap");
+    if (!mm_options_parse(c->name, config->options, options, count, err)) return NULL;
+    rc_heap *h = calloc(1, size);
+    if (h == NULL) {
+        mm_error_set(err, "%s: out of memory opening the heap", c->name);
+        return NULL;
+    }
+    gc_heap_init(&h->base, c, alloc);
     h->prefix = prefix;
     h->release = release_unlisted;
-    (void)alloc;
-    return true;
+    return h;
 }
 
-bool rc_finalize_once(rc_heap *h, gc_object *o) {
-    if (o->type->finalize == NULL || (o->flags & GC_FINALIZED) || h->closing) return false;
+void rc_close(gc_heap *heap) {
+    heap->stats.leaked_at_exit = heap->stats.objects_allocated - heap->stats.objects_freed;
+    rc_weak_table_free((rc_heap *)heap);
+    free(heap);
+}
+
+gc_object *rc_new_object(gc_heap *heap, const gc_type *type, size_t payload) {
+    return rc_new((rc_heap *)heap, type, payload);
+}
+
+void rc_finalize_once(rc_heap *h, gc_object *o) {
+    if (o->type->finalize == NULL || (o->flags & GC_FINALIZED) || h->closing) return;
     o->flags |= GC_FINALIZED;
     h->base.stats.finalizers_run++;
-    uintptr_t before = o->refcnt;
     o->type->finalize(&h->base, o);
-    assert(o->refcnt >= before && "a finalizer gives back no reference it did not take");
-    return o->refcnt > before;
+    /* Not "o's count is back where it was": a finalizer that empties o's slots may free
+     * other garbage by count (CPython's test_gc "boom", bug21435), and that garbage gives
+     * back the references it held to o. What holds is the caller's own reference. */
+    assert(o->refcnt > 0 && !(o->flags & GC_DYING) &&
+           "an object outlives its finalizer: its caller holds a reference to it across the call");
 }
-
-bool rc_is_target(gc_object *target, void *ctx) { return target == ctx; }
 
 bool rc_last_rites(rc_heap *h, gc_object *o) {
     if (o->type->finalize && !(o->flags & GC_FINALIZED) && !h->closing) {
-        o->refcnt = 1; /* the finalizer sees a live object */
-        bool resurrected = rc_finalize_once(h, o);
-        o->refcnt--;
-        if (resurrected) return true;
+        o->refcnt = 1; /* held across the finalizer, which sees a live object */
+        rc_finalize_once(h, o);
+        if (--o->refcnt > 0) return true; /* resurrected: the finalizer kept a reference */
     }
-    if ((o->flags & GC_WEAKLY_REFERENCED) && !h->closing) rc_weakrefs_clear(h, rc_is_target, o);
-    if (o->type == &gc_weakref_type) rc_weak_unlink(h, o);
+    rc_weak_death(h, o);
     return false;
 }
 
-void rc_weak_unlink(rc_heap *h, gc_object *w) {
+/* ---- the weak table ---- */
+
+static size_t weak_bucket(const rc_heap *h, const gc_object *target) {
+    return (size_t)(((uint64_t)(uintptr_t)target >> 4) * 0x9E3779B97F4A7C15ull >> (64 - h->weak_bits));
+}
+
+/* The link that holds target's first weakref (a bucket, or the first weakref of the
+ * target before it in the chain), or NULL when target has none. */
+static gc_object **weak_first(rc_heap *h, const gc_object *target) {
+    if (h->weak_buckets == NULL) return NULL;
+    for (gc_object **link = &h->weak_buckets[weak_bucket(h, target)]; *link; link = &gc_weak_of(*link)->next_target)
+        if (gc_weak_of(*link)->target == target) return link;
+    return NULL;
+}
+
+/* Room for one more target: the table doubles (from 64 buckets) once there are as many
+ * targets as buckets. False when the allocator refuses the new buckets. */
+static bool weak_room(rc_heap *h) {
+    if (h->weak_buckets && h->weak_targets < ((size_t)1 << h->weak_bits)) return true;
+    unsigned bits = h->weak_buckets ? h->weak_bits + 1 : 6;
+    gc_object **buckets = mm_alloc(h->base.alloc, sizeof *buckets << bits, 0);
+    if (buckets == NULL) return false;
+    memset(buckets, 0, sizeof *buckets << bits);
+    gc_object **old = h->weak_buckets;
+    const size_t old_count = old ? (size_t)1 << h->weak_bits : 0;
+    h->weak_buckets = buckets, h->weak_bits = bits;
+    for (size_t i = 0; i < old_count; i++)
+        for (gc_object *first = old[i], *next; first; first = next) {
+            gc_weak *k = gc_weak_of(first);
+            next = k->next_target;
+            gc_object **bucket = &buckets[weak_bucket(h, k->target)];
+            k->next_target = *bucket;
+            *bucket = first;
+        }
+    if (old) mm_free(h->base.alloc, old);
+    return true;
+}
+
+void rc_weak_table_free(rc_heap *h) {
+    if (h->weak_buckets) mm_free(h->base.alloc, h->weak_buckets);
+    h->weak_buckets = NULL;
+}
+
+/* A dying weakref leaves its target's list. */
+static void weak_unlink(rc_heap *h, gc_object *w) {
     gc_weak *k = gc_weak_of(w);
-    if (k->prev) gc_weak_of(k->prev)->next = k->next;
-    else h->weakrefs = k->next;
+    if (k->target == NULL) return; /* cleared: in no list */
+    if (k->prev) {
+        gc_weak_of(k->prev)->next = k->next;
+    } else { /* the target's first: its place in the table goes to the next, or to the next target */
+        gc_object **link = weak_first(h, k->target);
+        assert(link && *link == w && "a weakref with a target and no predecessor is its target's first");
+        if (k->next) gc_weak_of(k->next)->next_target = k->next_target;
+        else h->weak_targets--;
+        *link = k->next ? k->next : k->next_target;
+    }
     if (k->next) gc_weak_of(k->next)->prev = k->prev;
-    k->next = k->prev = NULL;
+    k->next = k->prev = k->next_target = NULL;
+}
+
+gc_object *rc_weak_clear(rc_heap *h, gc_object *target, gc_object *due) {
+    gc_object **link = weak_first(h, target);
+    if (link == NULL) return due;
+    gc_object *w = *link;
+    *link = gc_weak_of(w)->next_target;
+    h->weak_targets--;
+    while (w) {
+        gc_weak *k = gc_weak_of(w);
+        gc_object *next = k->next;
+        k->target = NULL;
+        k->next = k->prev = k->next_target = NULL;
+        /* a weakref that dies along with its target gets no callback (CPython's rule) */
+        if (k->callback && !(w->flags & (GC_UNREACHABLE | GC_DYING))) {
+            w->refcnt++; /* kept alive until its callback has run */
+            k->next = due;
+            due = w;
+        }
+        w = next;
+    }
+    return due;
+}
+
+size_t rc_weak_callbacks(rc_heap *h, gc_object *due) {
+    size_t called = 0;
+    while (due) {
+        gc_object *w = due;
+        gc_weak *k = gc_weak_of(w);
+        due = k->next;
+        k->next = NULL;
+        k->callback(&h->base, w, k->arg);
+        rc_decref_inline(h, w);
+        called++;
+    }
+    return called;
+}
+
+void rc_weak_death_rare(rc_heap *h, gc_object *o) {
+    if ((o->flags & GC_WEAKLY_REFERENCED) && !h->closing) rc_weak_callbacks(h, rc_weak_clear(h, o, NULL));
+    if (o->type == &gc_weakref_type) weak_unlink(h, o);
 }
 
 void rc_incref(gc_heap *heap, gc_object *o) {
@@ -85,64 +197,28 @@ void rc_store(gc_heap *heap, gc_object *holder, size_t slot, gc_object *value) {
     rc_store_inline((rc_heap *)heap, holder, slot, value);
 }
 
-void rc_root_noop(gc_heap *heap, gc_object **where) {
-    (void)heap; /* the reference a root holds is counted like any other */
-    (void)where;
-}
-
 gc_object *rc_weakref_new(gc_heap *heap, gc_object *target, gc_weak_callback cb, void *arg) {
     rc_heap *h = (rc_heap *)heap;
+    if (!weak_room(h)) return NULL;
     gc_object *w = rc_new(h, &gc_weakref_type, sizeof(gc_weak));
     if (w == NULL) return NULL;
     gc_weak *k = gc_weak_of(w);
-    *k = (gc_weak){.target = target, .callback = cb, .arg = arg, .next = h->weakrefs};
-    if (h->weakrefs) gc_weak_of(h->weakrefs)->prev = w;
-    h->weakrefs = w;
+    *k = (gc_weak){.target = target, .callback = cb, .arg = arg};
+    gc_object **link = (target->flags & GC_WEAKLY_REFERENCED) ? weak_first(h, target) : NULL;
+    if (link) { /* second in the target's list: the first keeps its place in the table */
+        gc_weak *first = gc_weak_of(*link);
+        k->prev = *link;
+        k->next = first->next;
+        if (first->next) gc_weak_of(first->next)->prev = w;
+        first->next = w;
+    } else { /* the target's first */
+        gc_object **bucket = &h->weak_buckets[weak_bucket(h, target)];
+        k->next_target = *bucket;
+        *bucket = w;
+        h->weak_targets++;
+    }
     target->flags |= GC_WEAKLY_REFERENCED;
     return w;
-}
-
-gc_object *rc_weakref_get(gc_heap *heap, gc_object *weakref) {
-    (void)heap;
-    return gc_weak_of(weakref)->target;
-}
-
-size_t rc_weakrefs_clear(rc_heap *h, bool (*dead)(gc_object *target, void *ctx), void *ctx) {
-    gc_object *calls = NULL;
-    size_t called = 0;
-    for (gc_object *w = h->weakrefs; w; w = gc_weak_of(w)->next) {
-        gc_weak *k = gc_weak_of(w);
-        if (k->target == NULL || !dead(k->target, ctx)) continue;
-        k->target = NULL;
-        /* a weakref that dies along with its target gets no callback (CPython's rule) */
-        if (k->callback && !(w->flags & (GC_UNREACHABLE | GC_DYING))) {
-            w->refcnt++; /* kept alive until its callback has run */
-            k->next_call = calls;
-            calls = w;
-        }
-    }
-    while (calls) {
-        gc_object *w = calls;
-        gc_weak *k = gc_weak_of(w);
-        calls = k->next_call;
-        k->next_call = NULL;
-        k->callback(&h->base, w, k->arg);
-        rc_decref_inline(h, w);
-        called++;
-    }
-    return called;
-}
-
-size_t rc_no_collect(gc_heap *heap, int generation) {
-    (void)heap;
-    (void)generation;
-    return 0;
-}
-
-size_t rc_no_generation(gc_heap *heap, int generation) {
-    (void)heap;
-    (void)generation;
-    return 0;
 }
 
 size_t rc_check_counts(const gc_heap *heap) {
@@ -150,7 +226,29 @@ size_t rc_check_counts(const gc_heap *heap) {
     size_t broken = 0;
     if (heap->stats.objects_freed > heap->stats.objects_allocated) broken++;
     if (h->pending != NULL || h->in_cascade) broken++; /* no cascade outside an operation */
-    for (gc_object *w = h->weakrefs; w; w = gc_weak_of(w)->next)
-        if (w->type != &gc_weakref_type || w->refcnt == 0) broken++;
+    /* the weak table: each chain holds the first weakrefs of distinct live targets that
+     * hash there; each list holds live weakrefs to its target, linked both ways */
+    const uint64_t objects = heap->stats.objects_allocated - heap->stats.objects_freed;
+    size_t targets = 0;
+    for (size_t b = 0; h->weak_buckets && b < (size_t)1 << h->weak_bits; b++) {
+        for (const gc_object *first = h->weak_buckets[b]; first; first = gc_weak_of((gc_object *)first)->next_target) {
+            const gc_object *target = gc_weak_of((gc_object *)first)->target;
+            if (++targets > objects) return broken + 1; /* a cycle */
+            if (target == NULL || weak_bucket(h, target) != b || !(target->flags & GC_WEAKLY_REFERENCED) ||
+                target->refcnt == 0 || gc_weak_of((gc_object *)first)->prev != NULL)
+                broken++;
+            uint64_t listed = 0;
+            for (const gc_object *w = first, *prev = NULL; w; prev = w, w = gc_weak_of((gc_object *)w)->next) {
+                const gc_weak *k = gc_weak_of((gc_object *)w);
+                if (++listed > objects) return broken + 1;
+                if (w->type != &gc_weakref_type || w->refcnt == 0 || k->target != target || k->prev != prev ||
+                    (w != first && k->next_target != NULL))
+                    broken++;
+            }
+        }
+    }
+    if (targets != h->weak_targets) broken++;
     return broken;
 }
+
+size_t rc_check(gc_heap *heap) { return rc_check_counts(heap); }

@@ -160,6 +160,48 @@ static inline bool untrackable(const gc_object *o) {
     return o->type->slots != 0 && o->type->finalize == NULL && !(o->flags & GC_WEAKLY_REFERENCED);
 }
 
+/* ---- debug-only validators (MM_DEBUG: the ASan+UBSan test builds) ----------------
+ * CPython's validate_list: between the phases of a collection, every object of a list is
+ * where it should be, with the flags that phase gives it. Each is O(list), as the phase
+ * before it; the optimised build has none of them. */
+#ifdef MM_DEBUG
+/* `l` is a proper ring whose every member is alive, tracked, in a list whose id is in
+ * first_id..last_id, and carries every flag of `must` and none of `must_not`. */
+static void validate_list(const gc_head *l, uint32_t first_id, uint32_t last_id, uint32_t must, uint32_t must_not) {
+    const gc_head *prev = l;
+    for (const gc_head *g = l->next; g != l; prev = g, g = g->next) {
+        const gc_object *o = object_of((gc_head *)g);
+        assert(g->prev == prev && "validate_list: a list is a ring: each member's back link names the one before");
+        assert(o->refcnt > 0 && (o->flags & GC_TRACKED) && trackable(o->type) &&
+               "validate_list: a member is alive, tracked and trackable");
+        assert(list_id(o->flags) - first_id <= last_id - first_id && "validate_list: a member carries its list's id");
+        assert((o->flags & must) == must && !(o->flags & must_not) && "validate_list: a member's flags fit the phase");
+    }
+    assert(l->prev == prev && "validate_list: the head's back link names the last member");
+}
+
+/* After counting (step 1): `l` is linked forward only; every member is being collected,
+ * and its gc_refs (in `prev`) is at least 0 and at most its count. */
+static void validate_counted(const gc_head *l) {
+    const gc_head *last = l;
+    for (const gc_head *g = l->next; g != l; last = g, g = g->next) {
+        const gc_object *o = object_of((gc_head *)g);
+        assert((o->flags & GC_COLLECTING) && !(o->flags & GC_UNREACHABLE) &&
+               "validate_counted: every member of a collection is marked collecting, none unreachable yet");
+        assert(g->refs >= 0 && (uintptr_t)g->refs <= o->refcnt &&
+               "validate_counted: references from outside are between 0 and the count");
+    }
+    assert(l->prev == last && "validate_counted: the head's back link still names the last member");
+}
+#define VALIDATE_LIST(l, first, last, must, must_not) validate_list(l, first, last, must, must_not)
+#define VALIDATE_COUNTED(l) validate_counted(l)
+#else
+#define VALIDATE_LIST(l, first, last, must, must_not) ((void)0)
+#define VALIDATE_COUNTED(l) ((void)0)
+#endif
+/* Flags no tracked object carries at rest (outside a collection's steps 1-7). */
+enum { NOT_AT_REST = GC_COLLECTING | GC_UNREACHABLE | SAW | GC_DYING | GC_UNTRACKED };
+
 /* Puts o into generation 0 just ahead of `before` (a member of generation 0, or the
  * list's head: at the end). */
 static void track_before(gc_object *o, gc_head *before) {
@@ -318,11 +360,6 @@ static void move_legacy_finalizers(gc_head *unreachable, gc_head *finalizers) {
     }
 }
 
-static bool in_unreachable(gc_object *target, void *ctx) {
-    (void)ctx;
-    return (target->flags & GC_UNREACHABLE) != 0;
-}
-
 /* Step 6. Objects move to `seen` first, so a finalizer that frees others is harmless.
  * Returns the number of finalizers run. */
 static size_t finalize_garbage(gen_heap *h, gc_head *unreachable) {
@@ -373,11 +410,16 @@ static size_t collect(gen_heap *h, int generation) {
     const int old_gen = generation + 1 < GC_GENERATIONS ? generation + 1 : generation;
     gc_head *old = &h->list[old_gen];
     const uint32_t old_id = id_of_list(old_gen);
+    VALIDATE_LIST(young, id_of_list(0), id_of_list(generation), 0, NOT_AT_REST | GC_UNCOLLECTABLE);
 
     count_outside_refs(young, (member_set){id_of_list(0), id_of_list(generation)});
+    VALIDATE_COUNTED(young);
     gc_head unreachable;
     list_init(&unreachable);
     size_t survivors = move_unreachable(young, &unreachable, old_id);
+    VALIDATE_LIST(young, old_id, old_id, 0, NOT_AT_REST | GC_UNCOLLECTABLE);
+    VALIDATE_LIST(&unreachable, ID_UNREACHABLE, ID_UNREACHABLE, GC_COLLECTING | GC_UNREACHABLE,
+                  GC_DYING | GC_UNTRACKED | GC_UNCOLLECTABLE);
     if (generation == 1) h->long_lived_pending += survivors;
     if (young != old) list_merge(young, old);
     if (generation == 2) {
@@ -388,13 +430,19 @@ static size_t collect(gen_heap *h, int generation) {
     gc_head finalizers;
     list_init(&finalizers);
     move_legacy_finalizers(&unreachable, &finalizers);
+    VALIDATE_LIST(&finalizers, ID_GARBAGE, ID_GARBAGE, GC_UNCOLLECTABLE, NOT_AT_REST);
     size_t uncollectable = list_size(&finalizers);
     list_merge(&finalizers, &h->list[GARBAGE]);
 
     size_t found = list_size(&unreachable);
-    size_t user_code = rc_weakrefs_clear(&h->rc, in_unreachable, NULL);
+    gc_object *due = NULL; /* step 5: every weakref to the garbage cleared before any callback */
+    for (gc_head *g = unreachable.next; g != &unreachable; g = g->next)
+        if (object_of(g)->flags & GC_WEAKLY_REFERENCED) due = rc_weak_clear(&h->rc, object_of(g), due);
+    size_t user_code = rc_weak_callbacks(&h->rc, due);
     user_code += finalize_garbage(h, &unreachable); /* may free some members: they were garbage */
     size_t freed_by_finalizers = found - list_size(&unreachable);
+    VALIDATE_LIST(&unreachable, ID_UNREACHABLE, ID_UNREACHABLE, GC_COLLECTING | GC_UNREACHABLE,
+                  GC_DYING | GC_UNTRACKED | GC_UNCOLLECTABLE);
 
     /* Step 7: what a finalizer or callback made reachable again survives, with all it
      * reaches. Without user code having run, nothing can have changed: skipped. */
@@ -410,8 +458,13 @@ static size_t collect(gen_heap *h, int generation) {
         list_merge(&unreachable, &still);
     }
 
+    VALIDATE_LIST(&still, ID_UNREACHABLE, ID_UNREACHABLE, GC_COLLECTING | GC_UNREACHABLE,
+                  GC_DYING | GC_UNTRACKED | GC_UNCOLLECTABLE);
+    VALIDATE_LIST(old, old_id, old_id, 0, NOT_AT_REST | GC_UNCOLLECTABLE);
     size_t collected = list_size(&still) + freed_by_finalizers;
     delete_garbage(h, &still, old, old_id);
+    VALIDATE_LIST(old, old_id, old_id, 0, NOT_AT_REST | GC_UNCOLLECTABLE);
+    VALIDATE_LIST(&h->list[GARBAGE], ID_GARBAGE, ID_GARBAGE, GC_UNCOLLECTABLE, NOT_AT_REST);
 
     gc_heap *base = &h->rc.base;
     base->stats.collections[generation]++;
@@ -439,14 +492,9 @@ static gc_heap *gen_open(mm_heap *alloc, const gc_config *config, mm_error *err)
         {"threshold1", MM_OPTION_SIZE, "young collections before a middle one", 0, 1000000000, false, &t[1]},
         {"threshold2", MM_OPTION_SIZE, "middle collections before a full one", 0, 1000000000, false, &t[2]},
     };
-    if (!mm_options_parse("rc-gen", config->options, options, 3, err)) return NULL;
-    gen_heap *h = calloc(1, sizeof *h);
-    if (h == NULL) {
-        mm_error_set(err, "rc-gen: out of memory opening the heap");
-        return NULL;
-    }
-    rc_heap_init(&h->rc, alloc, sizeof(gc_head));
-    gc_heap_init(&h->rc.base, &gc_rc_gen, alloc);
+    gen_heap *h = (gen_heap *)rc_heap_open(&gc_rc_gen, alloc, config, sizeof *h, sizeof(gc_head), options,
+                                           sizeof options / sizeof *options, err);
+    if (h == NULL) return NULL;
     h->rc.release = gen_release;
     for (int i = 0; i < LISTS; i++) list_init(&h->list[i]);
     memcpy(h->threshold, t, sizeof t);
@@ -480,6 +528,7 @@ static void gen_close(gc_heap *heap) {
         list_remove(g);
         rc_free_memory(&h->rc, object_of(g));
     }
+    rc_weak_table_free(&h->rc);
     free(h);
 }
 
@@ -587,12 +636,12 @@ const gc_collector gc_rc_gen = {
     .incref = rc_incref,
     .decref = rc_decref,
     .store = gen_store,
-    .delete_object = NULL,
-    .root_add = rc_root_noop,
-    .root_remove = rc_root_noop,
+    .delete_object = gc_delete_unsupported,
+    .root_add = gc_root_nothing,
+    .root_remove = gc_root_nothing,
     .collect = gen_collect,
     .weakref_new = gen_weakref_new,
-    .weakref_get = rc_weakref_get,
+    .weakref_get = gc_weakref_target,
     .check = gen_check,
     .live_in_generation = gen_live_in,
 };

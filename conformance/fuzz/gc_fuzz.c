@@ -3,9 +3,9 @@
  * reachability oracle.
  *
  * Input format (every byte string is a valid input; a short one just ends early)
- *   byte 0      heap: one of the variants below (a variant, fuzz.h): each collector over
- *               each allocator of its default matrix (gc_default_allocators: "rc/system",
- *               "rc/pool", ...), a collector with its own allocator alone ("boehm")
+ *   byte 0      heap: one of the variants below (a variant, fuzz.h): the default part of
+ *               the collector x allocator matrix (gc_matrix_list(GC_MATRIX_DEFAULT):
+ *               "rc/system", "rc/pool", ..., a collector with its own allocator alone, "boehm")
  *   byte 1      rc-gen's thresholds: threshold0 = T0[b & 7], threshold1 = T12[(b>>3) & 3],
  *               threshold2 = T12[(b>>5) & 3] (small, so automatic collections happen);
  *               ignored by collectors without generations
@@ -172,20 +172,12 @@ static uint8_t next_byte(void) { return S.in < S.end ? *S.in++ : 0; }
 
 /* ---- variants -------------------------------------------------------------------- */
 
-static char heap_names[MAX_HEAPS][64];
+static gc_matrix_heap heaps[MAX_HEAPS];
 static size_t heap_count;
 
 static void list_heaps(void) {
-    if (heap_count) return;
-    for (size_t c = 0; c < gc_collector_count; c++) {
-        const gc_collector *col = gc_collectors[c];
-        if (col->caps & GC_CAP_OWN_ALLOCATOR) {
-            snprintf(heap_names[heap_count++], 64, "%s", col->name);
-            continue;
-        }
-        for (size_t a = 0; gc_default_allocators[a] && heap_count < MAX_HEAPS; a++)
-            snprintf(heap_names[heap_count++], 64, "%s/%s", col->name, gc_default_allocators[a]);
-    }
+    if (heap_count == 0) heap_count = gc_matrix_list(GC_MATRIX_DEFAULT, heaps, MAX_HEAPS);
+    if (heap_count > MAX_HEAPS) heap_count = MAX_HEAPS; /* MAX_HEAPS is far above the default matrix */
 }
 
 size_t fuzz_variant_count(void) {
@@ -195,7 +187,7 @@ size_t fuzz_variant_count(void) {
 
 const char *fuzz_variant_name(size_t v) {
     list_heaps();
-    return heap_names[v % heap_count];
+    return heaps[v % heap_count].name;
 }
 
 /* ---- callbacks from the collector ------------------------------------------------ */
@@ -859,17 +851,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static uint32_t epoch;
     memset(&S, 0, sizeof S);
     S.epoch = ++epoch;
-    S.name = heap_names[data[0] % heap_count];
+    const gc_matrix_heap *heap = &heaps[data[0] % heap_count];
+    S.name = heap->name;
     S.in = data + 2;
     S.end = data + size;
     char options[128];
     gc_config cfg = {0};
     mm_error err = {{0}};
-    const char *slash = strchr(S.name, '/');
-    char cname[64];
-    snprintf(cname, sizeof cname, "%.*s", (int)(slash ? (size_t)(slash - S.name) : strlen(S.name)), S.name);
-    const gc_collector *c = gc_collector_find(cname);
-    if (c && (c->caps & GC_CAP_GENERATIONS)) {
+    if (heap->collector->caps & GC_CAP_GENERATIONS) {
         snprintf(options, sizeof options, "threshold0=%zu,threshold1=%zu,threshold2=%zu", T0[data[1] & 7],
                  T12[(data[1] >> 3) & 3], T12[(data[1] >> 5) & 3]);
         cfg.options = options;
