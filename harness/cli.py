@@ -28,7 +28,7 @@ def cmd_list(args):
     reg = Registry.load()
     if args.json:
         print(json.dumps({"allocators": reg.strategies, "workloads": reg.workloads, "collectors": reg.collectors,
-                          "gc_default_allocators": reg.gc_default_allocators}, indent=1))
+                          "gc_default_allocators": reg.gc_default_allocators, "gc_heaps": reg.gc_heaps}, indent=1))
         return 0
     print("allocators:")
     for s in reg.strategies:

@@ -161,8 +161,9 @@ def benchmarks(registry, config):
 
 
 def heaps(registry, config):
-    """The COLLECTOR/STRATEGY names of this run: the selected collectors (default: all)
-    over the selected allocators (default: the collectors' default allocators)."""
+    """The COLLECTOR/STRATEGY names of this run, from the binary's list of heaps: the
+    selected collectors (default: all) over the selected allocators (default: the heaps a
+    plain run includes); a collector over its own allocator appears alone."""
     collectors = [c["name"] for c in registry.collectors]
     if config.collectors:
         wanted = [t.strip() for t in config.collectors.split(",") if t.strip()]
@@ -170,20 +171,9 @@ def heaps(registry, config):
             if name not in collectors:
                 raise UserError(f"unknown collector '{name}' (valid: {', '.join(collectors)})")
         collectors = [c for c in collectors if c in wanted]
-    allocators = (registry.select("allocators", config.allocators) if config.allocators
-                  else list(registry.gc_default_allocators))
-    return heap_names(registry, collectors, allocators)
-
-
-def heap_names(registry, collectors, allocators):
-    """COLLECTOR/STRATEGY for each collector in `collectors` over each of `allocators`
-    (a collector with its own allocator appears alone), in registry order."""
-    out = []
-    for c in registry.collectors:
-        if c["name"] not in collectors:
-            continue
-        out += [c["name"]] if c["own_allocator"] else [f"{c['name']}/{s}" for s in allocators]
-    return out
+    allocators = set(registry.select("allocators", config.allocators)) if config.allocators else None
+    return [h["name"] for h in registry.gc_heaps if h["collector"] in collectors and
+            (h["default"] if allocators is None else h["allocator"] is None or h["allocator"] in allocators)]
 
 
 def prepare(selected, config):

@@ -16,6 +16,10 @@ class Registry:
         self.workloads = data["workloads"]
         self.collectors = data.get("collectors", [])
         self.gc_default_allocators = data.get("gc_default_allocators", [])
+        # every COLLECTOR/STRATEGY heap that can run here, from the binary's one list
+        # (gc_matrix_list in allocators/gc/common.c): name, collector, allocator (None for
+        # a collector over its own allocator) and whether a plain run includes it
+        self.gc_heaps = data.get("gc_heaps", [])
 
     @classmethod
     def load(cls):

@@ -81,8 +81,7 @@ def resume(path, charts=True):
     config = plan.RunConfig.from_plan(j.plan["config"], out, charts)
     build.build()
     registry = Registry.load()
-    names = set(registry.strategy_names()) | set(
-        plan.heap_names(registry, [c["name"] for c in registry.collectors], registry.strategy_names()))
+    names = set(registry.strategy_names()) | {h["name"] for h in registry.gc_heaps}
     gone = sorted({job["strategy"] for job in j.plan["jobs"]} - names)
     if gone:
         raise UserError(f"--resume {path}: the binary no longer has strategy {', '.join(gone)}")
