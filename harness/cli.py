@@ -51,7 +51,7 @@ def cmd_list(args):
 
 def cmd_run(args):
     if args.resume:  # the run's own options, from its plan
-        return run.resume(args.resume, charts=args.charts)
+        return run.resume(args.resume, charts=args.charts, wide=args.wide)
     return run.execute(options.run_config(args))
 
 

@@ -7,15 +7,21 @@ on disk, and `./mmbench run --resume DIR` takes only the ones that are missing.
 
   plan.json                 schema mmbench.plan/1: config, jobs, environment, strategies,
                             workloads (everything results.json needs besides measurements)
-  measured/*.json           {job, kind, n, sample | error}; kind is gbench, hyperfine or counts
+  measured/*.json           {job, kind, n, seconds, sample | error}; kind is gbench,
+                            hyperfine or counts; seconds is how long it took
   raw/                      the tools' own output for each measurement, untouched
 
-A job is one benchmark configuration: {name, bench, workload, strategy, params, sweep}.
-`name` is the key everywhere (results.json, compare, export): "W/S" for the main
+A job is one benchmark configuration: {name, bench, workload, strategy, params, sweep,
+clock}. `name` is the key everywhere (results.json, compare, export): "W/S" for the main
 benchmarks, "W/S/KEY=VALUE" for the points of a sweep. `bench` is Google Benchmark's
-name ("W/S"); `params` is every --param the process gets.
+name ("W/S"); `params` is every --param the process gets; `clock` is ns_per_op's.
+
+The plan's steps are the rounds of --repetitions; the runner may add rounds past them for
+benchmarks not yet resolved (--max-repetitions), which are measurements like the others
+(gbench, n > repetitions) and are found on disk the same way.
 """
 import json
+import math
 import os
 
 from harness import metrics, results, stats
@@ -58,8 +64,10 @@ class Journal:
     def _record_path(self, name, kind, n):
         return os.path.join(self.folder, "measured", f"{file_key(name)}.{kind}.{n}.json")
 
-    def record(self, job, kind, n, sample=None, error=None, raw=None):
+    def record(self, job, kind, n, sample=None, error=None, raw=None, seconds=None):
         entry = {"job": job["name"], "kind": kind, "n": n}
+        if seconds is not None:
+            entry["seconds"] = round(seconds, 3)
         if error is not None:
             entry["error"] = error
         else:
@@ -97,12 +105,17 @@ class Journal:
         return out
 
     def missing(self):
-        """The steps still to take: not on disk, or lost to an interruption; a benchmark that
-        failed for real is not run again."""
+        """The steps still to take: not on disk, or lost to an interruption (an extra
+        round's too); a benchmark that failed for real is not run again."""
         have = self.records()
         failed = {k[0] for k, r in have.items() if r.get("error") and r["error"] != INTERRUPTED}
+        jobs = {job["name"]: job for job in self.plan["jobs"]}
+        steps = self.steps()
+        planned = {(job["name"], kind, n) for job, kind, n in steps}
+        steps += [(jobs[k[0]], k[1], k[2]) for k, r in sorted(have.items())
+                  if k not in planned and k[0] in jobs and r.get("error") == INTERRUPTED]
         todo = []
-        for job, kind, n in self.steps():
+        for job, kind, n in steps:
             r = have.get((job["name"], kind, n))
             if job["name"] in failed:
                 continue
@@ -121,10 +134,14 @@ class Journal:
             errors = [r["error"] for r in mine if r.get("error")]
             real = [e for e in errors if e != INTERRUPTED]
             runs = [r for r in mine if r["kind"] == "gbench" and "sample" in r]
-            samples = {}
+            samples, within = {}, {}
             for r in runs:
                 for k, v in r["sample"].items():
-                    samples.setdefault(k, []).append(v)
+                    if k == metrics.WITHIN:
+                        for key, values in v.items():
+                            within.setdefault(key, []).append(values)
+                    else:
+                        samples.setdefault(k, []).append(v)
             for r in mine:
                 if r["kind"] != "gbench" and "sample" in r:
                     for k, v in r["sample"].items():
@@ -135,20 +152,44 @@ class Journal:
                 "name": job["name"], "workload": job["workload"], "strategy": job["strategy"],
                 "kind": job.get("kind", "alloc"), "params": job.get("params", {}), "error": error,
                 "status": "failed" if real else ("interrupted" if errors else ("incomplete" if lacking else "ok")),
+                "clock": job.get("clock"),
                 "samples": samples,
                 "rounds": [r["n"] for r in runs],  # the repetition each benchmark sample came from
-                "metrics": {k: stats.summary(v) for k, v in sorted(samples.items())},
+                "within": within,  # {metric: [each process's in-process samples]}, in the order of samples
+                "metrics": {k: metrics.summarise(v, k, within.get(k)) for k, v in sorted(samples.items())},
                 "raw": sorted(r["raw"] for r in mine if r.get("raw")),
             }
             if job.get("sweep"):
                 entry["sweep"] = job["sweep"]
             entries["sweep" if job.get("sweep") else "benchmarks"].append(entry)
-        unstable = [f"{e['name']} {k}" for e in entries["benchmarks"] for k, m in e["metrics"].items()
-                    if m and m.get("unstable") and k in metrics.METRICS and metrics.METRICS[k].timed]
         data = {key: plan[key] for key in ("created", "command", "environment", "config", "strategies", "collectors", "workloads",
                                           "skipped")
                 if key in plan}
         data.update(schema=results.SCHEMA, complete=not missing, missing=len(missing), **entries)
-        if unstable:
-            data["warnings"] = [f"unstable (stddev > {stats.UNSTABLE_SPREAD:.0%} of the mean): " + ", ".join(unstable)]
+        line = advice(data)
+        if line:
+            data["warnings"] = [line]
         return data
+
+
+def advice(data):
+    """One line on how far the run's times can be trusted, or None when every ns/op it
+    measured is resolved (its 95% interval within ±stats.HALF_WIDTH of the median)."""
+    cells = [m for b in data.get("benchmarks", []) if not b.get("error")
+             for m in [(b.get("metrics") or {}).get("ns_per_op")] if m]
+    unresolved = [m for m in cells if m.get("unstable", True)]
+    if not unresolved:
+        return None
+    config, environment = data.get("config") or {}, data.get("environment") or {}
+    most = max(m["n"] for m in unresolved)
+    fewest = min(m["n"] for m in unresolved)
+    # an interval narrows about as 1/sqrt(processes): what the typical unresolved cell needs
+    widths = sorted(m.get("half_width", 1.0) for m in unresolved)
+    needed = min(100, max(most + 1, math.ceil(most * (widths[len(widths) // 2] / stats.HALF_WIDTH) ** 2)))
+    timed_out = config.get("max_time") and most < (config.get("max_repetitions") or 0)
+    load, cores = (environment.get("load_average") or [None])[0], environment.get("cores")
+    busy = f" (load {load:.1f} on {cores} cores)" if load is not None and cores else ""
+    processes = f"{fewest}-{most}" if fewest < most else f"{most}"
+    return (f"{len(unresolved)} of {len(cells)} ns/op cells not resolved to ±{stats.HALF_WIDTH:.0%} (95% interval; "
+            f"marked !) after {processes} processes: rerun with --max-repetitions {needed}"
+            f"{' --max-time 0' if timed_out else ''}, or with fewer other jobs on the machine{busy}")

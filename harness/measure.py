@@ -1,11 +1,13 @@
 """One measurement: a single process of the benchmark binary, three ways.
 
-  gbench     mmbench_bench --benchmark_filter=^W/S/ --benchmark_format=json: the project's
-             metrics (ns_per_op and the counters), plus the peak RSS of the process as the
-             kernel reports it to the parent (wait4), not as the process reports itself
-  hyperfine  the same command as a whole process, N runs under hyperfine: wall time of
+  gbench     mmbench_bench --benchmark_filter=^W/S/ --benchmark_format=json with the run's
+             --samples, --warmup and --realtime: the project's metrics (ns_per_op on the job's clock,
+             each clock's value, the samples inside the process, and the counters), plus the
+             peak RSS of the process as the kernel reports it to the parent (wait4), not as
+             the process reports itself
+  hyperfine  the benchmark as a whole process, N runs under hyperfine: wall time of
              startup + metered pass + timed pass + teardown (metric process_s)
-  counts     the same command under `valgrind --tool=callgrind --collect-atstart=no`: the
+  counts     the benchmark (one timed pass, the binary's default) under `valgrind --tool=callgrind --collect-atstart=no`: the
              shim switches collection on for exactly the timed loop, so the collected
              instruction count divided by the loop's operations is instructions per
              operation, the same on every run of the same binary (metric instructions_per_op)
@@ -162,17 +164,21 @@ def _one_result(stdout_path):
     return runs[0], report.get("context", {})
 
 
-def gbench(name, params, config, raw_path):
-    """One Google Benchmark run; sample has the metrics of docs/metrics.md and process_rss_peak."""
+def gbench(name, params, config, raw_path, clock):
+    """One Google Benchmark run; sample has the metrics of docs/metrics.md (ns_per_op on
+    `clock`) and process_rss_peak."""
+    args = command(name, params, config) + [f"--samples={config.samples}", f"--warmups={config.warmup}"]
+    if config.realtime:
+        args.append("--realtime")
     try:
-        status, stderr, usage = _run(command(name, params, config), raw_path, config.timeout)
+        status, stderr, usage = _run(args, raw_path, config.timeout)
     except TimedOut as e:
         return None, str(e)
     if status != 0:
         return None, _failure(status, stderr)
     try:
         run, context = _one_result(raw_path)
-        sample = metrics.from_gbench(run)
+        sample = metrics.from_gbench(run, clock)
     except (ValueError, KeyError, OSError) as e:
         return None, str(e).splitlines()[0] if str(e) else type(e).__name__
     sample["process_rss_peak"] = usage.ru_maxrss * 1024

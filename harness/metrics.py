@@ -11,11 +11,12 @@ catalog says once what every table, export, chart and verdict needs to know:
            budget that cut the run at another step): compare tests those for
            significance. False for a count over fixed work, the same on every run of the
            same binary and input: compare judges any difference
-  timed    a time the harness took per operation or per process: a cell shows its spread
-           (± stddev/mean, `!` over 10%) and an unstable one is warned about
+  timed    a time the harness took per operation or per process: its summary has a 95%
+           interval of the median (stats.summary), a cell shows the interval's half-width
+           (± x%, `!` past stats.HALF_WIDTH) and the run's stability advice counts them
   show     how a cell shows the median (table.py renders each kind)
   heading  its column heading; title: its name where there is room (compare, export)
-  source   where its samples come from: "timer" (Google Benchmark's, over the timed loop),
+  source   where its samples come from: "timer" (the clocks of the samples, wl.h),
            "benchmark" (a counter the benchmark binary reports: the workload's meter, the
            strategy, the OS), "collector" (a collector's counter, through the binary),
            "wait4" (the kernel, to the harness, as the measured process ends), "hyperfine"
@@ -25,6 +26,7 @@ The tables' columns, and their order, are ALLOCATOR_COLUMNS, OPTIONAL_COLUMNS an
 GC_COLUMNS below; the catalog's own order is the order compare and export list metrics.
 from_gbench turns one Google Benchmark result into a sample of these metrics.
 """
+import statistics
 from dataclasses import dataclass
 
 from harness import stats
@@ -64,7 +66,11 @@ def _collector_generations(what, heading):
 
 
 CATALOG = [
+    # ns_per_op is the headline, on the clock the run chose for the workload (CLOCKS); each
+    # clock's own value is kept beside it, a record that compare leaves to the headline
     Metric("ns_per_op", "ns/op", "ns/op", LOWER, True, TIME, "timer", timed=True),
+    Metric("ns_per_op_cpu", "cpu ns/op", "ns/op", None, True, TIME, "timer", timed=True, title="CPU ns/op"),
+    Metric("ns_per_op_wall", "wall ns/op", "ns/op", None, True, TIME, "timer", timed=True, title="wall ns/op"),
     Metric("peak_live", "peak live", "bytes", None, True, MIB, "benchmark"),
     Metric("peak_footprint", "peak footprint", "bytes", LOWER, True, MIB, "benchmark"),
     Metric("footprint_at_peak", "footprint@peak", "bytes", None, True, MIB, "benchmark",
@@ -77,6 +83,8 @@ CATALOG = [
     Metric("check_failures", "check failures", "count", None, False, INTEGER, "benchmark"),
     Metric("completed", "completed", "ratio", None, True, PERCENT, "benchmark"),
     Metric("ops_checksum", "ops checksum", "hash", None, True, INTEGER, "benchmark"),
+    # 1: the timed passes ran at real-time priority (--realtime, wl.h); 0: normal priority
+    Metric("realtime", "realtime", "flag", None, True, INTEGER, "benchmark", title="real-time priority"),
     Metric("process_s", "process s", "s", LOWER, True, SECONDS, "hyperfine", timed=True, title="process time"),
     Metric("process_rss_peak", "process RSS", "bytes", LOWER, True, MIB, "wait4"),
     Metric("instructions_per_op", "instr/op", "instructions/op", LOWER, False, DECIMAL, "callgrind",
@@ -140,23 +148,44 @@ FRAG_MIN_LIVE = 64 * 1024
 COUNTERS = [m.key for m in from_source("benchmark", "collector")]
 
 
-def from_gbench(run):
-    """One Google Benchmark result entry -> {metric: value}."""
+CLOCKS = ("cpu", "wall")  # --clock: the CPU time of the process, or wall time (wl.h, wl_timer)
+
+
+def default_clock(threads):
+    """The clock of a workload's ns_per_op when the run does not choose: CPU time for a
+    single-threaded workload (what a neighbour on the machine takes from it does not count
+    against it), wall time for a multi-threaded one (its threads' CPU times add up, and
+    the time until the work is done is what its users wait for)."""
+    return "cpu" if threads <= 1 else "wall"
+
+
+WITHIN = "_within"  # a sample's key holding each clock's in-process samples: {metric: [ns/op]}
+
+
+def from_gbench(run, clock="cpu"):
+    """One Google Benchmark result entry (one process) -> {metric: value}: ns_per_op_cpu
+    and ns_per_op_wall the medians of the process's samples on each clock, ns_per_op the
+    one of `clock`, and the samples themselves under WITHIN."""
     if run.get("error_occurred"):
         raise ValueError(run.get("error_message", "benchmark failed"))
-    items = run.get("items_per_second")
-    if not items:
-        raise ValueError("no items_per_second in the benchmark output")
-    sample = {"ns_per_op": 1e9 / items}
+    count = int(run.get("samples") or 0)
+    if count < 1:
+        raise ValueError("no timed samples in the benchmark output")
+    within = {f"ns_per_op_{c}": [run[f"{c}_ns_per_op.{k}"] for k in range(1, count + 1)] for c in CLOCKS}
+    sample = {key: statistics.median(values) for key, values in within.items()}
+    sample["ns_per_op"] = sample[f"ns_per_op_{clock}"]
+    within["ns_per_op"] = within[f"ns_per_op_{clock}"]
     for key in COUNTERS:
         if key in run:
             sample[key] = run[key]
     if sample.get("peak_live", FRAG_MIN_LIVE) < FRAG_MIN_LIVE:
         sample.pop("frag", None), sample.pop("frag_at_peak", None)
+    sample[WITHIN] = within
     return sample
 
 
-def summarise(values):
-    """Median, mean, stddev, min, max, spread (stddev / mean), n and `unstable` of one
-    metric's samples (stats.summary)."""
-    return stats.summary(values)
+def summarise(values, key=None, within=None):
+    """Median, mean, stddev, min, max, spread (stddev / mean) and n of one metric's
+    samples; for a timed metric `key` also its 95% interval (stats.summary)."""
+    timed = key in METRICS and METRICS[key].timed
+    return stats.summary(values, within=within if timed else None, interval=timed)

@@ -12,7 +12,7 @@ frozen RunConfig the engine takes from the parsed options.
 import argparse
 import dataclasses
 
-from harness import plan
+from harness import metrics, plan
 from harness.errors import UserError
 
 
@@ -100,17 +100,34 @@ RUN_OPTIONS = [
     _option("--collectors", replay=False, metavar="C,D",
             help="collectors for GC workloads (default: all, over --allocators or the default allocators)"),
     _option("--repetitions", type=positive_int, metavar="N",
-            help=f"measurements of each benchmark, interleaved (default: {suite_default('repetitions')})"),
+            help=f"processes measuring each benchmark, in interleaved rounds (default: {suite_default('repetitions')})"),
+    _option("--max-repetitions", type=positive_int, metavar="N",
+            help="more rounds, up to N, for the benchmarks whose ns/op is not yet within ±5%% (its 95%% interval) "
+                 f"(default: {suite_default('max_repetitions')})"),
+    _option("--max-time", type=seconds, metavar="SECONDS",
+            help="start no more of those rounds once the run has measured for this long "
+                 f"(default: {suite_default('max_time')}; 0: no limit)"),
+    _option("--samples", type=positive_int, metavar="N",
+            help="timed passes recorded in each process, fewer when they pass the budget "
+                 f"(default: {suite_default('samples')})"),
+    _option("--clock", choices=metrics.CLOCKS, metavar="cpu|wall",
+            help="the clock of ns/op: the process's CPU time or wall time; both are always recorded "
+                 "(default: cpu for single-threaded workloads, wall for multi-threaded ones)"),
+    _option("--no-realtime", dest="realtime", action="store_false",
+            help="time single-threaded benchmarks at normal priority (default: at real-time priority, SCHED_FIFO 1, "
+                 "where the system allows it, so other jobs do not preempt them)"),
+    _option("--reference", metavar="STRATEGY",
+            help=f"the strategy every other's time is divided by, round by round (default: {plan.REFERENCE})"),
     _option("--param", dest="params", action="append", metavar="NAME.KEY=VALUE",
             help="a workload parameter (churn.live=1000) or strategy option (bump.chunk=8M); repeatable"),
     _option("--limit", type=byte_count, metavar="BYTES", help="page-layer memory limit for every heap"),
     _option("--out", metavar="DIR", help="results folder to create (default: results/runs/<time>)"),
     _option("--suite", choices=sorted(plan.SUITES), metavar="NAME",
-            help="how many times and how long to measure: quick (a smoke run of a few minutes), "
-                 "default (about 20-30 minutes on 2 cores), full (every option at its most thorough); "
+            help="how many times and how long to measure: quick (a smoke run, about 90 s on 2 cores), "
+                 "default (about 10 minutes), full (every option at its most thorough); "
                  "an option given here overrides its suite (docs/harness.md)"),
     _option("--warmup", type=runs, metavar="N",
-            help=f"unrecorded runs of every benchmark before the repetitions (default: {suite_default('warmup')})"),
+            help=f"unrecorded timed passes in each process before its samples (default: {suite_default('warmup')})"),
     _option("--hyperfine-runs", type=runs, metavar="N",
             help=f"whole-process runs of each benchmark under hyperfine (default: {suite_default('hyperfine_runs')}; "
                  "0: none)"),
@@ -125,6 +142,8 @@ RUN_OPTIONS = [
             help=f"live-set sweep: auto, none, or WORKLOAD.KEY=V1,V2,... (several joined by ;) "
                  f"(default: {suite_default('sweep')})"),
     _option("--no-charts", dest="charts", action="store_false", help="skip the charts (tables and report only)"),
+    _option("--wide", action="store_true",
+            help="print the tables whole on the terminal, however wide (default: split to its width)"),
     _option("--resume", replay=False, metavar="DIR", help="finish an interrupted run in DIR (its own options are used)"),
     _option("--programs", replay=False, metavar="P,Q",
             help="real programs to time on each strategy: all, none, or names (cpython-tests, sqlite, gcc) "

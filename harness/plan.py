@@ -21,28 +21,37 @@ import os
 import sys
 import types
 
-from harness import paths, trace
+from harness import metrics, paths, trace
 from harness.errors import UserError
 from harness.programs import benchmark_programs
 
 # ---- suites: how many times and how long a run measures -------------------------------------
 #
 # Every suite measures the same matrix (every selected workload on every selected strategy,
-# peers and collectors included, and the real programs); they differ in repetitions,
-# warm-up, hyperfine runs, budget, sweep and which programs. An option given on the command
-# line always wins over its suite. quick is a smoke run; default is a plain `./mmbench run`
-# (4 repetitions: the fewest with which compare's U test can still reach p < 0.05; budget
-# 1 s: the list-scanning fits, cut by it, were most of a run's time at 3 s); full is what a
-# plain run measured before suites. `trace replay` takes the same suites (it has no sweep
-# and no programs). Why, and what each costs: docs/harness.md.
+# peers and collectors included); they differ in how many processes and samples, budget,
+# hyperfine runs, sweep and which real programs. An option given on the command line
+# always wins over its suite.
+#   repetitions      processes per benchmark, in interleaved rounds, always taken
+#   max_repetitions  more rounds, for the benchmarks whose ns/op is not yet resolved (its
+#                    95% interval within ±stats.HALF_WIDTH), while the run's measuring
+#                    stays within max_time seconds (0: no limit)
+#   samples, warmup  timed passes recorded in each process, after `warmup` unrecorded
+#                    ones; the samples stop early once they have taken `budget` seconds
+# quick is a smoke run of the whole matrix in about a minute and a half on 2 cores;
+# default is a plain `./mmbench run` (at least 4 processes: the fewest with which
+# compare's U test can reach p < 0.05), about 10 minutes; full measures everything at its
+# most thorough. `trace replay` takes the same suites (it has no sweep and no programs).
+# Why, and what each costs: docs/harness.md.
 SUITES = {
-    "quick": {"repetitions": 3, "warmup": 0, "hyperfine_runs": 1, "budget": 0.5, "sweep": "none",
-              "programs": "sqlite,gcc"},
-    "default": {"repetitions": 4, "warmup": 1, "hyperfine_runs": 3, "budget": 1.0, "sweep": "auto",
-                "programs": "all"},
-    "full": {"repetitions": 5, "warmup": 1, "hyperfine_runs": 3, "budget": 3.0, "sweep": "auto", "programs": "all"},
+    "quick": {"repetitions": 1, "max_repetitions": 1, "max_time": 0, "samples": 3, "warmup": 1, "hyperfine_runs": 0,
+              "budget": 0.2, "sweep": "none", "programs": "none"},
+    "default": {"repetitions": 4, "max_repetitions": 8, "max_time": 360, "samples": 5, "warmup": 1,
+                "hyperfine_runs": 0, "budget": 1.0, "sweep": "auto", "programs": "sqlite,gcc"},
+    "full": {"repetitions": 5, "max_repetitions": 20, "max_time": 0, "samples": 10, "warmup": 1, "hyperfine_runs": 3,
+             "budget": 3.0, "sweep": "auto", "programs": "all"},
 }
 DEFAULT_SUITE = "default"
+REFERENCE = "system"  # what each strategy's time is divided by, round by round (--reference)
 
 
 def default_timeout(budget):
@@ -66,71 +75,99 @@ class RunConfig:
     programs: tuple                 # names of the real programs to time (programs.BENCHMARKS)
     # how
     suite: str | None               # None: a plan written before suites
-    repetitions: int
-    warmup: int
+    repetitions: int                # processes per benchmark, always taken
+    max_repetitions: int            # at most, for benchmarks not yet resolved (>= repetitions)
+    max_time: float                 # seconds the measuring may take before no more rounds start; 0: none
+    samples: int                    # timed passes recorded per process, at most
+    warmup: int                     # timed passes per process before them, unrecorded
+    clock: str | None               # ns_per_op's clock (metrics.CLOCKS); None: the workload's default
+    realtime: bool                  # single-threaded timed passes at real-time priority where allowed
     hyperfine_runs: int
     budget: float                   # seconds; 0: none
     timeout: float                  # seconds; 0: none
     counts: bool
     limit: int | None               # page-layer bytes for every heap
-    # where
+    reference: str                  # the strategy ratios are taken to (REFERENCE)
+    # where, and how shown
     out: str
     charts: bool
+    wide: bool                      # the terminal's tables whole, however wide
 
     def __post_init__(self):
         object.__setattr__(self, "params", types.MappingProxyType(dict(self.params)))
 
     @classmethod
     def of(cls, suite=None, *, allocators=None, workloads=None, collectors=None, params=None, out=None,
-           counts=False, limit=None, charts=True, **by_suite):
-        """The config of a fresh run. The options a suite sets (repetitions, warmup,
-        hyperfine_runs, budget, sweep, programs), and the timeout, left out or None take
-        the suite's value (default: the default suite); the timeout then follows the
-        budget. `programs` is text (all, none, or names); `out` defaults to a new folder
+           counts=False, limit=None, charts=True, clock=None, realtime=True, reference=None, wide=False,
+           **by_suite):
+        """The config of a fresh run. The options a suite sets (SUITES), and the timeout,
+        left out or None take the suite's value (default: the default suite); the timeout
+        then follows the budget; --repetitions N without --max-repetitions asks for N
+        processes, no more.
+        `programs` is text (all, none, or names); `out` defaults to a new folder
         under results/runs."""
         name = suite or DEFAULT_SUITE
-        values = dict(SUITES[name], **{k: v for k, v in by_suite.items() if v is not None})
+        given = {k: v for k, v in by_suite.items() if v is not None}
+        values = dict(SUITES[name], **given)
         if values.get("timeout") is None:
             values["timeout"] = default_timeout(values["budget"])
+        if "repetitions" in given and "max_repetitions" not in given:  # --repetitions N alone: N, no more
+            values["max_repetitions"] = values["repetitions"]
+        elif values["max_repetitions"] < values["repetitions"]:
+            raise UserError(f"--max-repetitions {values['max_repetitions']} is fewer than --repetitions "
+                            f"{values['repetitions']}")
         values["programs"] = tuple(p.name for p in benchmark_programs(values["programs"]))
         return cls(suite=name, allocators=allocators, workloads=workloads, collectors=collectors,
                    params=params or {}, out=out or new_run_folder(), counts=counts, limit=limit, charts=charts,
-                   **values)
+                   clock=clock, realtime=realtime, reference=reference or REFERENCE, wide=wide, **values)
 
     def plan_config(self, sweeps):
         """The plan's (and results.json's) "config": this config with the sweep resolved
         (sweeps: [(workload, key, values)] from sweep.parse)."""
-        return {"suite": self.suite, "repetitions": self.repetitions, "warmup": self.warmup,
+        return {"suite": self.suite, "repetitions": self.repetitions, "max_repetitions": self.max_repetitions,
+                "max_time": self.max_time, "samples": self.samples, "warmup": self.warmup, "clock": self.clock,
+                "realtime": self.realtime,
                 "params": dict(self.params), "limit": self.limit, "budget": self.budget, "timeout": self.timeout,
                 "hyperfine_runs": self.hyperfine_runs, "counts": self.counts, "programs": list(self.programs),
+                "reference": self.reference,
                 "sweep": [{"workload": w, "param": k, "values": v} for w, k, v in sweeps]}
 
     @classmethod
-    def from_plan(cls, config, out, charts=True):
+    def from_plan(cls, config, out, charts=True, wide=False):
         """The config of a run to resume, from its plan's "config" (plans written before a
-        key existed get what that run did: no warm-up, the timeout of its budget). Its
-        selection is the plan's jobs: allocators, workloads and collectors are None; its
-        sweep is the spec that asks for the sweep the plan resolved."""
+        key existed get what that run did: no warm-up, one sample, no rounds past its
+        repetitions, normal priority, the timeout of its budget). Its selection is the plan's jobs:
+        allocators, workloads and collectors are None; its sweep is the spec that asks for
+        the sweep the plan resolved."""
         try:
             budget = config.get("budget") or 0
+            repetitions = int(config["repetitions"])
             sweep = ";".join(f"{s['workload']}.{s['param']}={','.join(map(str, s['values']))}"
                              for s in config.get("sweep") or [])
             return cls(allocators=None, workloads=None, collectors=None, params=config.get("params") or {},
                        sweep=sweep or "none", programs=tuple(config.get("programs") or ()),
-                       suite=config.get("suite"), repetitions=int(config["repetitions"]),
-                       warmup=config.get("warmup", 0), hyperfine_runs=config.get("hyperfine_runs") or 0,
-                       budget=budget,
+                       suite=config.get("suite"), repetitions=repetitions,
+                       max_repetitions=int(config.get("max_repetitions") or repetitions),
+                       max_time=config.get("max_time") or 0, samples=int(config.get("samples") or 1),
+                       warmup=config.get("warmup", 0), clock=config.get("clock"),
+                       realtime=bool(config.get("realtime")),
+                       hyperfine_runs=config.get("hyperfine_runs") or 0, budget=budget,
                        timeout=(config["timeout"] or 0) if "timeout" in config else default_timeout(budget),
-                       counts=bool(config.get("counts")), limit=config.get("limit"), out=out, charts=charts)
+                       counts=bool(config.get("counts")), limit=config.get("limit"),
+                       reference=config.get("reference") or REFERENCE, out=out, charts=charts, wide=wide)
         except (AttributeError, KeyError, TypeError, ValueError) as e:
             raise UserError(f"{out}: plan.json's config is not a run's ({type(e).__name__}: {e})") from None
 
     def describe(self):
         """One line on what this config asks for, as the options that would ask for it."""
         return ((f"suite {self.suite}: " if self.suite else "") +
-                f"--repetitions {self.repetitions} --warmup {self.warmup} --hyperfine-runs {self.hyperfine_runs} "
-                f"--budget {self.budget:g} --timeout {self.timeout:g}" +
-                ("  (--suite full for the whole matrix)" if self.suite and self.suite != "full" else ""))
+                f"--repetitions {self.repetitions} --max-repetitions {self.max_repetitions} "
+                f"--max-time {self.max_time:g} --samples {self.samples} --warmup {self.warmup} "
+                f"--hyperfine-runs {self.hyperfine_runs} --budget {self.budget:g} --timeout {self.timeout:g}")
+
+    def clock_of(self, threads):
+        """The clock of ns_per_op for a workload of `threads` threads."""
+        return self.clock or metrics.default_clock(threads)
 
 
 def new_run_folder(suffix=""):

@@ -34,6 +34,9 @@ def execute(config):
     deps.offer(deps.OPTIONAL)  # peers and real programs: skipped with a note where absent
     build.build()
     registry = Registry.load()
+    if config.reference not in registry.strategy_names():
+        raise UserError(f"--reference: unknown strategy '{config.reference}' "
+                        f"(valid: {', '.join(registry.strategy_names())})")
     selected = plan.benchmarks(registry, config)
     for name, reason in plan.unavailable(registry, config).items():
         print(f"mmbench: skipping {name}: {reason}", file=sys.stderr)
@@ -43,8 +46,8 @@ def execute(config):
     return runner.start(config, registry, selected)
 
 
-def resume(path, charts=True):
+def resume(path, charts=True, wide=False):
     """The rest of the run in `path` (or path.partial), with the options of its plan."""
     deps.ensure(deps.RUN)
     deps.offer(deps.OPTIONAL)
-    return runner.resume(path, charts)
+    return runner.resume(path, charts, wide)

@@ -1,7 +1,12 @@
 """Taking a run's measurements, surviving interruption, and finishing later.
 
 A fresh run plans every measurement (journal.py), stages the folder as DIR.partial, and
-takes the measurements one by one, journaling each as it finishes. Then:
+takes the measurements one by one, journaling each as it finishes: the rounds of
+--repetitions, then extra rounds (up to --max-repetitions) for the benchmarks whose ns/op
+is not yet resolved (stats.HALF_WIDTH), each with its workload's reference in the same
+round so that its ratio has a pair, while the measuring stays within --max-time, then
+hyperfine and callgrind. The terminal gets a machine header first and a progress line
+with the time left (progress.py), and at the end the tables, split to its width. Then:
   - everything done: results.json, tables, charts and report are written and DIR.partial
     becomes DIR;
   - a strategy crashed (a segfault in the strategy under test): that benchmark is marked
@@ -19,7 +24,8 @@ import os
 import sys
 import time
 
-from harness import build, deps, env, journal, measure, plan, plot, programs, report, results, sweep, table
+from harness import build, deps, env, journal, measure, plan, plot, programs, progress, report, results, stats, sweep, \
+    table
 from harness.errors import UserError
 from harness.registry import Registry
 
@@ -39,6 +45,9 @@ def start(config, registry, selected):
                  "kind": "gc" if registry.is_gc(w) else "alloc"}
                 for name, w, s in selected]
         jobs += sweep.jobs(selected, sweeps, params, lambda w: registry.workload_params(w, params))
+        threads = {w["name"]: w.get("threads", 1) for w in registry.workloads}
+        for job in jobs:
+            job["clock"] = config.clock_of(threads.get(job["workload"], 1))
         the_plan = {
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "command": ["./mmbench", *sys.argv[1:]],
@@ -70,7 +79,7 @@ def _locate(path):
     raise UserError(f"--resume {path}: no such run (nor {os.path.basename(path)}.partial)")
 
 
-def resume(path, charts=True):
+def resume(path, charts=True, wide=False):
     """Takes the measurements missing from the run in `path` (or path.partial) with the
     options its plan recorded (plan.RunConfig.from_plan), and publishes it."""
     folder = _locate(path)
@@ -78,7 +87,7 @@ def resume(path, charts=True):
     out = folder[:-len(".partial")] if folder.endswith(".partial") else folder
     if folder != out and os.path.exists(out):
         raise UserError(f"--resume {path}: both {out} and {folder} exist; move one away")
-    config = plan.RunConfig.from_plan(j.plan["config"], out, charts)
+    config = plan.RunConfig.from_plan(j.plan["config"], out, charts, wide)
     build.build()
     registry = Registry.load()
     names = set(registry.strategy_names()) | {h["name"] for h in registry.gc_heaps}
@@ -90,33 +99,127 @@ def resume(path, charts=True):
     return _measure_and_publish(j, config, folder, None)
 
 
-def _progress(step, total, name, label, note):
-    print(f"[{step:>{len(str(total))}}/{total}] {name:<34} {label:<10} {note}", file=sys.stderr, flush=True)
-
-
 def _take(j, config, job, kind, n):
-    """Takes one measurement and journals it; returns the note for the progress line."""
+    """Takes one measurement and journals it; returns (note for the progress line, failed,
+    seconds it took)."""
     raw = j.raw_path(job, kind, n)
+    began = time.monotonic()
     if kind == "gbench":
-        sample, error = measure.gbench(job["bench"], job["params"], config, raw)
-        if sample:
-            context = sample.pop("_context", {})
-            j.record(job, kind, n, sample=sample, raw=raw)
-            if not os.path.exists(os.path.join(j.folder, "context.json")):
-                results.write_atomic(os.path.join(j.folder, "context.json"), json.dumps(context) + "\n")
-            return f"{sample['ns_per_op']:8.1f} ns/op"
+        sample, error = measure.gbench(job["bench"], job["params"], config, raw, job.get("clock") or "cpu")
     elif kind == "hyperfine":
         sample, error = measure.hyperfine(job["bench"], job["params"], config, raw)
-        if sample:
-            j.record(job, kind, n, sample=sample, raw=raw)
-            return f"{sorted(sample['process_s'])[len(sample['process_s']) // 2]:8.3f} s/process"
     else:
         sample, error = measure.counts(job["bench"], job["params"], config, raw)
-        if sample:
-            j.record(job, kind, n, sample=sample, raw=raw)
-            return f"{sample['instructions_per_op']:8.1f} instructions/op"
-    j.record(job, kind, n, error=error, raw=raw if os.path.exists(raw) else None)
-    return f"FAILED: {error}"
+    seconds = time.monotonic() - began
+    if not sample:
+        j.record(job, kind, n, error=error, raw=raw if os.path.exists(raw) else None, seconds=seconds)
+        return f"FAILED: {error}", True, seconds
+    if kind == "gbench":
+        context = sample.pop("_context", {})
+        if not os.path.exists(os.path.join(j.folder, "context.json")):
+            results.write_atomic(os.path.join(j.folder, "context.json"), json.dumps(context) + "\n")
+        note = f"{sample['ns_per_op']:.1f} ns/op ({job.get('clock') or 'cpu'})"
+    elif kind == "hyperfine":
+        note = f"{sorted(sample['process_s'])[len(sample['process_s']) // 2]:.3f} s/process"
+    else:
+        note = f"{sample['instructions_per_op']:.1f} instructions/op"
+    j.record(job, kind, n, sample=sample, raw=raw, seconds=seconds)
+    return note, False, seconds
+
+
+class Timing:
+    """How long measurements took, to say how long the rest will: a job's own earlier
+    measurements of the same kind, else the average of that kind so far."""
+
+    def __init__(self, j):
+        self.seen = {}
+        for r in j.records().values():
+            if r.get("seconds") is not None:
+                self.add(r["job"], r["kind"], r["seconds"])
+
+    def add(self, name, kind, seconds):
+        self.seen.setdefault((name, kind), []).append(seconds)
+
+    def estimate(self, name, kind):
+        own = self.seen.get((name, kind))
+        if own:
+            return sorted(own)[len(own) // 2]
+        same = [t for (_, k), ts in self.seen.items() if k == kind for t in ts]
+        return sum(same) / len(same) if same else None
+
+    def left(self, steps):
+        """Seconds the measurements `steps` [(job, kind, n)] should take; None while nothing is known."""
+        guesses = [self.estimate(job["name"], kind) for job, kind, _ in steps]
+        return sum(g for g in guesses if g is not None) if any(g is not None for g in guesses) else None
+
+
+def _take_steps(j, config, steps, shown, timing, failed):
+    """Takes `steps` in order, showing progress; a benchmark that fails is not measured
+    again. Returns True when Ctrl-C stopped it."""
+    for i, (job, kind, n) in enumerate(steps):
+        if job["name"] in failed:
+            continue
+        what = f"rep {n}" if kind == "gbench" else kind
+        try:
+            note, bad, seconds = _take(j, config, job, kind, n)
+        except measure.Interrupted:
+            j.record(job, kind, n, error=journal.INTERRUPTED)
+            shown.show(i + 1, len(steps), job["name"], what, "INTERRUPTED", failed=True)
+            return True
+        timing.add(job["name"], kind, seconds)
+        if bad:
+            failed.add(job["name"])
+        shown.show(i + 1, len(steps), job["name"], what, note, left=timing.left(steps[i + 1:]), failed=bad)
+    return False
+
+
+def unresolved(entry):
+    """Whether a benchmark that ran has an ns/op not yet resolved (stats.HALF_WIDTH)."""
+    m = (entry.get("metrics") or {}).get("ns_per_op")
+    return not entry.get("error") and m is not None and m.get("unstable", True)
+
+
+def reference_of(config, entry):
+    """The benchmark a main benchmark's ratio is taken to, in its workload."""
+    name = table.GC_BASELINE if entry.get("kind") == "gc" else config.reference
+    return f"{entry['workload']}/{name}"
+
+
+def _extra_rounds(j, config, shown, timing, failed, started):
+    """Rounds past --repetitions, up to --max-repetitions, for the main benchmarks whose
+    ns/op is unresolved, each with its workload's reference, the widest intervals first,
+    while the measuring stays within --max-time. Returns True when Ctrl-C stopped it."""
+    jobs = {job["name"]: job for job in j.plan["jobs"] if not job.get("sweep")}
+    for n in range(config.repetitions + 1, config.max_repetitions + 1):
+        entries = {b["name"]: b for b in j.assemble()["benchmarks"]}
+        open_names = sorted((b["name"] for b in entries.values() if unresolved(b) and b["name"] in jobs),
+                            key=lambda name: -entries[name]["metrics"]["ns_per_op"].get("half_width", 1.0))
+        if not open_names:
+            return False
+        have = j.records()
+        chosen, cost = [], 0.0
+        for name in open_names:
+            ref = reference_of(config, entries[name])
+            for member in [name] + ([ref] if ref in jobs and ref not in failed else []):
+                if member in chosen or member in failed:
+                    continue
+                record = have.get((member, "gbench", n))
+                if record and record.get("error") != journal.INTERRUPTED:
+                    continue  # taken before an interruption: --resume
+                guess = timing.estimate(member, "gbench") or 0
+                if config.max_time and time.monotonic() - started + cost + guess > config.max_time:
+                    break
+                chosen.append(member)
+                cost += guess
+        if not chosen:
+            shown.say(f"mmbench: {len(open_names)} benchmark(s) not yet within ±{stats.HALF_WIDTH:.0%}; "
+                      f"--max-time {config.max_time:g} s leaves no room for round {n}")
+            return False
+        shown.say(f"mmbench: round {n} of at most {config.max_repetitions}: {len(open_names)} benchmark(s) not yet "
+                  f"within ±{stats.HALF_WIDTH:.0%}, measuring {len(chosen)} again")
+        if _take_steps(j, config, [(jobs[name], "gbench", n) for name in chosen], shown, timing, failed):
+            return True
+    return False
 
 
 def _measure_and_publish(j, config, folder, stage):
@@ -126,45 +229,21 @@ def _measure_and_publish(j, config, folder, stage):
     out = config.out
     started = time.monotonic()
     todo = j.missing()
+    clocks = sorted({job.get("clock") or "cpu" for job in j.plan["jobs"]})
+    shown = progress.Progress()
+    shown.say(progress.header(j.plan.get("environment") or {}, config.describe(),
+                              config.clock or " and ".join(f"{c} ({_clock_for(c)})" for c in clocks)))
+    timing = Timing(j)
+    failed = {k[0] for k, r in j.records().items() if r.get("error") and r["error"] != journal.INTERRUPTED}
+    rounds = [step for step in todo if step[1] == "gbench"]
     interrupted = False
     try:
-        print(f"mmbench: {config.describe()}", file=sys.stderr, flush=True)
-        first = {}  # job name -> (job, its first gbench repetition still to take)
-        for job, kind, n in todo:
-            if kind == "gbench":
-                first.setdefault(job["name"], (job, n))
-        failed = set()
-        for _ in range(config.warmup):
-            for job, n in first.values():
-                if job["name"] in failed:
-                    continue
-                _progress(0, len(todo), job["name"], "warm-up", "")
-                _, error = measure.gbench(job["bench"], job["params"], config,
-                                          os.path.join(folder, "raw", ".warmup.json"))
-                if error:  # crashed or timed out before any repetition: that is its result, not tried again
-                    j.record(job, "gbench", n, error=f"{error} (in the warm-up)")
-                    failed.add(job["name"])
-                    _progress(0, len(todo), job["name"], "warm-up", f"FAILED: {error}")
-        for step, (job, kind, n) in enumerate(todo, 1):
-            if job["name"] in failed:
-                continue
-            label = f"rep {n}" if kind == "gbench" else kind
-            try:
-                note = _take(j, config, job, kind, n)
-            except measure.Interrupted:
-                j.record(job, kind, n, error=journal.INTERRUPTED)
-                _progress(step, len(todo), job["name"], label, "INTERRUPTED")
-                interrupted = True
-                break
-            if note.startswith("FAILED"):
-                failed.add(job["name"])
-            _progress(step, len(todo), job["name"], label, note)
+        interrupted = (_take_steps(j, config, rounds, shown, timing, failed) or
+                       _extra_rounds(j, config, shown, timing, failed, started) or
+                       _take_steps(j, config, [s for s in todo if s[1] != "gbench"], shown, timing, failed))
     except (KeyboardInterrupt, measure.Interrupted):
-        interrupted = True  # in a warm-up or between two measurements: nothing recorded was lost
-    finally:
-        warmup = os.path.join(folder, "raw", ".warmup.json")
-        if os.path.exists(warmup):
-            os.unlink(warmup)
+        interrupted = True  # between two measurements: nothing recorded was lost
+    shown.clear()
     if not j.records():
         if stage:
             stage.discard()
@@ -181,17 +260,22 @@ def _measure_and_publish(j, config, folder, stage):
         stage.publish()
     elif folder != out:  # a resumed DIR.partial becomes DIR once it is written
         os.rename(folder, out)
-    print(table.text(data) + programs.table(data["programs"]), end="")
-    shown = os.path.relpath(out)
+    print(table.text(data, width=None if config.wide else progress.terminal_width()) +
+          programs.table(data["programs"]), end="")
+    where = os.path.relpath(out)
     if not data["complete"]:
-        print(f"\nmmbench: {data['missing']} measurement(s) missing; finish with: ./mmbench run --resume {shown}",
+        print(f"\nmmbench: {data['missing']} measurement(s) missing; finish with: ./mmbench run --resume {where}",
               file=sys.stderr)
     for warning in data.get("warnings", []):
         print(f"mmbench: warning: {warning}", file=sys.stderr)
-    print(f"\nresults: {shown}", file=sys.stderr)
+    print(f"\nresults: {where}  ({progress.clock_text(time.monotonic() - started)} in all)", file=sys.stderr)
     if interrupted:
         return 130
     return 1 if any(b.get("error") for b in data["benchmarks"] + data["sweep"]) else 0
+
+
+def _clock_for(clock):
+    return "single-threaded workloads" if clock == "cpu" else "multi-threaded workloads"
 
 
 def data_strategies(j):

@@ -3,13 +3,19 @@
 Two tables, each only when the run has rows for it: the allocators' (metrics.ALLOCATOR_COLUMNS,
 plus OPTIONAL_COLUMNS that some benchmark has) and the collectors' (metrics.GC_COLUMNS), so
 neither carries the other's empty columns. A cell shows a metric's median the way the
-catalog's `show` says; a timed metric adds its spread.
+catalog's `show` says; a timed metric adds the half-width of its 95% interval, `±4.2%`,
+and `!` when that is over stats.HALF_WIDTH (the median is not resolved).
 
-The GC table's column "vs manual/system" compares each benchmark with the program that
-manages memory by hand on the C library's malloc, round by round: repetitions are
-interleaved, so the two ran within seconds of each other, and the ratio of a pair cancels
-the machine's swings that the medians of the two columns keep. The cell is the median
-ratio and in how many rounds the benchmark was the faster.
+The column "vs REFERENCE" compares each benchmark with its workload's reference, round by
+round: the run's --reference (the C library's malloc by default) in the allocator table,
+the program that manages memory by hand on it (GC_BASELINE) in the collector table.
+Repetitions are interleaved, so the two of a pair ran within seconds of each other and
+their ratio cancels the machine's swings that the two medians keep. The cell is the median
+of the rounds' ratios and its 95% interval (stats.per_round): `0.47 [0.44, 0.50]`.
+
+The terminal's text is split to a width (text(data, width)): a table wider than that is
+printed as several, each with the workload and strategy columns and as many of the others
+as fit.
 """
 import csv
 import io
@@ -17,6 +23,7 @@ import io
 from harness import metrics, results, stats
 
 MIB = 1024 * 1024
+REFERENCE = "system"          # the allocator table's reference unless the run names another
 GC_BASELINE = "manual/system"
 FORMATS = {
     metrics.TIME: lambda v: f"{v:.1f}" if v < 1000 else f"{v:.0f}",
@@ -30,15 +37,29 @@ FORMATS = {
 
 
 def cell(metric, summary):
-    """One metric's summary as a table shows it; a timed one with its spread."""
+    """One metric's summary as a table shows it; a timed one with its interval's half-width."""
     if summary is None:
         return "—"
     text = FORMATS[metric.show](summary["median"])
-    if metric.timed and summary.get("n", 1) > 1:
-        text += f" ±{summary['spread'] * 100:.0f}%"
-        if summary.get("unstable"):
-            text += "!"
+    if metric.timed and "half_width" in summary:
+        text += f" ±{percent(summary['half_width'])}" + ("!" if summary.get("unstable") else "")
     return text
+
+
+def percent(fraction):
+    """4.2% under 10%, 12% above."""
+    value = fraction * 100
+    return f"{value:.1f}%" if value < 10 else f"{value:.0f}%"
+
+
+def ratio_text(r):
+    """A stats.RoundRatio as a cell: 0.47 [0.44, 0.50]."""
+    return f"{r.median:.2f} [{r.low:.2f}, {r.high:.2f}]" if r.rounds > 1 else f"{r.median:.2f}"
+
+
+def reference(data):
+    """The allocator table's reference strategy: the run's --reference."""
+    return (data.get("config") or {}).get("reference") or REFERENCE
 
 
 def columns(data):
@@ -50,20 +71,23 @@ def columns(data):
 def rows(data):
     """The allocator table: [heading row, then one row per benchmark] with formatted cells."""
     cols = columns(data)
-    out = [["workload", "strategy"] + [c.heading for c in cols]]
-    for b in data["benchmarks"]:
-        if b.get("kind") == "gc":
-            continue  # the GC table (gc_rows)
+    alloc = [b for b in data["benchmarks"] if b.get("kind") != "gc"]  # the GC table: gc_rows
+    ref = reference(data)
+    base = {b["workload"]: b for b in alloc if b["strategy"] == ref and not b.get("error")}
+    first, rest = cols[:1], cols[1:]
+    out = [["workload", "strategy"] + [c.heading for c in first] + ([f"vs {ref}"] if base else []) +
+           [c.heading for c in rest]]
+    for b in alloc:
         if b.get("error"):
-            out.append([b["workload"], b["strategy"], f"FAILED: {b['error']}"] + [""] * (len(cols) - 1))
+            out.append([b["workload"], b["strategy"], f"FAILED: {b['error']}"] + [""] * (len(out[0]) - 3))
             continue
         m = b.get("metrics", {})
         if not m and b.get("status") == "incomplete":
-            out.append([b["workload"], b["strategy"], "not run yet (--resume)"] + [""] * (len(cols) - 1))
+            out.append([b["workload"], b["strategy"], "not run yet (--resume)"] + [""] * (len(out[0]) - 3))
             continue
-        out.append([b["workload"], b["strategy"]] +
-                   [cell(c.metric, m.get(c.metric.key)) + (_cut(m) if c.metric.key == "ns_per_op" else "")
-                    for c in cols])
+        paired = [_versus(b, base.get(b["workload"]))] if base else []
+        out.append([b["workload"], b["strategy"]] + [cell(c.metric, m.get(c.metric.key)) + _cut(m) for c in first] +
+                   paired + [cell(c.metric, m.get(c.metric.key)) for c in rest])
     return out
 
 
@@ -88,13 +112,14 @@ def gc_rows(data):
 
 
 def _versus(b, base):
-    """The "vs manual/system" cell: the median ratio of b's ns/object to the baseline's
-    over the rounds both have, and in how many b was the faster (1.00 for the baseline
-    itself), or — when no round has both."""
-    paired = base and stats.per_round(results.by_round(b, "ns_per_op"), results.by_round(base, "ns_per_op"))
-    if not paired:
+    """The "vs REFERENCE" cell: b's ns/op over the reference's, round by round, with its
+    interval (ratio_text); 1.00 for the reference itself; — when no round has both."""
+    if base is None:
         return "—"
-    return "1.00" if b is base else "%.2f (%d/%d)" % paired
+    if b is base:
+        return "1.00"
+    paired = stats.per_round(results.by_round(b, "ns_per_op"), results.by_round(base, "ns_per_op"))
+    return ratio_text(paired) if paired else "—"
 
 
 def _completed(m):
@@ -113,11 +138,36 @@ def _cut(m):
     return f" [{done:.0%} of steps]" if done < 1 else ""
 
 
+def clock_note(data):
+    """Which clock ns/op is on: one line, naming the workloads on the other clock when the
+    run mixed them (multi-threaded workloads are on wall time by default)."""
+    by_clock = {}
+    for b in data["benchmarks"]:
+        if b.get("clock"):
+            by_clock.setdefault(b["clock"], []).append(b["workload"])
+    if not by_clock:
+        return None
+    what = {"cpu": "CPU time of the process", "wall": "wall-clock time"}
+    main = max(by_clock, key=lambda c: len(by_clock[c]))
+    text = f"ns/op: {what.get(main, main)} per operation, median of the processes"
+    for other, names in sorted(by_clock.items()):
+        if other != main:
+            text += f"; {what.get(other, other)} for {', '.join(dict.fromkeys(names))}"
+    text += " (--clock)"
+    flags = [m["realtime"]["min"] for b in data["benchmarks"] for m in [b.get("metrics") or {}] if "realtime" in m]
+    if any(flags):
+        text += "; single-threaded ones timed at real-time priority (SCHED_FIFO)"
+    elif flags and (data.get("config") or {}).get("realtime"):
+        text += "; timed at normal priority: this system does not allow real-time (run as root for steadier numbers)"
+    return text
+
+
 def footnote(data):
     """What the marks mean, when any is used."""
-    notes = []
-    if any(m and m.get("unstable") for b in data["benchmarks"] for m in (b.get("metrics") or {}).values()):
-        notes.append("! unstable: the spread (stddev/mean) of the repetitions is over 10%; treat the median with care")
+    notes = [n for n in [clock_note(data)] if n]
+    if any(m and "half_width" in m for b in data["benchmarks"] for m in (b.get("metrics") or {}).values()):
+        notes.append(f"±: half-width of the median's 95% interval (bootstrap over the processes); ! over "
+                     f"±{stats.HALF_WIDTH:.0%}: not resolved, treat the median with care")
     if any(_small_live(b.get("metrics")) for b in data["benchmarks"] if b.get("kind") != "gc"):
         notes.append(f"frag —: under {metrics.FRAG_MIN_LIVE // 1024} KiB was live at once, so a heap's fixed cost "
                      "would read as fragmentation; not reported")
@@ -134,15 +184,38 @@ def _tables(data):
     return [t for t in (rows(data), gc_rows(data)) if len(t) > 1]
 
 
-def text(data):
-    return "\n".join(_text(t) for t in _tables(data)) + footnote(data)
+def text(data, width=None):
+    """The tables as terminal text; split into parts no wider than `width` (None: whole)."""
+    parts = [part for t in _tables(data) for part in split(t, width)]
+    return "\n".join(_text(t) for t in parts) + footnote(data)
+
+
+KEY_COLUMNS = 2  # workload and strategy: repeated in every part of a split table
+
+
+def split(table, width):
+    """`table` as [tables], each with the key columns and as many of the rest as fit in
+    `width` characters (at least one more each); [table] when it fits or width is None."""
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    if width is None or sum(widths) + 2 * (len(widths) - 1) <= width:
+        return [table]
+    parts, start = [], KEY_COLUMNS
+    key = sum(widths[:KEY_COLUMNS]) + 2 * KEY_COLUMNS
+    while start < len(widths):
+        end, used = start + 1, key + widths[start]
+        while end < len(widths) and used + 2 + widths[end] <= width:
+            used += 2 + widths[end]
+            end += 1
+        parts.append([r[:KEY_COLUMNS] + r[start:end] for r in table])
+        start = end
+    return parts
 
 
 def _text(table):
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     lines = []
     for n, r in enumerate(table):
-        cells = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))]
+        cells = [c.ljust(w) if i < KEY_COLUMNS else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))]
         lines.append("  ".join(cells).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
@@ -161,17 +234,19 @@ def _markdown(table):
 
 
 def csv_text(data):
-    """Raw numbers (medians and spreads), not formatted: for spreadsheets and scripts. The
-    allocator table's columns, then every collector counter."""
+    """Raw numbers (medians, ns/op's interval), not formatted: for spreadsheets and
+    scripts. The allocator table's columns, then every collector counter."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     keys = [c.metric.key for c in columns(data)]
     keys += [m.key for m in metrics.from_source("collector") if m.key not in keys]
-    w.writerow(["workload", "strategy", "error"] + keys + ["ns_per_op_spread", "repetitions"])
+    w.writerow(["workload", "strategy", "error"] + keys + ["ns_per_op_low", "ns_per_op_high", "clock", "repetitions"])
     for b in data["benchmarks"]:
         m = b.get("metrics", {})
         ns = m.get("ns_per_op") or {}
+        low, high = ns.get("ci95") or ("", "")
         w.writerow([b["workload"], b["strategy"], b.get("error") or ""] +
                    [("" if m.get(k) is None else f"{m[k]['median']:.6g}") for k in keys] +
-                   [f"{ns['spread']:.4f}" if ns else "", ns.get("n", 0)])
+                   [f"{low:.6g}" if low != "" else "", f"{high:.6g}" if high != "" else "", b.get("clock") or "",
+                    ns.get("n", 0)])
     return buf.getvalue()

@@ -2,19 +2,29 @@
  *
  *   mmbench_bench --list-json                 the registries, for the harness
  *   mmbench_bench [--param NAME.KEY=VALUE]... [--limit BYTES] [--budget SECONDS] [--validate]
+ *                 [--samples N] [--warmups N] [--realtime]
  *                 [Google Benchmark flags, e.g. --benchmark_filter=^churn/pool$]
  *
  * --param sets a workload parameter (churn.live=1000), a strategy option (bump.chunk=4M)
- * or a collector option (rc-gen.threshold0=700), parsed here once for all of them. --budget caps the metered pass in seconds; the timed pass then runs
- * the same (possibly fewer) iterations and the `completed` counter says what fraction
- * (wl.h, wl_next). --validate checks names and values and exits. A user's mistake gets
- * one line on stderr and exit status 2.
+ * or a collector option (rc-gen.threshold0=700), parsed here once for all of them.
+ * --budget caps the metered pass in seconds; the timed passes then run the same (possibly
+ * fewer) iterations and the `completed` counter says what fraction (wl.h, wl_next); it
+ * caps the recorded samples' time too (wl.h, wl_sampling). --samples (default 1) and
+ * --warmups (default 0) say how many timed passes are recorded and run first unrecorded;
+ * --realtime runs a single-threaded benchmark at real-time priority where the system
+ * allows it (wl.h, wl_sampling).
+ * --validate checks names and values and exits. A user's mistake gets one line on stderr
+ * and exit status 2.
  *
- * Each benchmark "W/S" runs workload W on strategy S: once metered (the first time in a
- * process, cached after, so the peaks come from a clean process heap) and then timed.
- * Counters (docs/metrics.md): peak_live, peak_footprint, footprint_at_peak, frag,
- * frag_at_peak, internal_frag, rss_peak, check_failures, completed, ops_checksum; Google Benchmark's
- * items_per_second counts allocator operations.
+ * Each benchmark "W/S" runs workload W on strategy S in passes on fresh heaps (wl.h): once
+ * metered (the first time in a process, cached after, so the peaks come from a clean
+ * process heap), then timed: the warm-ups and the samples (wl_sample_passes). Counters
+ * (docs/metrics.md): peak_live, peak_footprint, footprint_at_peak, frag, frag_at_peak,
+ * internal_frag, rss_peak, check_failures (over every pass), completed, ops_checksum, from
+ * the metered pass; samples, wall_ns_per_op.K, cpu_ns_per_op.K and ops from the samples;
+ * realtime (wl_run_benchmark).
+ * With the defaults (one sample, no warm-up) a process runs exactly the metered pass and
+ * one timed pass, which is what `--counts` counts.
  */
 #include "allocators/gc/gc.h"
 #include "allocators/mm.h"
@@ -35,13 +45,17 @@ typedef struct bench_case {
     const char *options;
     size_t limit;
     double budget;      /* seconds the metered pass may take; 0 = no limit (wl.h, wl_next) */
-    int64_t iterations; /* timed-loop iterations both passes run: all, or what the budget allowed */
+    int64_t iterations; /* timed-loop iterations every pass runs: all, or what the budget allowed */
     double completed;   /* iterations / the workload's planned iterations */
     double param[32]; /* the workload's parameter values, read at registration */
     bool measured;
+    unsigned char sink; /* the timed passes' read-backs */
     wl_meter meter;
     size_t check_failures;
+    char error[sizeof(mm_error)]; /* why a timed pass could not open its heap */
 } bench_case;
+
+static wl_sampling sampling = {.warmups = 0, .samples = 1}; /* --warmups, --samples, --budget, --realtime */
 
 static void usage_error(const char *fmt, const char *a, const char *b) {
     fprintf(stderr, "mmbench_bench: ");
@@ -124,51 +138,69 @@ static mm_heap *open_case(const bench_case *k, mm_error *err) {
     return mm_open(k->strategy, &cfg, err);
 }
 
-static bool run_pass(bench_case *k, wl_bench *b, wl_ctx *c) {
-    mm_error err = {{0}};
+/* A fresh heap and context for one pass of `k`; NULL (and `err` says why) if the heap
+ * cannot be opened. */
+static mm_heap *open_pass(bench_case *k, wl_ctx *c, mm_error *err) {
     memset(c, 0, sizeof *c);
-    c->heap = open_case(k, &err);
-    if (c->heap == NULL) {
+    c->heap = open_case(k, err);
+    c->param = k->param;
+    c->iterations = k->measured ? k->iterations : k->workload->iterations(k->param);
+    return c->heap;
+}
+
+/* The metered pass: the meter's peaks, and the iterations the budget let it run, which
+ * every timed pass then runs too. */
+static bool metered_pass(bench_case *k, wl_bench *b) {
+    wl_ctx c;
+    mm_error err = {{0}};
+    if (!open_pass(k, &c, &err)) {
         wl_bench_fail(b, err.message);
         return false;
     }
-    c->param = k->param;
-    c->iterations = k->measured ? k->iterations : k->workload->iterations(k->param);
-    return true;
-}
-
-static void run_case(wl_bench *b, void *arg) {
-    bench_case *k = arg;
-    wl_ctx c;
-    if (!k->measured) {
-        if (!run_pass(k, b, &c)) return;
-        int64_t planned = c.iterations;
-        if (k->budget > 0) c.deadline = wl_now() + k->budget;
-        k->workload->run(&c);
-        k->iterations = c.cut ? c.done : planned;
-        k->completed = planned ? (double)k->iterations / (double)planned : 1.0;
-        k->meter = c.meter;
-        k->check_failures = mm_check(c.heap);
-        mm_close(c.heap);
-        if (c.error) {
-            wl_bench_fail(b, c.error);
-            return;
-        }
-        k->measured = true;
-    }
-    if (!run_pass(k, b, &c)) return;
-    c.bench = b;
+    int64_t planned = c.iterations;
+    if (k->budget > 0) c.deadline = wl_now() + k->budget;
     k->workload->run(&c);
-    k->check_failures += mm_check(c.heap);
+    k->iterations = c.cut ? c.done : planned;
+    k->completed = planned ? (double)k->iterations / (double)planned : 1.0;
+    k->meter = c.meter;
+    k->check_failures = mm_check(c.heap);
     mm_close(c.heap);
     if (c.error) {
         wl_bench_fail(b, c.error);
-        return;
+        return false;
     }
+    k->measured = true;
+    return true;
+}
+
+/* One timed pass (wl_pass_fn): the same operations, no metering, the loop under `timer`. */
+static int64_t timed_pass(void *arg, int index, wl_timer *timer, const char **error) {
+    (void)index;
+    bench_case *k = arg;
+    wl_ctx c;
+    mm_error err = {{0}};
+    if (!open_pass(k, &c, &err)) {
+        snprintf(k->error, sizeof k->error, "%s", err.message);
+        *error = k->error;
+        return -1;
+    }
+    c.timer = timer;
+    k->workload->run(&c);
+    wl_timer_stop(timer); /* a loop left early (an error) */
+    k->check_failures += mm_check(c.heap);
+    mm_close(c.heap);
+    k->sink ^= c.sink;
+    *error = c.error;
+    return c.error ? -1 : c.ops;
+}
+
+static void run_passes(wl_bench *b, void *arg) {
+    bench_case *k = arg;
+    if (!k->measured && !metered_pass(k, b)) return;
+    if (!wl_sample_passes(b, &sampling, timed_pass, k)) return;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     const wl_meter *m = &k->meter;
-    wl_bench_set_items(b, c.ops);
     wl_bench_counter(b, "peak_live", (double)m->peak_live);
     wl_bench_counter(b, "peak_footprint", (double)m->peak_footprint);
     wl_bench_counter(b, "footprint_at_peak", (double)m->footprint_at_peak);
@@ -179,7 +211,12 @@ static void run_case(wl_bench *b, void *arg) {
     wl_bench_counter(b, "check_failures", (double)k->check_failures);
     wl_bench_counter(b, "completed", k->completed);
     wl_bench_counter(b, "ops_checksum", (double)(m->checksum >> 12)); /* exact in a double */
-    wl_bench_counter(b, "sink", (double)(c.sink & 1)); /* keeps the read-backs alive */
+    wl_bench_counter(b, "sink", (double)(k->sink & 1)); /* keeps the read-backs alive */
+}
+
+static void run_case(wl_bench *b, void *arg) {
+    bench_case *k = arg;
+    wl_run_benchmark(b, &sampling, k->workload->threads, run_passes, k);
 }
 
 /* Appends KEY=VALUE to one strategy's or collector's options. */
@@ -234,36 +271,55 @@ static size_t parse_bytes(const char *text) {
     return (size_t)v;
 }
 
+static int parse_count(const char *flag, const char *text, long lo, long hi) {
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < lo || v > hi)
+        usage_error("%s '%s' is out of range (--samples: 1 to 1000, --warmups: 0 to 1000)", flag, text);
+    return (int)v;
+}
+
+/* The value of argv[*i] when it is `flag` (as "--flag=VALUE" or "--flag VALUE", moving *i
+ * past the value), else NULL. */
+static const char *flag_value(int argc, char **argv, int *i, const char *flag) {
+    size_t n = strlen(flag);
+    const char *a = argv[*i];
+    if (strncmp(a, flag, n) != 0 || (a[n] != '=' && a[n] != '\0')) return NULL;
+    if (a[n] == '=') return a + n + 1;
+    if (*i + 1 >= argc) usage_error("%s needs a value%s", flag, "");
+    return argv[++*i];
+}
+
 int main(int argc, char **argv) {
     mm_peers_reexec(argv); /* so jemalloc's library can be loaded (allocators/peers.h) */
     static bench_options options[64], collector_options[16];
     if (mm_strategy_count > 64 || gc_collector_count > 16) usage_error("too many strategies or collectors%s%s", "", "");
     bool validate = false;
     size_t limit = 0;
-    double budget = 0;
     int kept = 1;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *value = NULL;
-        if (strcmp(a, "--list-json") == 0) {
+        const char *value;
+        if (strcmp(argv[i], "--list-json") == 0) {
             list_json();
             return 0;
-        } else if (strcmp(a, "--validate") == 0) {
+        } else if (strcmp(argv[i], "--validate") == 0) {
             validate = true;
-        } else if (strcmp(a, "--param") == 0 || strcmp(a, "--limit") == 0 || strcmp(a, "--budget") == 0) {
-            if (i + 1 >= argc) usage_error("%s needs a value%s", a, "");
-            value = argv[++i];
-        } else if (strncmp(a, "--param=", 8) == 0 || strncmp(a, "--limit=", 8) == 0) {
-            value = a + 8;
-        } else if (strncmp(a, "--budget=", 9) == 0) {
-            value = a + 9;
+        } else if (strcmp(argv[i], "--realtime") == 0) {
+            sampling.realtime = true;
+        } else if ((value = flag_value(argc, argv, &i, "--param"))) {
+            apply_param(value, options, collector_options);
+        } else if ((value = flag_value(argc, argv, &i, "--limit"))) {
+            limit = parse_bytes(value);
+        } else if ((value = flag_value(argc, argv, &i, "--budget"))) {
+            sampling.budget = parse_seconds(value);
+        } else if ((value = flag_value(argc, argv, &i, "--samples"))) {
+            sampling.samples = parse_count("--samples", value, 1, 1000);
+        } else if ((value = flag_value(argc, argv, &i, "--warmups"))) {
+            sampling.warmups = parse_count("--warmups", value, 0, 1000);
         } else {
             argv[kept++] = argv[i];
-            continue;
         }
-        if (value && strncmp(a, "--param", 7) == 0) apply_param(value, options, collector_options);
-        else if (value && strncmp(a, "--budget", 8) == 0) budget = parse_seconds(value);
-        else if (value) limit = parse_bytes(value);
     }
     argc = kept;
 
@@ -293,13 +349,13 @@ int main(int argc, char **argv) {
             if (mm_strategy_unavailable(mm_strategies[s])) continue;
             bench_case *k = &cases[n++];
             *k = (bench_case){.workload = wl_workloads[w], .strategy = mm_strategies[s], .options = options[s],
-                              .limit = limit, .budget = budget};
+                              .limit = limit, .budget = sampling.budget};
             for (size_t p = 0; p < k->workload->param_count; p++) k->param[p] = k->workload->params[p].value;
             char name[160];
             snprintf(name, sizeof name, "%s/%s", k->workload->name, k->strategy->name);
-            wl_bench_register(name, run_case, k, k->workload->iterations(k->param));
+            wl_bench_register(name, run_case, k);
         }
     }
-    gc_bench_register(options, collector_options, limit);
+    gc_bench_register(options, collector_options, limit, &sampling);
     return wl_bench_main(argc, argv);
 }

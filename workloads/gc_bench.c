@@ -10,7 +10,9 @@
  *   rc's leaked cycles), gc_time_frac (time in pauses / wall time), pause_max_ns,
  *   pause_p50_ns, pause_p99_ns, gc_pauses, peak_footprint (the allocator's, or libgc's
  *   heap), rss_peak, check_failures. boehm keeps no object counts: no gc_leaked/collected.
- * GC workloads have no metered pass: the counters come from the timed run itself.
+ * GC workloads have no metered pass: the counters come from the first timed pass of the
+ * process (the one pass with the driver's defaults; the warm-up when there is one), the
+ * times from the samples (wl.h, wl_sample_passes).
  */
 #include "workloads/gc_bench.h"
 
@@ -30,7 +32,17 @@ typedef struct gc_case {
     const char *alloc_options; /* the strategy's */
     size_t limit;
     double param[32];
+    /* the first pass's counters (reported), and what every pass adds */
+    gc_stats stats;
+    uint64_t wall_ns;
+    double footprint;
+    bool counted;
+    size_t check_failures;
+    unsigned char sink;
+    char error[sizeof(mm_error)];
 } gc_case;
+
+static const wl_sampling *sampling; /* the driver's (gc_bench_register) */
 
 enum { HEAPS_MAX = 256 };
 static gc_matrix_heap heaps[HEAPS_MAX];
@@ -76,14 +88,16 @@ void gc_bench_check_options(const bench_options *collector_options) {
     }
 }
 
-static void run_gc_case(wl_bench *b, void *arg) {
+/* One timed pass (wl_pass_fn) on a fresh heap; the first of a process keeps its counters. */
+static int64_t gc_pass(void *arg, int index, wl_timer *timer, const char **error) {
     gc_case *k = arg;
     mm_error err = {{0}};
     gc_config cfg = {.limit = k->limit, .options = k->options, .alloc_options = k->alloc_options};
     gc_heap *h = gc_open_named(k->name, &cfg, &err);
     if (h == NULL) {
-        wl_bench_fail(b, err.message);
-        return;
+        snprintf(k->error, sizeof k->error, "%s", err.message);
+        *error = k->error;
+        return -1;
     }
     wl_ctx c;
     memset(&c, 0, sizeof c);
@@ -91,61 +105,73 @@ static void run_gc_case(wl_bench *b, void *arg) {
     c.heap = h->alloc;
     c.param = k->param;
     c.iterations = k->workload->iterations(k->param);
-    c.bench = b;
+    c.timer = timer;
     uint64_t started = gc_now_ns();
     k->workload->run(&c);
-    uint64_t wall = gc_now_ns() - started;
-    gc_stats s;
-    gc_stats_get(h, &s);
-    size_t broken = gc_check(h);
-    double footprint = 0;
-    if (h->alloc) {
-        mm_stats ms;
-        mm_stats_get(h->alloc, &ms);
-        footprint = (double)ms.peak_footprint;
-    } else {
-        footprint = (double)GC_get_heap_size();
+    wl_timer_stop(timer); /* a loop left early (an error) */
+    if (index == 0) {
+        k->wall_ns = gc_now_ns() - started;
+        gc_stats_get(h, &k->stats);
+        if (h->alloc) {
+            mm_stats ms;
+            mm_stats_get(h->alloc, &ms);
+            k->footprint = (double)ms.peak_footprint;
+        } else {
+            k->footprint = (double)GC_get_heap_size();
+        }
+        k->counted = h->collector->caps & (GC_CAP_COUNTS | GC_CAP_DELETE); /* boehm keeps no object counts */
     }
-    unsigned caps = h->collector->caps;
+    k->check_failures += gc_check(h);
+    k->sink ^= c.sink;
     gc_close(h);
-    if (c.error) {
-        wl_bench_fail(b, c.error);
-        return;
-    }
+    *error = c.error;
+    return c.error ? -1 : c.ops;
+}
+
+static void run_gc_passes(wl_bench *b, void *arg) {
+    gc_case *k = arg;
+    k->check_failures = 0;
+    if (!wl_sample_passes(b, sampling, gc_pass, k)) return;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    wl_bench_set_items(b, c.ops);
-    bool counted = caps & (GC_CAP_COUNTS | GC_CAP_DELETE); /* boehm keeps no object counts */
+    const gc_stats *s = &k->stats;
     for (int g = 0; g < GC_GENERATIONS; g++) {
         char name[32];
         snprintf(name, sizeof name, "gc_collections%d", g);
-        wl_bench_counter(b, name, (double)s.collections[g]);
-        if (!counted) continue;
+        wl_bench_counter(b, name, (double)s->collections[g]);
+        if (!k->counted) continue;
         snprintf(name, sizeof name, "gc_collected%d", g);
-        wl_bench_counter(b, name, (double)s.collected[g]);
+        wl_bench_counter(b, name, (double)s->collected[g]);
         snprintf(name, sizeof name, "gc_uncollectable%d", g);
-        wl_bench_counter(b, name, (double)s.uncollectable[g]);
+        wl_bench_counter(b, name, (double)s->uncollectable[g]);
     }
-    if (counted) {
-        wl_bench_counter(b, "gc_collected", (double)(s.collected[0] + s.collected[1] + s.collected[2]));
+    if (k->counted) {
+        wl_bench_counter(b, "gc_collected", (double)(s->collected[0] + s->collected[1] + s->collected[2]));
         wl_bench_counter(b, "gc_uncollectable",
-                         (double)(s.uncollectable[0] + s.uncollectable[1] + s.uncollectable[2]));
-        wl_bench_counter(b, "gc_leaked", (double)s.objects_live);
-        wl_bench_counter(b, "gc_finalizers", (double)s.finalizers_run);
+                         (double)(s->uncollectable[0] + s->uncollectable[1] + s->uncollectable[2]));
+        wl_bench_counter(b, "gc_leaked", (double)s->objects_live);
+        wl_bench_counter(b, "gc_finalizers", (double)s->finalizers_run);
     }
-    wl_bench_counter(b, "gc_time_frac", wall ? (double)s.gc_ns / (double)wall : 0.0);
-    wl_bench_counter(b, "gc_pauses", (double)s.pauses);
-    wl_bench_counter(b, "pause_max_ns", (double)s.pause_max_ns);
-    wl_bench_counter(b, "pause_p50_ns", (double)s.pause_p50_ns);
-    wl_bench_counter(b, "pause_p99_ns", (double)s.pause_p99_ns);
-    wl_bench_counter(b, "peak_footprint", footprint);
+    wl_bench_counter(b, "gc_time_frac", k->wall_ns ? (double)s->gc_ns / (double)k->wall_ns : 0.0);
+    wl_bench_counter(b, "gc_pauses", (double)s->pauses);
+    wl_bench_counter(b, "pause_max_ns", (double)s->pause_max_ns);
+    wl_bench_counter(b, "pause_p50_ns", (double)s->pause_p50_ns);
+    wl_bench_counter(b, "pause_p99_ns", (double)s->pause_p99_ns);
+    wl_bench_counter(b, "peak_footprint", k->footprint);
     wl_bench_counter(b, "rss_peak", (double)ru.ru_maxrss * 1024.0);
-    wl_bench_counter(b, "check_failures", (double)broken);
-    wl_bench_counter(b, "sink", (double)(c.sink & 1));
+    wl_bench_counter(b, "check_failures", (double)k->check_failures);
+    wl_bench_counter(b, "sink", (double)(k->sink & 1));
 }
 
-void gc_bench_register(const bench_options *strategy_options, const bench_options *collector_options, size_t limit) {
+static void run_gc_case(wl_bench *b, void *arg) {
+    gc_case *k = arg;
+    wl_run_benchmark(b, sampling, k->workload->threads, run_gc_passes, k);
+}
+
+void gc_bench_register(const bench_options *strategy_options, const bench_options *collector_options, size_t limit,
+                       const wl_sampling *how) {
     static gc_case cases[4096];
+    sampling = how;
     size_t n = 0, heap_count = matrix();
     for (size_t w = 0; w < wl_workload_count; w++) {
         wl_workload *wl = wl_workloads[w];
@@ -159,7 +185,7 @@ void gc_bench_register(const bench_options *strategy_options, const bench_option
             for (size_t p = 0; p < wl->param_count; p++) k->param[p] = wl->params[p].value;
             char bench_name[200];
             snprintf(bench_name, sizeof bench_name, "%s/%s", wl->name, k->name);
-            wl_bench_register(bench_name, run_gc_case, k, wl->iterations(k->param));
+            wl_bench_register(bench_name, run_gc_case, k);
         }
     }
 }

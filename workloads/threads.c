@@ -180,7 +180,7 @@ static int crew_size(const wl_workload *w) { return w->threads < MAX_THREADS ? w
  * before every round. A round is BATCH steps on each of T threads, so wl_next's look every
  * 16 iterations would let a slow strategy run 16 rounds (64000 steps at T = 4) past it. */
 static bool crew_next(wl_ctx *c, int64_t *left) {
-    if (!c->bench && c->deadline > 0 && c->done > 0 && *left > 0 && wl_now() > c->deadline) {
+    if (!c->timer && c->deadline > 0 && c->done > 0 && *left > 0 && wl_now() > c->deadline) {
         c->cut = true;
         return false;
     }
@@ -196,7 +196,7 @@ static void threads_run(wl_ctx *c, shape kind, int threads) {
     memset(k, 0, sizeof *k);
     k->kind = kind;
     k->threads = threads;
-    k->metered = c->bench == NULL;
+    k->metered = c->timer == NULL;
     k->rounds = c->iterations;
     k->live = (size_t)c->param[P_LIVE];
     k->lo = (uint64_t)c->param[P_MIN];

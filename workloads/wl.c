@@ -1,13 +1,24 @@
-/* wl.c — the workload registry, parameters, scratch memory and the meter. */
+/* wl.c — the workload registry, parameters, scratch memory, the meter, and the timed
+ * passes' clocks and sampling (wl.h: wl_timer, wl_sample_passes). */
 #include "workloads/wl.h"
 
 #include <errno.h>
 #include <math.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+
+/* ./mmbench run --counts: the timer switches callgrind's collection on and off around the
+ * timed loop (valgrind belongs to the build: harness/deps.py). */
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define WL_COLLECT_TOGGLE() CALLGRIND_TOGGLE_COLLECT
+#else
+#define WL_COLLECT_TOGGLE() ((void)0)
+#endif
 
 #define WL_WORKLOAD(id) extern wl_workload wl_##id;
 #include "workloads/workloads.def"
@@ -75,10 +86,88 @@ int wl_param_choice(const wl_param *p) {
     }
 }
 
-double wl_now(void) {
+static double seconds_of(clockid_t clock) {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(clock, &t);
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+double wl_now(void) { return seconds_of(CLOCK_MONOTONIC); }
+
+/* The clocks are read outside callgrind's collection, so the count is the loop's alone. */
+void wl_timer_start(wl_timer *t) {
+    t->running = true;
+    t->cpu0 = seconds_of(CLOCK_PROCESS_CPUTIME_ID);
+    t->wall0 = wl_now();
+    if (t->collects) WL_COLLECT_TOGGLE();
+}
+
+void wl_timer_stop(wl_timer *t) {
+    if (!t->running) return;
+    if (t->collects) WL_COLLECT_TOGGLE();
+    double wall = wl_now(), cpu = seconds_of(CLOCK_PROCESS_CPUTIME_ID);
+    t->running = false;
+    t->wall_ns = (wall - t->wall0) * 1e9;
+    t->cpu_ns = (cpu - t->cpu0) * 1e9;
+}
+
+/* SCHED_FIFO at its lowest priority for the calling thread, and threads it starts later;
+ * false where the system does not allow it. */
+static bool realtime_on(void) {
+    struct sched_param p = {.sched_priority = sched_get_priority_min(SCHED_FIFO)};
+    return sched_setscheduler(0, SCHED_FIFO, &p) == 0;
+}
+
+static void realtime_off(void) {
+    struct sched_param p = {.sched_priority = 0};
+    sched_setscheduler(0, SCHED_OTHER, &p);
+}
+
+bool wl_sample_passes(wl_bench *b, const wl_sampling *how, wl_pass_fn pass, void *arg) {
+    int64_t ops = 0;
+    int taken = 0, index = 0;
+    double spent = 0;
+    for (int w = 0; w < how->warmups; w++) {
+        wl_timer timer = {0};
+        const char *error = NULL;
+        if (pass(arg, index++, &timer, &error) < 0) {
+            wl_bench_fail(b, error);
+            return false;
+        }
+    }
+    while (taken < how->samples && (taken == 0 || how->budget <= 0 || spent < how->budget)) {
+        wl_timer timer = {.collects = true};
+        const char *error = NULL;
+        double started = wl_now();
+        int64_t n = pass(arg, index++, &timer, &error);
+        spent += wl_now() - started;
+        if (n < 0) {
+            wl_bench_fail(b, error);
+            return false;
+        }
+        if (n == 0) {
+            wl_bench_fail(b, "the timed loop did no operations");
+            return false;
+        }
+        taken++;
+        ops += n;
+        char name[48];
+        snprintf(name, sizeof name, "wall_ns_per_op.%d", taken);
+        wl_bench_counter(b, name, timer.wall_ns / (double)n);
+        snprintf(name, sizeof name, "cpu_ns_per_op.%d", taken);
+        wl_bench_counter(b, name, timer.cpu_ns / (double)n);
+    }
+    wl_bench_counter(b, "samples", taken);
+    wl_bench_counter(b, "ops", (double)ops);
+    return true;
+}
+
+void wl_run_benchmark(wl_bench *b, const wl_sampling *how, int threads, void (*run)(wl_bench *b, void *arg),
+                      void *arg) {
+    bool realtime = how->realtime && threads == 1 && realtime_on();
+    run(b, arg);
+    if (realtime) realtime_off();
+    wl_bench_counter(b, "realtime", realtime);
 }
 
 void *wl_scratch_alloc(size_t bytes) {

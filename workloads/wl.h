@@ -3,14 +3,20 @@
  * Vocabulary
  *   workload   a named generator (wl_workload) with typed parameters and a run function,
  *              listed once in workloads.def.
- *   pass       the driver (bench_main.c) runs a workload twice on fresh heaps, with the
+ *   pass       one run of a workload on a fresh heap; every pass of a benchmark has the
  *              same seed and therefore the same operations:
- *                metered pass  untimed; every operation also updates the meter, which reads
- *                              the strategy's stats after each one (exact peaks);
- *                timed pass    the same operations with no metering, under Google Benchmark.
+ *                metered pass  untimed, first; every operation also updates the meter,
+ *                              which reads the strategy's stats after each one (exact peaks);
+ *                timed pass    the same operations with no metering, its timed loop under
+ *                              a wl_timer (c->timer).
  *              A workload's body is written once, as an always-inline function taking
  *              `metered` as a constant, so the timed pass carries no metering code at all
  *              (WL_PASSES below makes its run function from it).
+ *   sample     one timed pass whose clocks are recorded. A process runs the metered pass,
+ *              then `warmups` timed passes unrecorded, then up to `samples` recorded ones
+ *              (wl_sampling, wl_sample_passes): each a whole pass of the same operations
+ *              from a fresh heap, so samples are alike by construction, whatever shape
+ *              the workload has over time (gen's phases, a trace's program).
  *   step       one unit of a workload's timed loop; an operation is one alloc or one free.
  *
  * The meter's definitions are the project's metrics (docs/metrics.md):
@@ -53,7 +59,7 @@ typedef struct wl_meter {
 
 typedef struct wl_ctx {
     mm_heap *heap;
-    wl_bench *bench; /* the timed pass's Google Benchmark state; NULL in the metered pass */
+    struct wl_timer *timer; /* the timed pass's clocks; NULL in the metered pass */
     const double *param;  /* the workload's parameter values, in declaration order */
     int64_t iterations;   /* timed-loop iterations (the same in both passes) */
     double deadline;      /* metered pass: wl_now() after which wl_next stops; 0 = none */
@@ -92,23 +98,45 @@ const char *wl_param_set(wl_workload *w, const char *name, const char *text, cha
 int wl_param_choice(const wl_param *p);
 
 /* The time budget: the metered pass runs first and stops at its deadline (checked every
- * 16 iterations); the timed pass then runs exactly as many iterations, so both passes
- * still do the same operations. A strategy whose cost grows with the heap (a linear
+ * 16 iterations); the timed passes then run exactly as many iterations, so every pass
+ * still does the same operations. A strategy whose cost grows with the heap (a linear
  * free-list scan) is then measured over a prefix of the work instead of for an hour; the
  * `completed` counter says how much (1 = all of it). */
 double wl_now(void);
 
+/* The clocks of one timed pass, read when its timed loop starts (the first wl_next) and
+ * when it ends (wl_next returning false), so they cover the loop alone, setup and teardown
+ * left out:
+ *   wall  CLOCK_MONOTONIC
+ *   cpu   CLOCK_PROCESS_CPUTIME_ID: the CPU time of every thread of the process. For a
+ *         single-threaded workload that is its one thread's time (nothing else runs during
+ *         the loop), plus what a helper thread of the strategy does for it (Boehm's
+ *         parallel markers), which the thread's own clock would leave out; for a
+ *         multi-threaded one, the CPU time of all its threads together.
+ * A timer that `collects` also switches callgrind's collection on and off at the same two
+ * points (./mmbench run --counts: instructions of the timed loop alone; outside valgrind a
+ * few no-op instructions). A loop that never started (an error first) reads 0 on both. */
+typedef struct wl_timer {
+    bool collects;
+    bool running;
+    double wall0, cpu0;
+    double wall_ns, cpu_ns; /* the loop's, once it has ended */
+} wl_timer;
+
+void wl_timer_start(wl_timer *t);
+void wl_timer_stop(wl_timer *t);
+
 /* The timed loop's condition. Metered pass: a countdown of c->iterations, cut short by the
- * deadline. Timed pass: Google Benchmark's loop for the same count; iterations it was
- * registered with beyond that (the budget cut the metered pass) are drained empty. */
+ * deadline. Timed pass: the same countdown, which starts the clocks at its first call and
+ * stops them when it runs out. */
 static inline bool wl_next(wl_ctx *c, int64_t *left) {
-    if (c->bench) {
+    if (c->timer) {
         if (*left > 0) {
+            if (__builtin_expect(!c->timer->running, 0)) wl_timer_start(c->timer);
             (*left)--;
-            return wl_bench_next(c->bench);
+            return true;
         }
-        while (wl_bench_next(c->bench)) {
-        }
+        wl_timer_stop(c->timer);
         return false;
     }
     if (*left <= 0) return false;
@@ -121,13 +149,48 @@ static inline bool wl_next(wl_ctx *c, int64_t *left) {
     return true;
 }
 
+/* How a process samples (the driver's --warmups, --samples, --budget and --realtime):
+ * after the metered pass, `warmups` timed passes unrecorded, then recorded ones until
+ * there are `samples`, or until the recorded passes (setup and teardown included) have
+ * taken `budget` seconds (0: no limit); at least one is always recorded. With `realtime`,
+ * a single-threaded benchmark runs at the lowest real-time priority (SCHED_FIFO 1) when
+ * the system allows it (root, CAP_SYS_NICE or RLIMIT_RTPRIO), its metered pass too (so
+ * the budget cuts it at the same step however busy the machine is): other jobs then
+ * wait for it instead of preempting it (the kernel still keeps 5% of each CPU for them,
+ * sched_rt_runtime_us). Workloads with threads of their own stay at the normal priority:
+ * at real-time priority they could take every core. */
+typedef struct wl_sampling {
+    int warmups;
+    int samples;
+    double budget;
+    bool realtime;
+} wl_sampling;
+
+/* One timed pass of a benchmark: runs it under `timer` and returns the operations of its
+ * timed loop, or -1 with *error set (the benchmark failed). `index` counts the passes
+ * from 0 (the first warm-up, or the first sample when there is none). */
+typedef int64_t (*wl_pass_fn)(void *arg, int index, wl_timer *timer, const char **error);
+
+/* Runs a benchmark's timed passes as `how` says and reports them as counters: `samples`
+ * (how many were recorded), `wall_ns_per_op.K` and `cpu_ns_per_op.K` for K = 1..samples
+ * (each sample's time per operation on each clock) and `ops` (operations of all recorded
+ * loops: what callgrind's count, collected over exactly those loops, is divided by).
+ * Returns false when a pass failed (the benchmark is then marked failed with its error). */
+bool wl_sample_passes(wl_bench *b, const wl_sampling *how, wl_pass_fn pass, void *arg);
+
+/* Runs `run(b, arg)`, a whole benchmark of `threads` threads, at real-time priority when
+ * `how` asks for it and the system allows it (see wl_sampling), and reports the counter
+ * `realtime` (1 when it did). */
+void wl_run_benchmark(wl_bench *b, const wl_sampling *how, int threads, void (*run)(wl_bench *b, void *arg),
+                      void *arg);
+
 /* THE bench/meter dispatch: defines `static void run(wl_ctx *c)`, one pass of a workload
- * whose body is an always-inline `body(c, metered)`: the metered pass (no c->bench) calls
+ * whose body is an always-inline `body(c, metered)`: the metered pass (no c->timer) calls
  * it with `metered` true, the timed pass with false, so each is compiled on its own and
  * the timed one carries no metering code (see "pass" above). */
 #define WL_PASSES(run, body)                                                                  \
     static void run(wl_ctx *c) {                                                              \
-        if (c->bench) body(c, false);                                                         \
+        if (c->timer) body(c, false);                                                         \
         else body(c, true);                                                                   \
     }
 

@@ -21,7 +21,7 @@ class SuiteOptionsTest(unittest.TestCase):
         for key, value in plan.SUITES["default"].items():
             if key != "programs":
                 self.assertEqual(getattr(config, key), value, key)
-        self.assertEqual(config.programs, ("cpython-tests", "sqlite", "gcc"))  # "all", resolved
+        self.assertEqual(config.programs, ("sqlite", "gcc"))
         self.assertEqual(config.timeout, 40)  # 30 s + 10 x the default budget of 1 s
         self.assertTrue(config.out.startswith(os.path.join(plan.paths.DEFAULT_RUNS, "")))
         with self.assertRaises(dataclasses.FrozenInstanceError):
@@ -41,7 +41,8 @@ class SuiteOptionsTest(unittest.TestCase):
     def test_an_option_on_the_command_line_wins_over_its_suite(self):
         config = resolved("--suite", "quick", "--repetitions", "7", "--budget", "0", "--sweep", "auto")
         self.assertEqual((config.repetitions, config.budget, config.sweep), (7, 0, "auto"))
-        self.assertEqual((config.warmup, config.hyperfine_runs, config.programs), (0, 1, ("sqlite", "gcc")))
+        self.assertEqual((config.warmup, config.samples, config.hyperfine_runs, config.programs), (1, 3, 0, ()))
+        self.assertEqual(config.max_repetitions, 7)  # --repetitions alone: that many processes, no more
         self.assertEqual(config.timeout, 0)  # no budget: no timeout either, unless asked for
         self.assertEqual(resolved("--budget", "0", "--timeout", "90").timeout, 90)
         self.assertEqual(resolved("--programs", "none", "--no-charts").programs, ())
@@ -85,15 +86,24 @@ class QuickRunTest(unittest.TestCase):
                            "--param", "churn.live=500", "--param", "churn.steps=2000", "--programs", "none",
                            "--no-charts")
             self.assertEqual(done.returncode, 0, done.stderr)
-            self.assertIn("suite quick: --repetitions 3 --warmup 0 --hyperfine-runs 1 --budget 0.5 --timeout 35",
-                          done.stderr)
+            self.assertIn("suite quick: --repetitions 1 --max-repetitions 1 --max-time 0 --samples 3 --warmup 1 "
+                          "--hyperfine-runs 0 --budget 0.2 --timeout 32", done.stderr)
+            self.assertRegex(done.stderr, r"mmbench: .*, \d+ cores, .*clock cpu \(single-threaded workloads\)")
             data = results.load(out)
             cfg = data["config"]
-            self.assertEqual((cfg["suite"], cfg["repetitions"], cfg["warmup"], cfg["hyperfine_runs"], cfg["budget"],
-                              cfg["timeout"], cfg["sweep"]), ("quick", 3, 0, 1, 0.5, 35, []))
+            self.assertEqual((cfg["suite"], cfg["repetitions"], cfg["samples"], cfg["warmup"], cfg["hyperfine_runs"],
+                              cfg["budget"], cfg["timeout"], cfg["sweep"], cfg["clock"]),
+                             ("quick", 1, 3, 1, 0, 0.2, 32, [], None))
             (b,) = data["benchmarks"]
-            self.assertEqual(len(b["samples"]["ns_per_op"]), 3)
-            self.assertEqual(len(b["samples"]["process_s"]), 1)
+            self.assertEqual(b["clock"], "cpu")
+            self.assertEqual(len(b["samples"]["ns_per_op"]), 1)  # one process
+            (within,) = b["within"]["ns_per_op"]  # of three samples, whose median it is
+            self.assertEqual(len(within), 3)
+            self.assertEqual(b["samples"]["ns_per_op"][0], sorted(within)[1])
+            low, high = b["metrics"]["ns_per_op"]["ci95"]  # from the samples, the one process having no peers
+            self.assertLessEqual(low, b["metrics"]["ns_per_op"]["median"])
+            self.assertGreaterEqual(high, b["metrics"]["ns_per_op"]["median"])
+            self.assertNotIn("process_s", b["samples"])
             self.assertEqual(data["sweep"], [])
             self.assertNotIn("warm-up", done.stderr)
 

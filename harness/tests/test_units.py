@@ -48,20 +48,36 @@ class ResultsFileTest(unittest.TestCase):
 
 
 class MetricsTest(unittest.TestCase):
-    def test_ns_per_op_comes_from_items_per_second(self):
-        sample = metrics.from_gbench({"items_per_second": 2e7, "peak_live": 100.0, "frag": 0.5})
-        self.assertAlmostEqual(sample["ns_per_op"], 50.0)
+    @staticmethod
+    def gbench_run(cpu=(50.0,), wall=(60.0,), **counters):
+        """A Google Benchmark result of one process with these samples on each clock."""
+        out = {"samples": len(cpu), **counters}
+        out.update({f"cpu_ns_per_op.{k}": v for k, v in enumerate(cpu, 1)})
+        out.update({f"wall_ns_per_op.{k}": v for k, v in enumerate(wall, 1)})
+        return out
+
+    def test_ns_per_op_is_the_median_sample_on_the_chosen_clock(self):
+        run = self.gbench_run(cpu=(50.0, 40.0, 90.0), wall=(70.0, 60.0, 65.0), peak_live=100.0, frag=0.5)
+        sample = metrics.from_gbench(run, "cpu")
+        self.assertEqual((sample["ns_per_op"], sample["ns_per_op_cpu"], sample["ns_per_op_wall"]), (50.0, 50.0, 65.0))
+        self.assertEqual(sample[metrics.WITHIN]["ns_per_op"], [50.0, 40.0, 90.0])
         self.assertEqual(sample["peak_live"], 100.0)
+        self.assertEqual(metrics.from_gbench(run, "wall")["ns_per_op"], 65.0)
+        with self.assertRaisesRegex(ValueError, "no timed samples"):
+            metrics.from_gbench({"peak_live": 100.0})
+
+    def test_the_default_clock_follows_the_threads(self):
+        self.assertEqual(metrics.default_clock(1), "cpu")
+        self.assertEqual(metrics.default_clock(4), "wall")
 
     def test_frag_is_not_reported_for_a_tiny_live_set(self):
-        small = metrics.from_gbench({"items_per_second": 1e7, "peak_live": 500.0, "frag": 4000.0,
-                                     "frag_at_peak": 3900.0, "internal_frag": 0.1})
+        small = metrics.from_gbench(self.gbench_run(peak_live=500.0, frag=4000.0, frag_at_peak=3900.0, internal_frag=0.1))
         self.assertNotIn("frag", small)
         self.assertNotIn("frag_at_peak", small)
         self.assertEqual(small["internal_frag"], 0.1)
-        self.assertEqual(metrics.from_gbench({"items_per_second": 1e7, "peak_live": 1e6, "frag": 0.2})["frag"], 0.2)
+        self.assertEqual(metrics.from_gbench(self.gbench_run(peak_live=1e6, frag=0.2))["frag"], 0.2)
         data = {"benchmarks": [{"workload": "pair", "strategy": "a", "error": None,
-                                "metrics": {k: metrics.summarise([v]) for k, v in small.items()}}]}
+                                "metrics": {k: metrics.summarise([v]) for k, v in small.items() if k != metrics.WITHIN}}]}
         self.assertEqual(table.rows(data)[1][5], "—")
         self.assertIn("under 64 KiB was live at once", table.footnote(data))
         self.assertNotIn("KiB was live", table.footnote(TableTest.DATA))
@@ -82,19 +98,22 @@ class MetricsTest(unittest.TestCase):
 class TableTest(unittest.TestCase):
     DATA = {"benchmarks": [
         {"workload": "churn", "strategy": "a", "error": None,
-         "metrics": {"ns_per_op": {"median": 12.345, "spread": 0.031, "n": 5},
+         "metrics": {"ns_per_op": {"median": 12.345, "spread": 0.031, "n": 5, "ci95": [12.0, 12.9],
+                                   "half_width": 0.0365, "unstable": False},
                      "peak_live": {"median": 2 * 1024 * 1024}, "frag": {"median": 0.25}}},
         {"workload": "churn", "strategy": "b", "error": "crashed (SIGSEGV)", "metrics": {}},
     ]}
 
     def test_cells(self):
         rows = table.rows(self.DATA)
-        self.assertEqual(rows[1][:5], ["churn", "a", "12.3 ±3%", "2.0 MiB", "—"])
+        self.assertEqual(rows[1][:5], ["churn", "a", "12.3 ±3.6%", "2.0 MiB", "—"])
         self.assertEqual(rows[1][5], "25.0%")
         self.assertEqual(rows[2][2], "FAILED: crashed (SIGSEGV)")
 
     def test_markdown_and_csv_have_a_row_per_benchmark(self):
-        self.assertEqual(len(table.markdown(self.DATA).splitlines()), 4)
+        markdown = table.markdown(self.DATA)
+        self.assertEqual(len([line for line in markdown.splitlines() if line.startswith("|")]), 4)
+        self.assertIn("±: half-width of the median's 95% interval", markdown)
         lines = table.csv_text(self.DATA).splitlines()
         self.assertEqual(len(lines), 3)
         self.assertIn("crashed (SIGSEGV)", lines[2])

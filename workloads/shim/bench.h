@@ -1,15 +1,17 @@
 /* bench.h — Google Benchmark, for C. The shim (shim.cc) is the only C++ in the tree.
  *
- * A benchmark is a plain C function over an opaque wl_bench (Google Benchmark's State):
+ * Google Benchmark here is the runner and the reporter: it registers the benchmarks,
+ * selects them (--benchmark_filter) and writes their counters (--benchmark_format=json).
+ * It does not time them: a benchmark runs once per process (one iteration of Google
+ * Benchmark's loop, whose own times cover everything the function does and mean nothing)
+ * and times its passes itself (wl.h: wl_timer, wl_sample_passes), reporting the times
+ * as counters.
  *
  *   static void run(wl_bench *b, void *arg) {
- *       ...untimed setup...
- *       while (wl_bench_next(b)) { ...one iteration, timed... }
- *       ...untimed teardown, then counters...
- *       wl_bench_set_items(b, operations);
+ *       ...passes, timed by the workload driver...
  *       wl_bench_counter(b, "peak_live", bytes);
  *   }
- *   wl_bench_register("churn/pool", run, arg, iterations);
+ *   wl_bench_register("churn/pool", run, arg);
  *   return wl_bench_main(argc, argv);
  */
 #ifndef WL_BENCH_H
@@ -25,14 +27,9 @@ extern "C" {
 typedef struct wl_bench wl_bench;
 typedef void (*wl_bench_fn)(wl_bench *b, void *arg);
 
-/* Registers `fn` under `name`. iterations > 0 fixes the iteration count (deterministic
- * runs: the same operations every repetition); 0 lets Google Benchmark choose. */
-void wl_bench_register(const char *name, wl_bench_fn fn, void *arg, int64_t iterations);
-/* True while another timed iteration should run (Google Benchmark's KeepRunning). */
-bool wl_bench_next(wl_bench *b);
-/* Operations done in all: Google Benchmark reports items_per_second from it. */
-void wl_bench_set_items(wl_bench *b, int64_t items);
-/* A plain counter, reported as is beside the timing. */
+/* Registers `fn` under `name`, to be called once per run of the benchmark. */
+void wl_bench_register(const char *name, wl_bench_fn fn, void *arg);
+/* A plain counter, reported as is. */
 void wl_bench_counter(wl_bench *b, const char *name, double value);
 /* Marks the run failed with a message (shown in the output; counters are dropped). */
 void wl_bench_fail(wl_bench *b, const char *message);

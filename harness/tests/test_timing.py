@@ -1,0 +1,168 @@
+"""Timing you can trust: the median's 95% interval (stats), ratios round by round, the
+`± x%` and `!` of a cell, the one-line stability advice (journal.advice), tables split to
+the terminal's width, the progress line and the machine header (progress.py), and the
+suites' repetition options (plan.RunConfig). No test here times anything."""
+import io
+import itertools
+import statistics
+import unittest
+
+from harness import journal, plan, progress, stats, table
+from harness.errors import UserError
+
+
+def brute_force_interval(values):
+    """The percentile bootstrap of the median by enumerating every resample (n^n of them)."""
+    n = len(values)
+    medians = sorted(statistics.median(pick) for pick in itertools.product(values, repeat=n))
+    total = len(medians)
+    # the smallest value whose cumulative share reaches each level
+    low = next(m for i, m in enumerate(medians, 1) if i / total >= 0.025 - 1e-12)
+    high = next(m for i, m in enumerate(medians, 1) if i / total >= 0.975 - 1e-12)
+    return low, high
+
+
+class IntervalTest(unittest.TestCase):
+    def test_the_exact_bootstrap_matches_every_resample_counted(self):
+        cases = [[10.0, 11.0, 30.0], [3.0, 1.0, 2.0, 8.0], [5.0, 6.0, 7.0, 9.0, 20.0],
+                 [1.0, 2.0, 4.0, 8.0, 16.0, 32.0], [4.0, 4.0, 5.0, 9.0]]
+        for values in cases:
+            with self.subTest(values=values):
+                self.assertEqual(stats._interval(values), brute_force_interval(values))
+
+    def test_the_distribution_sums_to_one(self):
+        for n in (2, 3, 7, 10, 31, 200):
+            values = [float(i * i % 17) for i in range(n)]
+            total = sum(p for _, p in stats._bootstrap_medians(values))
+            self.assertAlmostEqual(total, 1.0, places=9, msg=n)
+
+    def test_the_interval_holds_the_median_and_narrows_with_agreement(self):
+        noisy = [100.0, 80.0, 130.0, 95.0, 120.0, 70.0, 110.0, 140.0]
+        steady = [100.0, 99.0, 101.0, 100.5, 99.5, 100.2, 99.8, 100.1]
+        for values in (noisy, steady):
+            low, high = stats.median_interval(values)
+            self.assertLessEqual(low, statistics.median(values))
+            self.assertGreaterEqual(high, statistics.median(values))
+        s, q = stats.summary(noisy, interval=True), stats.summary(steady, interval=True)
+        self.assertTrue(s["unstable"])
+        self.assertFalse(q["unstable"])
+        self.assertLess(q["half_width"], 0.01)
+        self.assertEqual(stats.summary(steady, interval=True), q, "no random generator: the same every time")
+
+    def test_one_process_falls_back_to_its_samples(self):
+        self.assertIsNone(stats.median_interval([5.0]))
+        self.assertEqual(stats.median_interval([5.0], [[4.0, 5.0, 6.0]]), stats._interval([4.0, 5.0, 6.0]))
+        s = stats.summary([5.0, 6.0], within=[[4.0, 6.0], [6.0, 6.0]], interval=True)
+        self.assertEqual(s["samples"], 4)
+        self.assertGreater(s["sample_spread"], 0)
+        self.assertNotIn("ci95", stats.summary([5.0, 6.0]), "a count has no interval")
+
+    def test_a_ratio_round_by_round_has_its_interval(self):
+        mine = {1: 47.0, 2: 50.0, 3: 44.0, 4: 48.0}
+        theirs = {1: 100.0, 2: 100.0, 3: 100.0, 4: 100.0, 5: 90.0}
+        r = stats.per_round(mine, theirs)
+        self.assertEqual((r.median, r.faster, r.rounds), (0.475, 4, 4))
+        self.assertLessEqual(r.low, r.median)
+        self.assertGreaterEqual(r.high, r.median)
+        self.assertEqual((r.low, r.high), stats._interval([0.47, 0.50, 0.44, 0.48]))
+        self.assertEqual(table.ratio_text(r), f"0.47 [{r.low:.2f}, {r.high:.2f}]")
+        self.assertIsNone(stats.per_round({1: 1.0}, {2: 1.0}))
+
+
+def bench(strategy, times, workload="churn"):
+    """A benchmark of results.json whose processes took `times` ns/op, one per round."""
+    from harness import metrics
+    return {"name": f"{workload}/{strategy}", "workload": workload, "strategy": strategy, "kind": "alloc",
+            "error": None, "samples": {"ns_per_op": list(times)}, "rounds": list(range(1, len(times) + 1)),
+            "metrics": {"ns_per_op": metrics.summarise(times, "ns_per_op")}}
+
+
+class CellTest(unittest.TestCase):
+    def test_a_cell_shows_the_half_width_and_marks_an_unresolved_one(self):
+        data = {"config": {"reference": "system"},
+                "benchmarks": [bench("system", [100.0, 101.0, 99.0, 100.0]), bench("pool", [40.0, 60.0, 50.0, 30.0])]}
+        rows = table.rows(data)
+        self.assertEqual(rows[0][:4], ["workload", "strategy", "ns/op", "vs system"])
+        self.assertRegex(rows[1][2], r"^100\.0 ±\d\.\d%$")
+        self.assertRegex(rows[2][2], r"^45\.0 ±\d+%!$")
+        self.assertEqual(rows[1][3], "1.00")
+        self.assertRegex(rows[2][3], r"^0\.\d\d \[0\.\d\d, 0\.\d\d\]$")
+
+
+class AdviceTest(unittest.TestCase):
+    def test_one_line_names_how_many_and_what_to_do(self):
+        data = {"config": {"max_repetitions": 8, "max_time": 360}, "environment": {"load_average": [2.5], "cores": 2},
+                "benchmarks": [bench("system", [100.0, 101.0, 99.0, 100.0]),
+                               bench("pool", [40.0, 60.0, 50.0, 30.0]), bench("bump", [10.0, 20.0, 5.0, 15.0])]}
+        line = journal.advice(data)
+        self.assertNotIn("\n", line)
+        self.assertTrue(line.startswith("2 of 3 ns/op cells not resolved to ±5%"), line)
+        self.assertRegex(line, r"rerun with --max-repetitions \d+ --max-time 0, or with fewer other jobs")
+        self.assertIn("load 2.5 on 2 cores", line)
+        self.assertIsNone(journal.advice({"benchmarks": [bench("system", [100.0, 100.5, 99.5])]}))
+
+
+class SplitTest(unittest.TestCase):
+    TABLE = [["workload", "strategy", "aaaaaaaaaa", "bbbbbbbbbb", "cccccccccc"],
+             ["churn", "pool", "1", "2", "3"]]
+
+    def test_a_wide_table_is_split_to_the_width_keeping_the_key_columns(self):
+        parts = table.split(self.TABLE, 44)  # 8 + 2 + 8 + 2 + 10 + 2 + 10: two columns a part
+        self.assertEqual(len(parts), 2)
+        for part in parts:
+            self.assertEqual([r[:2] for r in part], [r[:2] for r in self.TABLE])
+            self.assertTrue(all(len(line) <= 44 for line in table._text(part).splitlines()))
+        self.assertEqual([c for part in parts for c in part[0][2:]], self.TABLE[0][2:])
+        self.assertEqual(table.split(self.TABLE, None), [self.TABLE])
+        self.assertEqual(table.split(self.TABLE, 200), [self.TABLE])
+
+
+class ProgressTest(unittest.TestCase):
+    def test_a_terminal_redraws_one_line(self):
+        out = io.StringIO()
+        shown = progress.Progress(out, tty=True)
+        shown.show(1, 3, "churn/pool", "rep 1", "20.0 ns/op", left=65)
+        shown.show(2, 3, "churn/bump", "rep 1", "FAILED: crashed", failed=True)
+        shown.clear()
+        text = out.getvalue()
+        self.assertIn("\r[1/3] 0:00 elapsed, about 1:05 left  churn/pool rep 1  20.0 ns/op", text)
+        self.assertIn("FAILED: crashed\x1b[K\n", text, "a failure stays on the screen")
+        self.assertEqual(text.count("\n"), 1)
+
+    def test_a_log_gets_sparse_lines(self):
+        out = io.StringIO()
+        shown = progress.Progress(out, tty=False)
+        for step in range(1, 401):
+            shown.show(step, 400, "churn/pool", f"rep {step}", "", left=400 - step)
+        lines = out.getvalue().splitlines()
+        self.assertLessEqual(len(lines), progress.STRIDE + 2)
+        self.assertTrue(lines[0].startswith("[  1/400]"))
+        self.assertTrue(lines[-1].startswith("[400/400]"))
+        self.assertNotIn("\r", out.getvalue())
+
+    def test_the_header_names_the_machine_and_the_clock(self):
+        line = progress.header({"cpu": "Some CPU", "cores": 2, "load_average": [1.23, 0.5, 0.25]},
+                               "suite quick: --repetitions 1", "cpu")
+        self.assertEqual(line, "mmbench: Some CPU, 2 cores, load 1.2 0.5 0.2, clock cpu\nmmbench: suite quick: --repetitions 1")
+        self.assertEqual(progress.clock_text(65), "1:05")
+        self.assertEqual(progress.clock_text(3723), "1:02:03")
+
+
+class RepetitionsTest(unittest.TestCase):
+    def test_repetitions_alone_asks_for_that_many_and_no_more(self):
+        c = plan.RunConfig.of("default", repetitions=3)
+        self.assertEqual((c.repetitions, c.max_repetitions), (3, 3))
+        c = plan.RunConfig.of("default", repetitions=3, max_repetitions=6)
+        self.assertEqual((c.repetitions, c.max_repetitions), (3, 6))
+        with self.assertRaisesRegex(UserError, "--max-repetitions 2 is fewer than --repetitions 3"):
+            plan.RunConfig.of("default", repetitions=3, max_repetitions=2)
+
+    def test_a_plan_round_trips_the_timing_options(self):
+        c = plan.RunConfig.of("default", clock="wall", samples=7, out="/nonexistent/x")
+        back = plan.RunConfig.from_plan(c.plan_config([]), c.out)
+        for key in ("repetitions", "max_repetitions", "max_time", "samples", "warmup", "clock", "realtime", "reference"):
+            self.assertEqual(getattr(back, key), getattr(c, key), key)
+
+
+if __name__ == "__main__":
+    unittest.main()
