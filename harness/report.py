@@ -11,7 +11,7 @@ import html
 import json
 import os
 
-from harness import results, table
+from harness import metrics, results, table
 
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222}
@@ -53,16 +53,16 @@ def _table(rows, numeric_from=2, row_class=None):
 
 
 def _sweep_rows(data):
-    rows = [["benchmark", "point", "ns/op", "spread", "peak footprint"]]
+    rows = [["benchmark", "point", "ns/op", "peak footprint"]]
     for b in data.get("sweep", []):
         m = b.get("metrics") or {}
         ns, fp = m.get("ns_per_op") or {}, m.get("peak_footprint") or {}
         point = f"{b['sweep']['param']}={b['sweep']['value']}" if b.get("sweep") else ""
         if b.get("error"):
-            rows.append([f"{b['workload']}/{b['strategy']}", point, f"FAILED: {b['error']}", "", ""])
+            rows.append([f"{b['workload']}/{b['strategy']}", point, f"FAILED: {b['error']}", ""])
             continue
         rows.append([f"{b['workload']}/{b['strategy']}", point,
-                     f"{ns['median']:.1f}" if ns else "—", f"{ns['spread']:.1%}" if ns else "—",
+                     table.cell(metrics.METRICS["ns_per_op"], ns or None),
                      f"{fp['median'] / 1048576:.1f} MiB" if fp else "—"])
     return rows
 
@@ -83,7 +83,7 @@ def render(data, charts):
     parts.append("<h2>Results</h2>")
     parts.append(_table(table.rows(data), row_class=lambda r: r[2].startswith("FAILED")))
     note = table.footnote(data)
-    parts.append("<p>Medians over the repetitions; ± is the spread (stddev / mean). "
+    parts.append("<p>Medians over the processes; ± is the half-width of the median's 95% interval. "
                  "Definitions: docs/metrics.md." + (f" {html.escape(note)}" if note else "") + "</p>")
     for path in charts:
         name = os.path.splitext(os.path.basename(path))[0]
