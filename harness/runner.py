@@ -231,20 +231,20 @@ def _measure_and_publish(j, config, folder, stage):
     todo = j.missing()
     clocks = sorted({job.get("clock") or "cpu" for job in j.plan["jobs"]})
     shown = progress.Progress()
-    shown.say(progress.header(j.plan.get("environment") or {}, config.describe(),
-                              config.clock or " and ".join(f"{c} ({_clock_for(c)})" for c in clocks)))
     timing = Timing(j)
     failed = {k[0] for k, r in j.records().items() if r.get("error") and r["error"] != journal.INTERRUPTED}
     rounds = [step for step in todo if step[1] == "gbench"]
     interrupted = False
     try:
+        shown.say(progress.header(j.plan.get("environment") or {}, config.describe(),
+                                  config.clock or " and ".join(f"{c} ({_clock_for(c)})" for c in clocks)))
         interrupted = (_take_steps(j, config, rounds, shown, timing, failed) or
                        _extra_rounds(j, config, shown, timing, failed, started) or
                        _take_steps(j, config, [s for s in todo if s[1] != "gbench"], shown, timing, failed))
     except (KeyboardInterrupt, measure.Interrupted):
         interrupted = True  # between two measurements: nothing recorded was lost
     shown.clear()
-    if not j.records():
+    if all(r.get("error") == journal.INTERRUPTED for r in j.records().values()):
         if stage:
             stage.discard()
         print("mmbench: interrupted before any measurement finished; nothing was written", file=sys.stderr)

@@ -15,7 +15,8 @@ class RunTest(unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.out = os.path.join(cls.tmp.name, "run")
         # scoped to the two foundation strategies and churn, so new ones do not change the expectations
-        cls.done = mmbench("run", "--out", cls.out, "--allocators", "system,bump", "--workloads", "churn", *TINY)
+        cls.done = mmbench("run", "--out", cls.out, "--allocators", "system,bump", "--workloads", "churn",
+                       "--hyperfine-runs", "3", *TINY)
         cls.data = results.load(cls.out) if cls.done.returncode == 0 else None
         cls.strategies = ["system", "bump"]
 
