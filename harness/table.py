@@ -19,6 +19,7 @@ as fit.
 """
 import csv
 import io
+import textwrap
 
 from harness import metrics, results, stats
 
@@ -185,9 +186,13 @@ def _tables(data):
 
 
 def text(data, width=None):
-    """The tables as terminal text; split into parts no wider than `width` (None: whole)."""
+    """The tables as terminal text; split into parts, and the footnotes wrapped, no wider
+    than `width` (None: whole)."""
     parts = [part for t in _tables(data) for part in split(t, width)]
-    return "\n".join(_text(t) for t in parts) + footnote(data)
+    notes = footnote(data)
+    if width is not None:
+        notes = "".join(textwrap.fill(n, width, subsequent_indent="  ") + "\n" for n in notes.splitlines())
+    return "\n".join(_text(t) for t in parts) + notes
 
 
 KEY_COLUMNS = 2  # workload and strategy: repeated in every part of a split table

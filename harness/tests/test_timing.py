@@ -101,6 +101,12 @@ class AdviceTest(unittest.TestCase):
         self.assertIn("load 2.5 on 2 cores", line)
         self.assertIsNone(journal.advice({"benchmarks": [bench("system", [100.0, 100.5, 99.5])]}))
 
+    def test_a_single_process_run_is_advised_a_plain_runs_processes_first(self):
+        one = bench("pool", [50.0])
+        one["metrics"]["ns_per_op"] = {"median": 50.0, "n": 1, "half_width": 0.2, "unstable": True}
+        line = journal.advice({"benchmarks": [one]})
+        self.assertIn("after 1 process: rerun with --repetitions 4,", line)
+
 
 class SplitTest(unittest.TestCase):
     TABLE = [["workload", "strategy", "aaaaaaaaaa", "bbbbbbbbbb", "cccccccccc"],
@@ -115,6 +121,11 @@ class SplitTest(unittest.TestCase):
         self.assertEqual([c for part in parts for c in part[0][2:]], self.TABLE[0][2:])
         self.assertEqual(table.split(self.TABLE, None), [self.TABLE])
         self.assertEqual(table.split(self.TABLE, 200), [self.TABLE])
+
+    def test_the_footnotes_are_wrapped_to_the_width(self):
+        data = {"benchmarks": [bench("system", [100.0, 101.0, 99.0, 100.0])]}
+        self.assertGreater(max(len(line) for line in table.text(data).splitlines()), 60)
+        self.assertTrue(all(len(line) <= 60 for line in table.text(data, 60).splitlines()))
 
 
 class ProgressTest(unittest.TestCase):
