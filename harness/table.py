@@ -21,10 +21,9 @@ import csv
 import io
 import textwrap
 
-from harness import metrics, results, stats
+from harness import metrics, plan, results, stats
 
 MIB = 1024 * 1024
-REFERENCE = "system"          # the allocator table's reference unless the run names another
 GC_BASELINE = "manual/system"
 FORMATS = {
     metrics.TIME: lambda v: f"{v:.1f}" if v < 1000 else f"{v:.0f}",
@@ -60,7 +59,7 @@ def ratio_text(r):
 
 def reference(data):
     """The allocator table's reference strategy: the run's --reference."""
-    return (data.get("config") or {}).get("reference") or REFERENCE
+    return (data.get("config") or {}).get("reference") or plan.REFERENCE
 
 
 def columns(data):
