@@ -45,8 +45,8 @@ from harness.programs import benchmark_programs
 SUITES = {
     "quick": {"repetitions": 1, "max_repetitions": 1, "max_time": 0, "samples": 3, "warmup": 1, "hyperfine_runs": 0,
               "budget": 0.2, "sweep": "none", "programs": "none"},
-    "default": {"repetitions": 4, "max_repetitions": 8, "max_time": 360, "samples": 5, "warmup": 1,
-                "hyperfine_runs": 0, "budget": 1.0, "sweep": "auto", "programs": "sqlite,gcc"},
+    "default": {"repetitions": 4, "max_repetitions": 8, "max_time": 360, "samples": 4, "warmup": 1,
+                "hyperfine_runs": 0, "budget": 1.0, "sweep": "auto", "programs": "sqlite"},
     "full": {"repetitions": 5, "max_repetitions": 20, "max_time": 0, "samples": 10, "warmup": 1, "hyperfine_runs": 3,
              "budget": 3.0, "sweep": "auto", "programs": "all"},
 }

@@ -21,7 +21,7 @@ class SuiteOptionsTest(unittest.TestCase):
         for key, value in plan.SUITES["default"].items():
             if key != "programs":
                 self.assertEqual(getattr(config, key), value, key)
-        self.assertEqual(config.programs, ("sqlite", "gcc"))
+        self.assertEqual(config.programs, ("sqlite",))
         self.assertEqual(config.timeout, 40)  # 30 s + 10 x the default budget of 1 s
         self.assertTrue(config.out.startswith(os.path.join(plan.paths.DEFAULT_RUNS, "")))
         with self.assertRaises(dataclasses.FrozenInstanceError):
