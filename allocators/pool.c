@@ -574,12 +574,17 @@ static mm_heap *pool_open(const mm_config *config, mm_error *err) {
                      fallback);
         return NULL;
     }
-    mm_config fcfg = {.limit = config->limit};
+    if (config->owner && !(fs->caps & MM_CAP_LIMIT)) { /* its blocks would be nobody's pages */
+        mm_error_set(err, "pool: per-thread heaps need every block in the page layer, and fallback=%s takes "
+                          "its memory elsewhere (name an in-house strategy: fallback=best-fit)", fallback);
+        return NULL;
+    }
+    mm_config fcfg = {.limit = config->limit, .owner = config->owner};
     mm_heap *fb = mm_open(fs, &fcfg, err);
     if (fb == NULL) return NULL;
     size_t ntotal = arena_bytes / pool_bytes;
     size_t heap_bytes = sizeof(pool_heap) + (ntotal + 1) * sizeof(arena *);
-    mm_pages pages = {.limit = config->limit};
+    mm_pages pages = mm_pages_from(config);
     pool_heap *h = mm_pages_map(&pages, heap_bytes, 0);
     if (h == NULL) {
         mm_close(fb);

@@ -104,7 +104,7 @@ static size_t to_the_limit(mm_heap *h, const mix *m, wl_rng *r, block *blocks) {
 
 static mm_heap *open_limited(const mm_strategy *s, size_t limit, mm_error *err) {
     mm_config cfg = {.limit = limit};
-    return mm_open(s, &cfg, err);
+    return mm_test_open(s, &cfg, err);
 }
 
 static void check_mix(const mm_strategy *s, const mix *m, unsigned long long seed) {
