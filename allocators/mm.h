@@ -94,14 +94,15 @@ void *mm_pages_map(mm_pages *pages, size_t bytes, size_t align);
 void mm_pages_unmap(mm_pages *pages, void *p, size_t bytes);
 /* Large blocks (a request over a strategy's large threshold, with a mapping of its own):
  * unmap_cached keeps the mapping in the heap's cache, merged with cached neighbours,
- * and map_cached hands out the best-fitting cached range (the rest stays cached) before
- * it maps anything new, as glibc serves freed mmapped chunks from its heap under its
- * dynamic mmap threshold. So an allocate/free loop of multi-MiB blocks makes no system
- * call and takes no page fault. The contents of a reused range are not zeroed. A cached
- * range is memory held from the OS, resident, and counts in the footprint (`cached`);
- * the cache keeps at most twice the largest block mapping handed out, and at most
- * MM_PAGES_CACHE_MAX bytes (the smallest ranges go first); past the limit, it is emptied
- * before any map fails. Either unmap may give back either map's mappings. */
+ * and map_cached hands out the best-fitting cached range (the rest stays cached), or
+ * grows the largest one (mremap: its pages move, resident), before it maps anything new,
+ * as glibc serves freed chunks from its heap under its dynamic mmap threshold. So an
+ * allocate/free loop of multi-MiB blocks makes few system calls and takes few page
+ * faults. The contents of a reused range are not zeroed. A cached range is memory held
+ * from the OS, resident, and counts in the footprint (`cached`); the cache keeps at most
+ * four times the largest block mapping handed out, and at most MM_PAGES_CACHE_MAX bytes
+ * (the smallest ranges go first); past the limit, it is emptied before any map fails.
+ * Either unmap may give back either map's mappings. */
 void *mm_pages_map_cached(mm_pages *pages, size_t bytes, size_t align);
 void mm_pages_unmap_cached(mm_pages *pages, void *p, size_t bytes);
 void mm_pages_stats(const mm_pages *pages, mm_stats *out);
@@ -140,6 +141,7 @@ static inline mm_owner *mm_pagemap_find(mm_pagemap *m, const void *p) {
     uintptr_t key = (uintptr_t)p >> MM_PAGEMAP_GRAIN;
     if (__builtin_expect(key >> (MM_PAGEMAP_LEVELS * MM_PAGEMAP_BITS), 0)) return NULL;
     _Atomic(void *) *node = m->root;
+#pragma GCC unroll 4
     for (unsigned level = MM_PAGEMAP_LEVELS - 1; level > 0; level--) {
         node = atomic_load_explicit(&node[(key >> (level * MM_PAGEMAP_BITS)) & mask], memory_order_acquire);
         if (__builtin_expect(node == NULL, 0)) return NULL;

@@ -8,9 +8,10 @@
  *             mm_pages_unmap_cached, kept mapped (and resident) for mm_pages_map_cached:
  *             `cached` bytes, held from the OS like mapped ones. Adjacent ranges merge; a
  *             request takes the smallest range it fits in (aligned inside it) and what is
- *             left on either side stays cached. Budget: twice `largest`, at most
- *             MM_PAGES_CACHE_MAX; past it (or with every slot taken) the smallest ranges
- *             go back to the OS first.
+ *             left on either side stays cached; when none is big enough, the largest grows
+ *             (mremap moves its resident pages, only the extension is faulted in). Budget:
+ *             four times `largest`, at most MM_PAGES_CACHE_MAX; past it (or with every
+ *             slot taken) the smallest ranges go back to the OS first.
  *   held      mapped + cached: what the heap's footprint reports.
  *   limit     optional ceiling on held: a map that would pass it first empties the cache,
  *             then returns NULL (a strategy turns that into a NULL from alloc).
@@ -27,6 +28,7 @@
  * Alignment beyond a page is had by mapping `bytes + align` and trimming both ends, so
  * the accounting only ever sees the aligned mapping that is handed out.
  */
+#define _GNU_SOURCE /* mremap */
 #include "mm.h"
 
 #include <assert.h>
@@ -262,7 +264,7 @@ void mm_pages_unmap(mm_pages *pages, void *p, size_t bytes) {
 /* ---- the cache of large-block mappings ---- */
 
 static size_t cache_budget(const mm_pages *pages) {
-    return pages->largest < MM_PAGES_CACHE_MAX / 2 ? 2 * pages->largest : MM_PAGES_CACHE_MAX;
+    return pages->largest < MM_PAGES_CACHE_MAX / 4 ? 4 * pages->largest : MM_PAGES_CACHE_MAX;
 }
 
 /* Puts [start, start + bytes) into a free slot (there is one). */
@@ -302,6 +304,46 @@ static void cache_trim(mm_pages *pages, size_t keep, unsigned slots) {
     }
 }
 
+/* No cached range holds `bytes`: the largest one is grown to it with mremap(2), which
+ * moves its pages (resident, no copy) where there is room, so only the extension is
+ * faulted in; else (nothing cached, an alignment mremap cannot promise, or a refusal) a
+ * fresh mapping. */
+static void *grow_cached(mm_pages *pages, size_t bytes, size_t align) {
+    mm_range *largest = NULL;
+    for (unsigned i = 0; i < MM_PAGES_CACHE; i++) {
+        mm_range *r = &pages->cache[i];
+        if (r->start && (largest == NULL || r->bytes > largest->bytes)) largest = r;
+    }
+    if (largest == NULL || align > mm_page_size()) return map_fresh(pages, bytes, align);
+    mm_range old = *largest;
+    size_t more = bytes - old.bytes;
+    if (pages->limit != 0 && more > pages->limit - held(pages)) return map_fresh(pages, bytes, align);
+    if (pages->owner && !pagemap_reserve(pages->owner->map, more)) return map_fresh(pages, bytes, align);
+    void *p = mremap((void *)old.start, old.bytes, bytes, MREMAP_MAYMOVE);
+    if (p == MAP_FAILED) {
+        if (pages->owner) pagemap_unreserve(pages->owner->map, more);
+        return map_fresh(pages, bytes, align);
+    }
+    *largest = (mm_range){0, 0};
+    if (pages->owner) { /* the pages are elsewhere now: recorded there */
+        pagemap_set(pages->owner->map, old.start, old.bytes, NULL);
+        if (!pagemap_set(pages->owner->map, (uintptr_t)p, bytes, pages->owner)) {
+            pagemap_set(pages->owner->map, (uintptr_t)p, bytes, NULL);
+            munmap(p, bytes);
+            pagemap_unreserve(pages->owner->map, bytes);
+            pages->cached -= old.bytes;
+            pages->unmap_calls++;
+            return NULL;
+        }
+        atomic_fetch_add_explicit(&pages->owner->map->map_calls, 1, memory_order_relaxed);
+    }
+    pages->cached -= old.bytes;
+    pages->mapped += bytes;
+    if (held(pages) > pages->peak_mapped) pages->peak_mapped = held(pages);
+    pages->map_calls++;
+    return p;
+}
+
 void *mm_pages_map_cached(mm_pages *pages, size_t bytes, size_t align) {
     bytes = whole_pages(bytes);
     if (bytes == 0) return NULL;
@@ -316,7 +358,7 @@ void *mm_pages_map_cached(mm_pages *pages, size_t bytes, size_t align) {
             (best == NULL || r->bytes < best->bytes))
             best = r, at = start;
     }
-    if (best == NULL) return map_fresh(pages, bytes, align);
+    if (best == NULL) return grow_cached(pages, bytes, align);
     mm_range whole = *best;
     *best = (mm_range){0, 0};
     size_t head = at - whole.start, tail = whole.bytes - head - bytes;

@@ -68,10 +68,20 @@ int main(void) {
     EXPECT(((uintptr_t)aligned & (MM_HUGE_PAGE - 1)) == 0 && c.map_calls == 2,
            "an aligned request is cut from a cached range when one holds it");
     mm_pages_unmap_cached(&c, aligned, MiB);
-    char *more[4];
-    for (int i = 0; i < 4; i++) more[i] = mm_pages_map_cached(&c, 4 * MiB, 0);
-    for (int i = 0; i < 4; i++) mm_pages_unmap_cached(&c, more[i], 4 * MiB);
-    EXPECT(c.cached <= 8 * MiB, "the cache keeps at most twice the largest block mapping: %zu", c.cached);
+    char *more[6];
+    size_t unmaps = c.unmap_calls;
+    for (int i = 0; i < 6; i++) more[i] = mm_pages_map_cached(&c, 4 * MiB, 0);
+    for (int i = 0; i < 6; i++) mm_pages_unmap_cached(&c, more[i], 4 * MiB);
+    EXPECT(c.cached <= 16 * MiB && c.unmap_calls > unmaps,
+           "the cache keeps at most four times the largest block mapping: %zu, the rest went back", c.cached);
+    size_t largest = 0, before = c.cached;
+    for (unsigned i = 0; i < MM_PAGES_CACHE; i++)
+        if (c.cache[i].bytes > largest) largest = c.cache[i].bytes;
+    char *grown = mm_pages_map_cached(&c, 20 * MiB, 0);
+    EXPECT(grown != NULL && largest > 0 && c.cached == before - largest,
+           "no range holds 20 MiB: the largest (%zu) grew to it, out of the cache (%zu -> %zu)", largest, before, c.cached);
+    grown[20 * MiB - 1] = 1;
+    mm_pages_unmap_cached(&c, grown, 20 * MiB);
     mm_pages_unmap(&c, heap, page);
     EXPECT(c.mapped == 0 && c.cached == 0, "the heap's last unmap gives the cache back (cached %zu)", c.cached);
 

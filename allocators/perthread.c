@@ -16,9 +16,11 @@
  *   mailbox    `remote`, a lock-free stack of blocks other threads freed, linked through
  *              their first word (pushed with a compare-and-swap; the owner takes the whole
  *              stack with one exchange, so no ABA can arise). The owner hands them to its
- *              inner heap at its next allocation (drain), as mimalloc's thread-delayed
- *              frees. A remote free touches one cache line of the owner's, and never its
- *              heap: the owner's metadata stays in the owner's cache.
+ *              inner heap (drain), as mimalloc's thread-delayed frees, every DRAIN_EVERY
+ *              allocations and whenever one fails: looking at the mailbox on every call
+ *              would pull its cache line back from the freeing thread each time. A remote
+ *              free touches that one line, never the owner's heap, whose metadata stays in
+ *              the owner's cache.
  *   guest      another thread that needs the inner heap itself, seldom: usable_size or
  *              realloc of another heap's block, check(), draining an abandoned heap,
  *              fork. A guest holds the theap's guest_lock, raises `guest` and waits until
@@ -57,6 +59,7 @@
 #include <unistd.h>
 
 enum { OWNED, ABANDONED };
+enum { DRAIN_EVERY = 64 }; /* allocations between two looks at the mailbox */
 
 typedef struct layer layer;
 
@@ -67,6 +70,7 @@ typedef struct theap {
     _Atomic int inside; /* the owner is in an operation */
     _Atomic int guest;  /* a guest is in, or waits to be */
     _Atomic int state;  /* OWNED or ABANDONED; changed under guest_lock */
+    unsigned until_drain; /* the owner's: allocations left before it looks at the mailbox */
     struct theap *next_all, *next_abandoned;
     pthread_mutex_t guest_lock;
     _Alignas(64) _Atomic(void *) remote; /* the mailbox, on a cache line of its own */
@@ -243,6 +247,7 @@ static theap *theap_open(layer *L, const mm_config *user, mm_error *err) {
     }
     memset(t, 0, sizeof *t);
     t->owner.map = &L->map;
+    t->until_drain = 1;
     t->layer = L;
     if (user != NULL) {
         mm_config config = {.options = user->options, .owner = &t->owner};
@@ -299,6 +304,7 @@ MM_SLOW_PATH static theap *acquire(layer *L) {
         }
         pthread_mutex_lock(&t->guest_lock);
         atomic_store_explicit(&t->state, OWNED, memory_order_relaxed);
+        t->until_drain = 1; /* its first allocation takes what waits in the mailbox */
         pthread_mutex_unlock(&t->guest_lock);
         if (pthread_setspecific(L->key, t) != 0) { /* no destructor will run: give it back */
             abandon(L, t);
@@ -332,11 +338,30 @@ static inline theap *theap_of(layer *L, const void *p) {
 
 static inline size_t link_room(size_t size) { return size < sizeof(void *) ? sizeof(void *) : size; }
 
+/* The owner's look at its mailbox: true when it held blocks (now back in the heap). */
+static bool drain_pending(theap *t) {
+    if (atomic_load_explicit(&t->remote, memory_order_relaxed) == NULL) return false;
+    drain(t);
+    return true;
+}
+
+static inline void drain_due(theap *t) {
+    if (__builtin_expect(--t->until_drain != 0, 1)) return;
+    t->until_drain = DRAIN_EVERY;
+    drain_pending(t);
+}
+
+/* An allocation failed: blocks waiting in the mailbox may make room. */
+MM_SLOW_PATH static void *alloc_again(theap *t, size_t size, size_t align) {
+    return drain_pending(t) ? mm_alloc(t->inner, size, align) : NULL;
+}
+
 static void *pt_alloc(mm_heap *h, size_t size, size_t align) {
     theap *t = enter((layer *)h);
     if (t == NULL) return NULL;
-    if (__builtin_expect(atomic_load_explicit(&t->remote, memory_order_relaxed) != NULL, 0)) drain(t);
+    drain_due(t);
     void *p = mm_alloc(t->inner, link_room(size), align);
+    if (__builtin_expect(p == NULL, 0)) p = alloc_again(t, link_room(size), align);
     owner_leave(t);
     return p;
 }
@@ -381,6 +406,7 @@ static void *pt_realloc(mm_heap *h, void *p, size_t size) {
     if (t == NULL) return NULL;
     if (t == o) {
         void *q = mm_realloc(t->inner, p, link_room(size));
+        if (q == NULL && drain_pending(t)) q = mm_realloc(t->inner, p, link_room(size));
         owner_leave(t);
         return q;
     }
