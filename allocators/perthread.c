@@ -306,10 +306,9 @@ MM_SLOW_PATH static theap *acquire(layer *L) {
         atomic_store_explicit(&t->state, OWNED, memory_order_relaxed);
         t->until_drain = 1; /* its first allocation takes what waits in the mailbox */
         pthread_mutex_unlock(&t->guest_lock);
-        if (pthread_setspecific(L->key, t) != 0) { /* no destructor will run: give it back */
-            abandon(L, t);
-            return NULL;
-        }
+        /* pthread_setspecific may allocate (a key past the first 32), and fail: the heap
+         * then serves the thread all the same, only it is not abandoned at its exit */
+        (void)pthread_setspecific(L->key, t);
     }
     mine.serial = L->serial;
     mine.heap = t;
