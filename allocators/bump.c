@@ -61,7 +61,7 @@ static mm_heap *bump_open(const mm_config *config, mm_error *err) {
         {"chunk", MM_OPTION_SIZE, "bytes mapped at a time", 4096, (size_t)1 << 30, true, &chunk_bytes},
     };
     if (!mm_options_parse("bump", config->options, options, 1, err)) return NULL;
-    mm_pages pages = {.limit = config->limit};
+    mm_pages pages = mm_pages_from(config);
     bump_heap *h = mm_pages_map(&pages, sizeof *h, 0);
     if (h == NULL) {
         mm_error_set(err, "bump: the limit leaves no room for the heap itself");

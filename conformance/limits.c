@@ -125,7 +125,7 @@ typedef struct heap_spec {
 
 static mm_heap *open_limited(const heap_spec *spec, size_t limit, mm_error *err) {
     mm_config cfg = {.limit = limit, .options = spec->options};
-    return mm_open(spec->strategy, &cfg, err);
+    return mm_test_open(spec->strategy, &cfg, err);
 }
 
 static void check_mix(const heap_spec *spec, const mix *m, unsigned long long seed) {
