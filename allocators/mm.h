@@ -108,9 +108,9 @@ struct mm_strategy {
     size_t (*usable_size)(mm_heap *heap, const void *p);
     void (*stats)(mm_heap *heap, mm_stats *out);
     size_t (*check)(mm_heap *heap);
-    /* Optional (NULL = always available): NULL when the strategy can run on this machine,
-     * else a one-line reason (a peer whose library is not installed). open() then fails
-     * with the same reason; runs and tests skip the strategy with it. */
+    /* Optional (NULL = always available): NULL when the strategy can run in this process,
+     * else a one-line reason (a peer whose library is not the process's malloc). open()
+     * then fails with the same reason; runs and tests skip the strategy with it. */
     const char *(*unavailable)(void);
 };
 

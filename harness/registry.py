@@ -2,8 +2,14 @@
 
 There is one list of strategies (allocators/strategies.def) and one of workloads
 (workloads/workloads.def); the harness never keeps a copy, it asks the binary.
+
+A peer (jemalloc, ...) runs only as the process's malloc (allocators/peers.c): the binary
+started plainly lists it unavailable and names its "library", the file to LD_PRELOAD; the
+binary started with that file preloaded says whether the peer then runs (and where the
+loader found the file), and that is the entry kept.
 """
 import json
+import os
 import subprocess
 
 from harness import paths
@@ -19,8 +25,9 @@ class Registry:
 
     @classmethod
     def load(cls, binary=paths.BENCH_BINARY):
-        out = subprocess.run([binary, "--list-json"], capture_output=True, text=True, check=True).stdout
-        return cls(json.loads(out))
+        data = _listed(binary)
+        data["strategies"] = [_as_preloaded(binary, s) for s in data["strategies"]]
+        return cls(data)
 
     def strategy_names(self):
         return [s["name"] for s in self.strategies]
@@ -55,3 +62,22 @@ class Registry:
             if prefix == name and param in values:
                 values[param] = value if isinstance(values[param], str) else float(value)
         return {k: v if isinstance(v, str) else int(v) if float(v).is_integer() else v for k, v in values.items()}
+
+
+def preload_env(library, base=None):
+    """`base` (default: this process's environment) with `library` first in LD_PRELOAD."""
+    env = dict(os.environ if base is None else base)
+    env["LD_PRELOAD"] = library + (":" + env["LD_PRELOAD"] if env.get("LD_PRELOAD") else "")
+    return env
+
+
+def _listed(binary, env=None):
+    out = subprocess.run([binary, "--list-json"], capture_output=True, text=True, check=True, env=env).stdout
+    return json.loads(out)
+
+
+def _as_preloaded(binary, strategy):
+    if strategy.get("available", True) or not strategy.get("library"):
+        return strategy
+    listed = _listed(binary, preload_env(strategy["library"]))["strategies"]
+    return next(s for s in listed if s["name"] == strategy["name"])

@@ -46,6 +46,8 @@ def start(out, registry, selected, params, args, program_names=()):
                        "warmup": getattr(args, "warmup", 1), "params": params, "limit": args.limit,
                        "budget": args.budget, "timeout": getattr(args, "timeout", None), "hyperfine_runs": hyperfine_runs,
                        "counts": counts, "programs": list(program_names),
+                       "preload": {s["name"]: s["library"] for s in registry.strategies  # peers (measure.py)
+                                   if s.get("available", True) and s.get("library")},
                        "sweep": [{"workload": w, "param": k, "values": v} for w, k, v in sweeps]},
             "strategies": [s for s in registry.strategies if s["name"] in {b[2] for b in selected}],
             "collectors": [c for c in registry.collectors

@@ -225,7 +225,6 @@ static size_t parse_bytes(const char *text) {
 }
 
 int main(int argc, char **argv) {
-    mm_peers_reexec(argv); /* so jemalloc's library can be loaded (allocators/peers.h) */
     static char options[64][OPTIONS_MAX];
     if (mm_strategy_count > 64) usage_error("too many strategies%s%s", "", "");
     bool validate = false;
