@@ -1,4 +1,4 @@
-/* peers_test.c — a peer runs only as the process's malloc, and its footprint is believable.
+/* peers_test.c — a peer runs only as the process's malloc.
  *
  * Built as peers_test (nothing preloaded; and peers_test_asan) and as peers_test_<peer>,
  * with that peer's library preloaded (allocators/peers.bzl). For each peer P:
@@ -9,14 +9,11 @@
  *                       is unavailable, open() fails with the reason, and the reason says
  *                       how to run it (LD_PRELOAD=<its library>; in a sanitizer build,
  *                       that the optimised build tests it).
- *   peers.footprint[P]  (where P is in charge) the footprint from P's own statistics grows
- *                       by what is allocated (64 MiB of blocks, every page touched) and by
- *                       at most twice that, and agrees with the growth of the resident set.
+ * Footprints: conformance/footprint.c (footprint_<peer>), on every workload.
  */
 #define _GNU_SOURCE
 #include "allocators/mm.h"
 #include "allocators/peers.h"
-#include "allocators/process_malloc.h"
 #include "conformance/tap.h"
 
 #include <dlfcn.h>
@@ -24,26 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-enum { BLOCK = 1000, COUNT = 64 * 1024 }; /* 64 MiB of small blocks, as a program would */
-
-static size_t rss_bytes(void) {
-    unsigned long size = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (f == NULL) return 0;
-    if (fscanf(f, "%lu %lu", &size, &resident) != 2) resident = 0;
-    fclose(f);
-    return resident * (size_t)sysconf(_SC_PAGESIZE);
-}
-
-/* The footprint as of a reading taken now: stats() reads at least once in every
- * MM_MALLOC_READ_EVERY_MAX calls. */
-static size_t footprint_now(mm_heap *h) {
-    mm_stats st = {0};
-    for (unsigned i = 0; i < MM_MALLOC_READ_EVERY_MAX; i++) mm_stats_get(h, &st);
-    return st.footprint;
-}
 
 static const char *base_name(const char *path) {
     const char *slash = strrchr(path, '/');
@@ -93,30 +70,6 @@ static void check_in_charge(const mm_strategy *s, const char *why) {
     mm_close(h);
 }
 
-static void check_footprint(const mm_strategy *s) {
-    mm_heap *h = mm_open(s, NULL, NULL);
-    if (!EXPECT(h != NULL, "open %s", s->name)) return;
-    static void *blocks[COUNT];
-    size_t rss0 = rss_bytes(), f0 = footprint_now(h);
-    for (size_t i = 0; i < COUNT; i++) {
-        blocks[i] = mm_alloc(h, BLOCK, 0);
-        if (!EXPECT(blocks[i] != NULL, "alloc %zu", i)) break;
-        memset(blocks[i], (int)i, BLOCK); /* every page resident */
-    }
-    size_t rss1 = rss_bytes(), f1 = footprint_now(h);
-    size_t grew = f1 > f0 ? f1 - f0 : 0, rss_grew = rss1 > rss0 ? rss1 - rss0 : 0;
-    const size_t asked = (size_t)BLOCK * COUNT;
-    printf("# %s: footprint %zu -> %zu (+%zu), rss +%zu, requested %zu\n", s->name, f0, f1, grew, rss_grew, asked);
-    EXPECT(grew >= asked, "footprint grew %zu for %zu bytes requested", grew, asked);
-    EXPECT(grew <= 2 * asked, "footprint grew %zu, over twice the %zu requested", grew, asked);
-    /* touched pages are resident: the footprint covers them, and counts little else */
-    EXPECT(grew + grew / 10 >= rss_grew, "footprint grew %zu but RSS %zu", grew, rss_grew);
-    EXPECT(rss_grew + rss_grew / 4 + (8u << 20) >= grew, "footprint grew %zu, far past RSS growth %zu", grew,
-           rss_grew);
-    for (size_t i = 0; i < COUNT; i++) mm_free(h, blocks[i]);
-    mm_close(h);
-}
-
 int main(void) {
     size_t peers = 0;
     for (size_t i = 0; i < mm_strategy_count; i++) {
@@ -126,9 +79,6 @@ int main(void) {
         const char *why = mm_strategy_unavailable(s);
         tap_case("peers.in-charge[%s]", s->name);
         check_in_charge(s, why);
-        tap_case("peers.footprint[%s]", s->name);
-        if (why) tap_skip("%s", why);
-        else check_footprint(s);
     }
     tap_case("peers.listed");
     EXPECT(peers == 3, "jemalloc, mimalloc and tcmalloc are in strategies.def (found %zu peers)", peers);
