@@ -4,7 +4,8 @@
  *   strategy   a way of managing memory: a constant table of operations (mm_strategy)
  *              with a name, a one-line summary and a capability mask.
  *   heap       one open instance of a strategy (mm_heap is the base every strategy's
- *              heap struct starts with). Heaps are single-threaded.
+ *              heap struct starts with). Heaps are single-threaded unless the strategy
+ *              says otherwise (MM_CAP_THREADS).
  *   block      what alloc returns: at least `size` usable bytes, aligned to `align`.
  *   page layer allocators/os.c: where in-house strategies get memory; it counts every
  *              mapped byte, so footprints are exact and comparable (mm_pages, below).
