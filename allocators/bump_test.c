@@ -6,7 +6,9 @@
  *   bump.two-heaps     one thread alternating between two heaps goes back to its chunk of
  *                      each: the footprint stays one chunk per heap.
  *   bump.same-address  a heap opened where a closed one was (same address) never uses the
- *                      closed heap's chunk.
+ *                      closed heap's chunk as its thread's current one.
+ *   bump.reserve       the chunk a closed heap leaves is the next heap's first (already
+ *                      faulted in), counted in that heap's footprint and limit.
  */
 #include "allocators/mm.h"
 #include "conformance/tap.h"
@@ -137,6 +139,30 @@ static void check_same_address(void) {
     mm_close(b);
 }
 
+static void check_reserve(void) {
+    mm_heap *a = open_bump();
+    if (!a) return;
+    char *p = mm_alloc(a, 100, 0);
+    mm_close(a);
+    mm_heap *b = open_bump();
+    if (!b) return;
+    char *q = mm_alloc(b, 100, 0);
+    EXPECT(q != NULL && q == p, "the next heap's first block %p is where the closed heap's was (%p)", (void *)q,
+           (void *)p);
+    EXPECT(footprint(b) == CHUNK + 4096, "footprint %zu: the reused chunk and the heap's page", footprint(b));
+    EXPECT(mm_check(b) == 0, "the heap on a reused chunk is healthy");
+    mm_close(b);
+    mm_config limited = {.limit = CHUNK / 2, .options = "chunk=64K"};
+    mm_heap *c = mm_open(mm_strategy_find("bump"), &limited, NULL);
+    if (!EXPECT(c != NULL, "open under a limit")) return;
+    char *r = mm_alloc(c, 100, 0);
+    EXPECT(r != NULL && r != p, "a limit of half a chunk does not take the reserved chunk (%p)", (void *)r);
+    mm_stats st;
+    mm_stats_get(c, &st);
+    EXPECT(st.footprint <= CHUNK / 2, "footprint %zu within the limit", st.footprint);
+    mm_close(c);
+}
+
 int main(void) {
     tap_case("bump.threads");
     check_threads();
@@ -144,5 +170,7 @@ int main(void) {
     check_two_heaps();
     tap_case("bump.same-address");
     check_same_address();
+    tap_case("bump.reserve");
+    check_reserve();
     return tap_finish();
 }
