@@ -4,7 +4,8 @@
  *   strategy   a way of managing memory: a constant table of operations (mm_strategy)
  *              with a name, a one-line summary and a capability mask.
  *   heap       one open instance of a strategy (mm_heap is the base every strategy's
- *              heap struct starts with). Heaps are single-threaded.
+ *              heap struct starts with). Heaps are single-threaded unless the strategy
+ *              says otherwise (MM_CAP_THREADS).
  *   block      what alloc returns: at least `size` usable bytes, aligned to `align`.
  *   page layer allocators/os.c: where in-house strategies get memory; it counts every
  *              mapped byte, so footprints are exact and comparable (mm_pages, below).
@@ -201,9 +202,9 @@ struct mm_strategy {
     size_t (*usable_size)(mm_heap *heap, const void *p);
     void (*stats)(mm_heap *heap, mm_stats *out);
     size_t (*check)(mm_heap *heap);
-    /* Optional (NULL = always available): NULL when the strategy can run on this machine,
-     * else a one-line reason (a peer whose library is not installed). open() then fails
-     * with the same reason; runs and tests skip the strategy with it. */
+    /* Optional (NULL = always available): NULL when the strategy can run in this process,
+     * else a one-line reason (a peer whose library is not the process's malloc). open()
+     * then fails with the same reason; runs and tests skip the strategy with it. */
     const char *(*unavailable)(void);
 };
 

@@ -6,7 +6,6 @@
  * Shards: the (strategy, check) pairs are numbered and dealt across Bazel's shards.
  */
 #include "allocators/mm.h"
-#include "allocators/peers.h"
 #include "conformance/select.h"
 #include "conformance/tap.h"
 #include "workloads/rng.h"
@@ -274,9 +273,7 @@ static void check_every_step(const mm_strategy *s, unsigned long long seed) {
     mm_close(h);
 }
 
-int main(int argc, char **argv) {
-    (void)argc;
-    mm_peers_reexec(argv);
+int main(void) {
     unsigned long long seed = tap_seed(20261121);
     size_t item = 0;
 #define CONTRACT_CASE(check_name, call)                                             \

@@ -14,7 +14,8 @@
  *
  * Every failure names the strategy, the batch and the seed (TAP_SEED=... replays it).
  * Sized for millions of operations per strategy in the optimised build, a twentieth of
- * that under AddressSanitizer. Shards: one strategy per work item.
+ * that under AddressSanitizer. Shards: one strategy per work item. MM_TEST_STRATEGIES
+ * picks the strategies (conformance/select.h).
  */
 #include "allocators/mm.h"
 #include "conformance/select.h"
@@ -165,6 +166,10 @@ int main(void) {
         const mm_strategy *s = mm_strategies[i];
         if (!mm_test_selected(s) || !tap_shard_owns(item++)) continue;
         tap_case("randomized[%s]", s->name);
+        if (mm_strategy_unavailable(s)) {
+            tap_skip("%s", mm_strategy_unavailable(s));
+            continue;
+        }
         if (!(s->caps & MM_CAP_FREE)) {
             tap_skip("%s never frees, so a random free/realloc sequence would only grow it", s->name);
             continue;
@@ -173,7 +178,7 @@ int main(void) {
     }
     for (size_t i = 0; i < sizeof variants / sizeof *variants; i++) {
         const mm_strategy *s = mm_strategy_find(variants[i].strategy);
-        if ((s != NULL && !mm_test_selected(s)) || !tap_shard_owns(item++)) continue;
+        if ((s && !mm_test_selected(s)) || !tap_shard_owns(item++)) continue;
         tap_case("randomized[%s %s]", variants[i].strategy, variants[i].options);
         if (s == NULL) {
             tap_skip("no strategy named %s is registered", variants[i].strategy);

@@ -2,9 +2,10 @@
  *
  * All of them, unless the environment variable MM_TEST_STRATEGIES names some
  * ("bump,pool"): `./mmbench test --full` uses it to run the suite under valgrind for the
- * in-house strategies only. A name the registry does not know is a user's mistake: one
- * line on stderr naming the valid ones, exit status 2. A strategy that cannot run here
- * (a peer whose library is not installed) is never selected: tests skip it.
+ * in-house strategies only, and each peer's preloaded test (allocators/peers.bzl) for that
+ * peer only. A name the registry does not know is a user's mistake: one line on stderr
+ * naming the valid ones, exit status 2. A selected strategy that cannot run here (a peer
+ * that is not the process's malloc) is the test's to skip, with the reason.
  *
  * The environment variable MM_TEST_LAYER=per-thread (the conformance/BUILD targets named
  * *_per_thread set it) runs a suite through per-thread heaps instead: mm_test_open opens

@@ -10,6 +10,10 @@
              instruction count divided by the loop's operations is instructions per
              operation, the same on every run of the same binary (metric instructions_per_op)
 
+A peer's benchmark process starts with the peer's library preloaded (environment(): the
+run's config maps each peer to the file its registry entry names; under valgrind the
+variable reaches the client), since a peer runs only as the process's malloc.
+
 Each returns (sample, error): sample is {metric: value} or {metric: [values]}; error is a
 one-line string (a crash names its signal). Raw output is kept beside the results,
 written atomically. A Ctrl-C while the child runs stops the child and raises Interrupted.
@@ -33,7 +37,7 @@ import subprocess
 import tempfile
 import threading
 
-from harness import metrics, paths, results
+from harness import metrics, paths, registry, results
 
 
 class Interrupted(Exception):
@@ -69,6 +73,14 @@ def command(name, params, config):
     if config.budget:
         args.append(f"--budget={config.budget}")
     return args
+
+
+def environment(name, config):
+    """The environment of benchmark `name`'s process: with its strategy's library
+    preloaded when it is a peer (config.preload: {strategy: file}), else None (the
+    harness's own)."""
+    library = config.preload.get(name.rsplit("/", 1)[-1])
+    return registry.preload_env(library) if library else None
 
 
 def _describe_status(status):
@@ -118,7 +130,7 @@ def _wait(proc, timeout):
     return proc.returncode, usage
 
 
-def _run(args, out_path, timeout=0):
+def _run(args, out_path, timeout=0, env=None):
     """Runs args, in a process group of its own, with stdout into out_path (atomically);
     returns (status, stderr, rusage). Past `timeout` seconds (0: none) the group is killed,
     nothing is written and TimedOut is raised; on Ctrl-C the group gets SIGINT (SIGKILL
@@ -126,7 +138,8 @@ def _run(args, out_path, timeout=0):
     folder = os.path.dirname(out_path)
     with tempfile.NamedTemporaryFile("w", dir=folder, prefix=".tmp-", delete=False) as out, \
             tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True,
+                                env=env)
         try:
             status, usage = _wait(proc, timeout)
         except KeyboardInterrupt:
@@ -165,7 +178,8 @@ def _one_result(stdout_path):
 def gbench(name, params, config, raw_path):
     """One Google Benchmark run; sample has the metrics of docs/metrics.md and process_rss_peak."""
     try:
-        status, stderr, usage = _run(command(name, params, config), raw_path, config.timeout)
+        status, stderr, usage = _run(command(name, params, config), raw_path, config.timeout,
+                                     environment(name, config))
     except TimedOut as e:
         return None, str(e)
     if status != 0:
@@ -190,7 +204,7 @@ def hyperfine(name, params, config, raw_path):
             "--command-name", name, "--export-json", tmp, cmd]
     log = raw_path + ".log"
     try:
-        status, stderr, _ = _run(args, log, config.timeout * runs)
+        status, stderr, _ = _run(args, log, config.timeout * runs, environment(name, config))
     except TimedOut as e:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -220,7 +234,8 @@ def counts(name, params, config, raw_path):
     if shutil.which("setarch"):
         args = ["setarch", os.uname().machine, "-R", *args]
     try:
-        status, stderr, _ = _run(args + command(name, params, config), raw_path, config.timeout * COUNTS_SLOWDOWN)
+        status, stderr, _ = _run(args + command(name, params, config), raw_path, config.timeout * COUNTS_SLOWDOWN,
+                                 environment(name, config))
         if status != 0:
             return None, "callgrind: " + _failure(status, stderr)
         run, _ = _one_result(raw_path)

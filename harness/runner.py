@@ -33,7 +33,7 @@ def start(config, registry, selected):
     deps.ensure((deps.COUNTS if config.counts else []) + (deps.HYPERFINE if config.hyperfine_runs else []))
     stage = results.Staging(config.out)  # refuses an existing --out before any work is done
     try:
-        config = plan.prepare(selected, config)  # e.g. records the trace a replay needs
+        config = plan.prepare(selected, config).with_preload(registry)  # e.g. records the trace a replay needs
         params = dict(config.params)
         jobs = [{"name": name, "bench": name, "workload": w, "strategy": s, "params": dict(params), "sweep": None,
                  "kind": "gc" if registry.is_gc(w) else "alloc"}

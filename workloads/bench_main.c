@@ -240,7 +240,6 @@ static size_t parse_bytes(const char *text) {
 }
 
 int main(int argc, char **argv) {
-    mm_peers_reexec(argv); /* so jemalloc's library can be loaded (allocators/peers.h) */
     static bench_options options[64], collector_options[16];
     if (mm_strategy_count > 64 || gc_collector_count > 16) usage_error("too many strategies or collectors%s%s", "", "");
     bool validate = false;

@@ -63,9 +63,11 @@ out:
         if (slot[i]) wl_free(c, slot[i], size[i], metered);
 }
 
+wl_workload wl_large;
+
 static void large_run(wl_ctx *c) {
     if (!(c->heap->strategy->caps & MM_CAP_FREE)) {
-        c->error = "never frees: it would hold every buffer this workload allocates, gigabytes";
+        c->error = wl_large.refuses_no_free;
         return;
     }
     if (c->bench) large_body(c, false);
@@ -82,4 +84,5 @@ wl_workload wl_large = {
     .iterations = large_iterations,
     .validate = large_validate,
     .run = large_run,
+    .refuses_no_free = "never frees: it would hold every buffer this workload allocates, gigabytes",
 };

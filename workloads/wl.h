@@ -81,6 +81,7 @@ typedef struct wl_workload {
     const char *(*validate)(const double *param);
     void (*run)(wl_ctx *c); /* runs one pass; see wl_next */
     bool collected;         /* a GC workload: runs on a collector, named W/COLLECTOR/STRATEGY (gc_bench.c) */
+    const char *refuses_no_free; /* non-NULL: why a strategy without MM_CAP_FREE cannot run it */
 } wl_workload;
 
 /* The registry, from workloads.def. */

@@ -15,6 +15,8 @@
  *                                        heap's mailbox; no lock on a thread's own calls;
  *                  shared                one heap behind one mutex (allocators/locked.h):
  *                                        correct, not scalable, kept for comparison.
+ *                A strategy that serves threads itself (MM_CAP_THREADS: bump, whose
+ *                threads fill chunks of their own) runs bare unless threads=shared.
  *                It is never closed: the program may free until its very last instruction.
  *   options      MMBENCH_OPTIONS is the strategy's "key=value,..." plus the drop-in's own
  *                key threads=per-thread|shared, taken out before the rest reaches the
@@ -64,6 +66,7 @@
 
 static _Atomic(mm_heap *) heap;
 static bool shared; /* threads=shared: `heap` is the locked wrapper */
+static bool bare;   /* the strategy serves threads itself: `heap` is its own, no layer */
 static pthread_mutex_t opening = PTHREAD_MUTEX_INITIALIZER;
 static __thread int inside __attribute__((tls_model("initial-exec")));
 
@@ -97,14 +100,17 @@ static void fatal(const char *a, const char *b, const char *c) {
 }
 
 static void before_fork(void) {
+    if (bare) return;
     if (shared) mm_locked_hold(heap);
     else mm_perthread_fork(heap, MM_FORK_PREPARE);
 }
 static void after_fork_parent(void) {
+    if (bare) return;
     if (shared) mm_locked_release(heap);
     else mm_perthread_fork(heap, MM_FORK_PARENT);
 }
 static void after_fork_child(void) {
+    if (bare) return;
     if (shared) mm_locked_release(heap);
     else mm_perthread_fork(heap, MM_FORK_CHILD);
 }
@@ -155,9 +161,10 @@ static void open_heap(void) {
     mm_error err = {{0}};
     static char options[MM_OPTIONS_MAX]; /* a heap keeps its options */
     mm_heap *h;
-    if (shared) {
+    bare = !shared && (s->caps & MM_CAP_THREADS);
+    if (shared || bare) {
         mm_heap *inner = mm_open_in_house(s, &config, options, &err);
-        h = inner ? mm_locked_wrap(inner) : NULL;
+        h = inner && shared ? mm_locked_wrap(inner) : inner;
     } else {
         h = mm_perthread_open(s, &config, &err);
     }
