@@ -3,6 +3,7 @@
 cli.py adds them (register); each reads its results (results.load: one clear line for a
 file that is not one) and hands them to the engine module that does the work.
 """
+import json
 import os
 import sys
 
@@ -12,11 +13,14 @@ from harness.errors import UserError
 
 def cmd_compare(args):
     base, new = results.load(args.base), results.load(args.new)
-    verdict = compare.compare(base, new, threshold=args.threshold, alpha=args.alpha)
+    verdict = compare.compare(base, new, threshold=args.threshold, alpha=args.alpha, force=args.force)
     text = compare.markdown(verdict, args.base, args.new)
+    data = json.dumps(compare.as_json(verdict, args.base, args.new), indent=1) + "\n"
     if args.out:
         results.write_atomic(args.out, text)
-    sys.stdout.write(text)
+    if args.json:
+        results.write_atomic(args.json, data)
+    sys.stdout.write(data if args.format == "json" else text)
     return 1 if verdict["regressions"] else 0
 
 
@@ -68,7 +72,12 @@ def register(sub):
                    help="smallest change that counts, as a fraction or percent (default: 3%%)")
     p.add_argument("--alpha", type=options.probability, default=0.05, metavar="P",
                    help="significance level of the Mann-Whitney U test (default: 0.05)")
+    p.add_argument("--force", action="store_true",
+                   help="compare runs of different machines or settings anyway, listing the differences first")
+    p.add_argument("--format", choices=("markdown", "json"), default="markdown",
+                   help="what to print: the Markdown verdict (default) or the JSON one, for bots")
     p.add_argument("--out", metavar="FILE", help="also write the Markdown to FILE")
+    p.add_argument("--json", metavar="FILE", help="also write the JSON verdict to FILE")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("export", help="results in another tool's format (github-action-benchmark, bencher)")
