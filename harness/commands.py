@@ -16,7 +16,7 @@ def cmd_compare(args):
     base, new = results.load(args.base), results.load(args.new)
     verdict = compare.compare(base, new, threshold=args.threshold, alpha=args.alpha, force=args.force)
     text = compare.markdown(verdict, args.base, args.new)
-    data = json.dumps(compare.as_json(verdict, args.base, args.new), indent=1) + "\n"
+    data = json.dumps(compare.as_json(verdict, args.base, args.new), indent=1, allow_nan=False) + "\n"
     if args.out:
         results.write_atomic(args.out, text)
     if args.json:

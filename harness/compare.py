@@ -373,12 +373,16 @@ def status(verdict):
     return "REGRESSED" if verdict["regressions"] else "no regression"
 
 
+def _finite(row):
+    """A row as strict JSON has it: a change from zero (infinite) is null."""
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
+
+
 def as_json(verdict, base_name, new_name):
     """The verdict for bots: everything compare() found, with the two runs named."""
     return dict(verdict, base=base_name, new=new_name, verdict=status(verdict),
                 exit_status=1 if verdict["regressions"] else 0,
-                rows=[dict(r, n=list(r["n"]), change=r["change"] if math.isfinite(r["change"]) else None)
-                      for r in verdict["rows"]])
+                **{key: [_finite(r) for r in verdict[key]] for key in ("rows", "regressions", "improvements")})
 
 
 def markdown(verdict, base_name, new_name):

@@ -254,6 +254,16 @@ class JsonTest(unittest.TestCase):
             self.assertIn("drift", out)
             self.assertIn("power", out)
 
+    def test_a_change_from_zero_is_strict_json(self):
+        base, new = draw(1), draw(1)
+        entry = next(b for b in new["benchmarks"] if b["name"] == "binary-trees/rc-gen/pool")
+        entry["samples"]["gc_leaked"] = [5] * len(entry["samples"]["gc_leaked"])
+        verdict = compare.compare(base, new)
+        self.assertEqual(flagged(verdict), [("binary-trees/rc-gen/pool", "gc_leaked")])
+        out = json.loads(json.dumps(compare.as_json(verdict, "a", "b"), allow_nan=False))
+        self.assertIsNone(out["regressions"][0]["change"])
+        self.assertIn("| `binary-trees/rc-gen/pool` | leaked | 0 | 5 | new |", compare.markdown(verdict, "a", "b"))
+
 
 if __name__ == "__main__":
     unittest.main()
