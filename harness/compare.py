@@ -175,9 +175,9 @@ class Gauge:
         if self.per_round:
             self.level = statistics.median(self.per_round.values())
         else:
-            medians = {c: _median(_samples(entries[c], "ns_per_op")) for c in controls}
-            self.level = math.exp(statistics.fmean(math.log(medians[c] / reference[c]) for c in controls
-                                                   if medians[c] > 0) if any(medians.values()) else 0.0)
+            medians = [(_median(_samples(entries[c], "ns_per_op")), reference[c]) for c in controls]
+            logs = [math.log(m / ref) for m, ref in medians if m > 0]
+            self.level = math.exp(statistics.fmean(logs)) if logs else 1.0
 
     def divide(self, entry, metric):
         """The samples of `metric` of `entry`, each divided by the gauge of its round (or of
@@ -244,7 +244,7 @@ def _measure(metric, base, new, base_divided=None, new_divided=None):
     if not exact:
         p = stats.mann_whitney(base_divided if relative is not None else base,
                                new_divided if relative is not None else new)[1]
-    judged = relative if relative is not None else change
+    judged = relative if relative is not None and not exact else change  # an exact one is judged as it is
     worse = judged if metric.better == metrics.LOWER else -judged
     return {"metric": metric.key, "base": float(_median(base)), "new": float(_median(new)),
             "change": float(change), "relative": relative, "p": p, "exact": exact, "n": (len(base), len(new)),

@@ -33,10 +33,11 @@ class CountsTest(unittest.TestCase):
 
     def test_every_strategy_is_counted_over_the_same_whole_workload(self):
         data = results.load(self.whole)
+        cut = [b["name"] for b in data["benchmarks"] if min(b["samples"]["completed"]) < 1]
+        self.assertIn("churn/first-fit", cut)  # the budget cut the timed runs (first-fit, at least) ...
         for workload in ("churn", "pair"):
             entries = [b for b in data["benchmarks"] if b["workload"] == workload]
             self.assertEqual(len(entries), 3)
-            self.assertLess(min(min(b["samples"]["completed"]) for b in entries), 1)  # the budget cut them
             ops = {b["strategy"]: b["samples"]["ops"] for b in entries}
             self.assertEqual(len({tuple(v) for v in ops.values()}), 1, ops)  # ... but not the counted run
             for b in entries:
