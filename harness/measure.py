@@ -64,6 +64,8 @@ COUNTS_GUARD_SECONDS = 900
 
 def counts_guard():
     return float(os.environ.get("MMBENCH_COUNTS_GUARD") or COUNTS_GUARD_SECONDS)
+
+
 # The cache valgrind simulates, fixed so that the estimate is the same on every machine: a
 # common x86-64 shape (32 KiB 8-way L1 instruction and data caches, 8 MiB 16-way last level,
 # 64-byte lines) instead of the host's, which valgrind would otherwise detect.
