@@ -62,8 +62,7 @@ def rows(data):
             out.append([b["workload"], b["strategy"], "not run yet (--resume)"] + [""] * (len(cols) - 1))
             continue
         out.append([b["workload"], b["strategy"]] +
-                   [cell(c.metric, m.get(c.metric.key)) + (_cut(m) if c.metric.key == "ns_per_op" else "")
-                    for c in cols])
+                   [cell(c.metric, m.get(c.metric.key)) + _mark(c.metric, m) for c in cols])
     return out
 
 
@@ -113,6 +112,22 @@ def _cut(m):
     return f" [{done:.0%} of steps]" if done < 1 else ""
 
 
+def _guarded(m):
+    """The fraction of the workload the counted run did (1 unless it hit the runaway guard)."""
+    done = (m or {}).get("counts_completed")
+    return done["min"] if done else 1.0
+
+
+def _mark(metric, m):
+    """What a cell adds to its number: the budget's cut beside ns/op, the runaway guard's
+    beside the counts."""
+    if metric.key == "ns_per_op":
+        return _cut(m)
+    if metric.source == "callgrind" and _guarded(m) < 1:
+        return f" [guard: {_guarded(m):.0%} of steps]"
+    return ""
+
+
 def footnote(data):
     """What the marks mean, when any is used."""
     notes = []
@@ -126,6 +141,9 @@ def footnote(data):
         notes.append(f"[N% of steps]: the time budget ({budget:g} s, --budget) stopped this strategy early; its "
                      "numbers cover the steps it did (a slow strategy gets slower as its heap grows)"
                      if budget else "[N% of steps]: the time budget stopped this strategy early")
+    if any(_guarded(b.get("metrics")) < 1 for b in data["benchmarks"]):
+        notes.append("[guard: N% of steps]: the counted run hit its runaway guard and covers fewer steps than "
+                     "the others; compare leaves its counts out")
     return "".join(n + "\n" for n in notes)
 
 
@@ -162,10 +180,11 @@ def _markdown(table):
 
 def csv_text(data):
     """Raw numbers (medians and spreads), not formatted: for spreadsheets and scripts. The
-    allocator table's columns, then every collector counter."""
+    allocator table's columns, the process's own accounting (PROCESS_COLUMNS), then every
+    collector counter."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    keys = [c.metric.key for c in columns(data)]
+    keys = [c.metric.key for c in columns(data) + metrics.PROCESS_COLUMNS]
     keys += [m.key for m in metrics.from_source("collector") if m.key not in keys]
     w.writerow(["workload", "strategy", "error"] + keys + ["ns_per_op_spread", "repetitions"])
     for b in data["benchmarks"]:
