@@ -126,6 +126,7 @@ def _run(args, out_path, timeout=0):
     folder = os.path.dirname(out_path)
     with tempfile.NamedTemporaryFile("w", dir=folder, prefix=".tmp-", delete=False) as out, \
             tempfile.TemporaryFile("w+") as err:
+        os.fchmod(out.fileno(), results.file_mode())
         proc = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True)
         try:
             status, usage = _wait(proc, timeout)
