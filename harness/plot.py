@@ -392,9 +392,9 @@ STYLES = {
     "default": [Style("default", 12.8, 10, ("png", "svg"), "charts")],
     "slide": [Style("slide", 13.34, 12, ("png", "svg", "pdf"), os.path.join("charts", "slide"), dpi=144,
                     fixed_width=True, height=7.5)],
-    "paper": [Style("paper", 3.4, 8, ("pdf", "svg"), os.path.join("charts", "paper"), fixed_width=True, aspect=1.5,
+    "paper": [Style("paper", 3.4, 9, ("pdf", "svg"), os.path.join("charts", "paper"), fixed_width=True, aspect=1.5,
                     serif=True, titled=False, suffix="-1col", per_panel=True),
-              Style("paper", 7.0, 8, ("pdf", "svg"), os.path.join("charts", "paper"), fixed_width=True, aspect=0.8,
+              Style("paper", 7.0, 9, ("pdf", "svg"), os.path.join("charts", "paper"), fixed_width=True, aspect=0.8,
                     serif=True, titled=False, suffix="-2col")],
 }
 CSV_STYLE = "paper"  # the style that also writes each figure's numbers
