@@ -8,10 +8,12 @@ Figures (FIGURES; each only when the results hold its data):
   time_per_object  collector workloads: the same per object, each heap on its row; the
                    no-GC baseline (summary.GC_REFERENCE) as a dotted line
   fragmentation    peak footprint / peak live (Johnstone & Wilson's measure 4); a workload
-                   whose live set is under metrics.FRAG_MIN_LIVE says "too small to judge";
+                   whose live set is under metrics.FRAG_MIN_LIVE says "too small to judge"
+                   (summary.too_small);
                    bump is left out (it frees nothing: its footprint is all it ever allocated)
   time_vs_memory   ns/op against peak footprint, one point per strategy; the Pareto front (no
-                   other strategy both faster and smaller) ringed and joined; bump as the floor
+                   other strategy both faster and smaller) ringed and joined; bump as the floor;
+                   too small to judge, as fragmentation
   cost_growth      ns/op as the swept parameter grows (the sweep), one panel per sweep
   pauses           collector workloads: each heap's pause p50, p99 and max on its row, in µs
                    (counts are the tables')
@@ -109,6 +111,7 @@ def order_key(name):
 # ---- figures: what to draw, from the results alone --------------------------------------------
 
 DOTS, RANGES, SCATTER, LINES = "dots", "ranges", "scatter", "lines"
+TOO_SMALL = f"too small to judge:\nunder {metrics.FRAG_MIN_LIVE // 1024} KiB live at once"  # summary.too_small
 RANGE_KEYS = ("pause_p50_ns", "pause_p99_ns", "pause_max_ns")
 
 
@@ -228,12 +231,10 @@ def fragmentation(data):
     for workload, mine in _group([b for b in _alloc(data) if not b.get("error")]).items():
         held = {b["strategy"]: 1 + summary.median(b, "frag") for b in mine
                 if summary.median(b, "frag") is not None and b["strategy"] != FLOOR}
-        live = [summary.median(b, "peak_live") for b in mine if summary.median(b, "peak_live") is not None]
-        if held:
+        if summary.too_small(mine):
+            panels.append(Panel(workload, {}, note=TOO_SMALL))
+        elif held:
             panels.append(Panel(workload, {s: (v, None, None) for s, v in held.items()}, reference=(1.0, "")))
-        elif live and max(live) < metrics.FRAG_MIN_LIVE:
-            panels.append(Panel(workload, {}, note=f"too small to judge:\nunder {metrics.FRAG_MIN_LIVE // 1024} KiB "
-                                                   "live at once"))
     if not any(p.series for p in panels):
         return None
     notes = [("reference", "1 = no byte held beyond the live data")]
@@ -255,6 +256,9 @@ def pareto(points):
 def time_vs_memory(data):
     panels = []
     for workload, mine in _group(_ok(_alloc(data), "peak_footprint")).items():
+        if summary.too_small(mine):
+            panels.append(Panel(workload, {}, note=TOO_SMALL))
+            continue
         panel = Panel(workload, {})
         for b in mine:
             ns = summary.median(b, "ns_per_op")
@@ -268,7 +272,7 @@ def time_vs_memory(data):
         panel.front = [names[i] for i in pareto([panel.series[n] for n in names])]
         if panel.series:
             panels.append(panel)
-    if not panels:
+    if not any(p.series for p in panels):
         return None
     notes = [("front", "Pareto front: nothing else both faster and smaller")]
     if any(p.floor is not None for p in panels):
@@ -499,12 +503,17 @@ def layout(fig, style, series, notes):
         pw = (width - first - right - (cols - 1) * gap_w) / cols
         return rows, pw, rows * panel_h(pw) + (rows - 1) * gap_h + bottom
 
-    beside = not style.fixed_width and n <= 2 and bool(series)
+    beside_w = 0.0  # a narrow figure's legend goes to the right of the grid, within style.width
+    if not style.fixed_width and n <= 2 and series:
+        beside_w = max(_legend_block(series, style, 0)[2], _legend_block(notes, style, 6.0 * scale)[2]) + 0.1
+        if style.width - beside_w < first + n * min_w + (n - 1) * gap_w + right:
+            beside_w = 0.0
+    beside, most = beside_w > 0, style.width - beside_w
     legend_h = 0.0
     for _ in range(2):  # the legend's height depends on the width, the width on the grid
         choice = None
         for cols in range(1, n + 1):
-            width = style.width if style.fixed_width else min(style.width, first + cols * pref_w + (cols - 1) * gap_w + right)
+            width = style.width if style.fixed_width else min(most, first + cols * pref_w + (cols - 1) * gap_w + right)
             rows, pw, grid_h = grid(cols, width)
             if pw < min_w and cols > 1:
                 break
@@ -516,7 +525,7 @@ def layout(fig, style, series, notes):
         cols, width = choice
         cols = math.ceil(n / math.ceil(n / cols))  # as few columns as give the same rows
         if not style.fixed_width:
-            width = min(width, first + cols * pref_w + (cols - 1) * gap_w + right)
+            width = min(most, first + cols * pref_w + (cols - 1) * gap_w + right)
         room = 6.0 * scale if beside else width - 0.2
         blocks = [_legend_block(series, style, room if not beside else 0), _legend_block(notes, style, room)]
         legend_h = sum(r for _, r, _ in blocks) * legend_row + (0.1 if all(r for _, r, _ in blocks) else 0)

@@ -62,6 +62,12 @@ def median(entry, key):
     return summary["median"] if summary else None
 
 
+def too_small(entries):
+    """Whether one workload's benchmarks kept too little live to judge their footprints."""
+    live = [median(b, "peak_live") for b in entries if median(b, "peak_live") is not None]
+    return bool(live) and max(live) < metrics.FRAG_MIN_LIVE
+
+
 def _best(entries, key):
     found = [(median(b, key), b["strategy"]) for b in entries if b["strategy"] != FLOOR]
     found = [(value, name) for value, name in found if value]
@@ -91,10 +97,9 @@ def winners(data, reference=REFERENCE, gc_reference=GC_REFERENCE):
                 if median(b, "ns_per_op") is not None:
                     paired = stats.per_round(results.by_round(b, "ns_per_op"), base)
                     ratios[b["strategy"]] = Ratio(*paired) if paired else None
-        live = [median(b, "peak_live") for b in entries if median(b, "peak_live") is not None]
-        too_small = bool(live) and max(live) < metrics.FRAG_MIN_LIVE
+        small = too_small(entries)
         out.append(Workload(name, what, ref_name, _best(entries, "ns_per_op"),
-                            None if too_small else _best(entries, "peak_footprint"), too_small, ratios))
+                            None if small else _best(entries, "peak_footprint"), small, ratios))
     return out
 
 

@@ -133,10 +133,12 @@ class FiguresTest(unittest.TestCase):
         self.assertTrue(any("bump left out" in text for _, text in frag.notes))
 
     def test_a_small_live_set_is_too_small_to_judge(self):
-        pair = plot.fragmentation(synthetic()).panels[1]
-        self.assertEqual(pair.title, "pair")
-        self.assertEqual(pair.series, {})
-        self.assertIn("too small to judge", pair.note)
+        for figure in (plot.fragmentation, plot.time_vs_memory):
+            pair = figure(synthetic()).panels[1]
+            self.assertEqual(pair.title, "pair")
+            self.assertEqual(pair.series, {})
+            self.assertIn("too small to judge", pair.note)
+        self.assertIn("system", plot.time_per_op(synthetic()).panels[1].series)  # its time is still judged
 
     def test_whiskers_are_the_interval_when_recorded_else_min_max(self):
         data = synthetic(["system", "pool"], sweep=False)
@@ -210,6 +212,7 @@ class DrawingTest(unittest.TestCase):
         self.assertIn("time_per_op-churn-1col.pdf", made)  # a column holds one workload
         self.assertIn("time_per_op-churn-1col.svg", made)
         self.assertNotIn("fragmentation-pair-1col.pdf", made)  # too small to judge: no figure
+        self.assertNotIn("time_vs_memory-pair-1col.pdf", made)
         self.assertIn("cost_growth-1col.pdf", made)  # one panel: the figure itself
         for p in self.made["paper"]:
             if p.endswith(".pdf"):
