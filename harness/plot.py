@@ -377,7 +377,6 @@ def data_csv(fig):
 
 @dataclass(frozen=True)
 class Style:
-    name: str
     width: float            # inches: the figure's width (at most, when not fixed)
     font: float             # points
     formats: tuple
@@ -393,12 +392,12 @@ class Style:
 
 
 STYLES = {
-    "default": [Style("default", 12.8, 10, ("png", "svg"), "charts")],
-    "slide": [Style("slide", 13.34, 12, ("png", "svg", "pdf"), os.path.join("charts", "slide"), dpi=144,
+    "default": [Style(12.8, 10, ("png", "svg"), "charts")],
+    "slide": [Style(13.34, 12, ("png", "svg", "pdf"), os.path.join("charts", "slide"), dpi=144,
                     fixed_width=True, height=7.5)],
-    "paper": [Style("paper", 3.4, 9, ("pdf", "svg"), os.path.join("charts", "paper"), fixed_width=True, aspect=1.5,
+    "paper": [Style(3.4, 9, ("pdf", "svg"), os.path.join("charts", "paper"), fixed_width=True, aspect=1.5,
                     serif=True, titled=False, suffix="-1col", per_panel=True),
-              Style("paper", 7.0, 9, ("pdf", "svg"), os.path.join("charts", "paper"), fixed_width=True, aspect=0.8,
+              Style(7.0, 9, ("pdf", "svg"), os.path.join("charts", "paper"), fixed_width=True, aspect=0.8,
                     serif=True, titled=False, suffix="-2col")],
 }
 CSV_STYLE = "paper"  # the style that also writes each figure's numbers

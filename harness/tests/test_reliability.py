@@ -159,10 +159,10 @@ class CountsAndChartsTest(unittest.TestCase):
         data = results.load(self.outs[0])
         points = sorted((s["strategy"], s["sweep"]["value"]) for s in data["sweep"])
         self.assertEqual(points, [("bump", 100), ("bump", 1000), ("system", 100), ("system", 1000)])
-        # 300 blocks live is too small to judge fragmentation; no collectors: no GC figures
+        # no collectors: no GC figures; 300 blocks of 16-512 B live are enough to judge fragmentation
         self.assertEqual(sorted(os.listdir(os.path.join(self.outs[0], "charts"))),
-                         sorted(f"{name}.{fmt}" for name in ("time_per_op", "time_vs_memory", "cost_growth")
-                                for fmt in ("png", "svg")))
+                         sorted(f"{name}.{fmt}" for name in ("time_per_op", "fragmentation", "time_vs_memory",
+                                                             "cost_growth") for fmt in ("png", "svg")))
         with open(os.path.join(self.outs[0], "charts", "time_per_op.png"), "rb") as f:
             self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
 
@@ -186,7 +186,7 @@ class CountsAndChartsTest(unittest.TestCase):
         done, console = chromium(report, "--dump-dom")
         self.assertEqual(done.returncode, 0, done.stderr[-2000:])
         self.assertEqual(console, [])
-        self.assertIn('data-charts-shown="3"', done.stdout)  # every chart decoded and drawn
+        self.assertIn('data-charts-shown="4"', done.stdout)  # every chart decoded and drawn
         self.assertIn("<td>churn</td><td>system</td>", done.stdout)
         self.assertIn('id="sweep"', done.stdout)
 
