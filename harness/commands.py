@@ -41,8 +41,8 @@ def cmd_plot(args):
     folder = _folder(args.results)
     out = args.out or folder
     os.makedirs(out, exist_ok=True)
-    made = plot.make_all(data, out)
-    if out == folder:
+    made = plot.make_all(data, out, args.style)
+    if out == folder and args.style == "default":
         report.write(data, folder, made)
     for path in made:
         print(os.path.relpath(path))
@@ -108,9 +108,12 @@ def register(sub):
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("plot", help="charts (SVG, PDF, PNG) of a results folder")
+    p = sub.add_parser("plot", help="charts of a results folder (PNG and SVG; --style paper or slide: PDF too)")
     p.add_argument("results", metavar="RESULTS", help="results folder or results.json")
     p.add_argument("--out", metavar="DIR", help="where to put the charts (default: the results folder)")
+    p.add_argument("--style", choices=sorted(plot.STYLES), default="default",
+                   help="default: charts/ (PNG, SVG); slide: charts/slide/ (16:9 PNG, SVG, PDF); paper: charts/paper/ "
+                        "(one- and two-column PDF and SVG, a CSV of each figure's numbers)")
     p.set_defaults(func=cmd_plot)
 
     p = sub.add_parser("report", help="the single-file HTML report of a results folder")

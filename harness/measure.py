@@ -166,6 +166,7 @@ def _run(args, out_path, timeout=0, env=None):
     folder = os.path.dirname(out_path)
     with tempfile.NamedTemporaryFile("w", dir=folder, prefix=".tmp-", delete=False) as out, \
             tempfile.TemporaryFile("w+") as err:
+        os.fchmod(out.fileno(), results.file_mode())
         proc = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True,
                                 env=env)
         try:
