@@ -21,10 +21,9 @@ benchmarks not yet resolved (--max-repetitions), which are measurements like the
 (gbench, n > repetitions) and are found on disk the same way.
 """
 import json
-import math
 import os
 
-from harness import metrics, plan, results, stats
+from harness import metrics, results, summary
 from harness.errors import UserError
 
 PLAN_SCHEMA = "mmbench.plan/1"
@@ -166,35 +165,7 @@ class Journal:
                                           "skipped")
                 if key in plan}
         data.update(schema=results.SCHEMA, complete=not missing, missing=len(missing), **entries)
-        line = advice(data)
-        if line:
-            data["warnings"] = [line]
+        advice = summary.stability(data)
+        if advice:
+            data["warnings"] = [advice]
         return data
-
-
-MOST_ADVISED = 30  # more processes than this per cell are not worth advising: the machine is the problem
-
-
-def advice(data):
-    """One line on how far the run's times can be trusted, or None when every ns/op it
-    measured is resolved (its 95% interval within ±stats.HALF_WIDTH of the median)."""
-    cells = [m for b in data.get("benchmarks", []) if not b.get("error")
-             for m in [(b.get("metrics") or {}).get("ns_per_op")] if m]
-    unresolved = [m for m in cells if m.get("unstable", True)]
-    if not unresolved:
-        return None
-    config, environment = data.get("config") or {}, data.get("environment") or {}
-    most = max(m["n"] for m in unresolved)
-    fewest = min(m["n"] for m in unresolved)
-    # an interval narrows about as 1/sqrt(processes): what the typical unresolved cell needs
-    widths = sorted(m.get("half_width", 1.0) for m in unresolved)
-    needed = min(MOST_ADVISED, max(most + 1, math.ceil(most * (widths[len(widths) // 2] / stats.HALF_WIDTH) ** 2)))
-    timed_out = config.get("max_time") and most < (config.get("max_repetitions") or 0)
-    load, cores = (environment.get("load_average") or [None])[0], environment.get("cores")
-    busy = f" (load {load:.1f} on {cores} cores)" if load is not None and cores else ""
-    processes = f"{fewest}-{most} processes" if fewest < most else f"{most} process{'es' if most > 1 else ''}"
-    floor = plan.SUITES[plan.DEFAULT_SUITE]["repetitions"]  # fewer processes than a plain run's: advise those first
-    rerun = (f"--repetitions {floor}" if most < floor else
-             f"--max-repetitions {needed}{' --max-time 0' if timed_out else ''}")
-    return (f"{len(unresolved)} of {len(cells)} ns/op cells not resolved to ±{stats.HALF_WIDTH:.0%} (95% interval; "
-            f"marked !) after {processes}: rerun with {rerun}, or with fewer other jobs on the machine{busy}")

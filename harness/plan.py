@@ -21,7 +21,7 @@ import os
 import sys
 import types
 
-from harness import metrics, paths, trace
+from harness import metrics, paths, summary, trace
 from harness.errors import UserError
 from harness.programs import benchmark_programs
 
@@ -51,7 +51,7 @@ SUITES = {
              "budget": 3.0, "sweep": "auto", "programs": "all"},
 }
 DEFAULT_SUITE = "default"
-REFERENCE = "system"  # what each strategy's time is divided by, round by round (--reference)
+REFERENCE = summary.REFERENCE  # what each strategy's time is divided by, round by round (--reference)
 
 
 def default_timeout(budget):
@@ -92,9 +92,19 @@ class RunConfig:
     out: str
     charts: bool
     wide: bool                      # the terminal's tables whole, however wide
+    # {peer strategy: the library file its processes preload}: what the registry found
+    # when the run started (with_preload), kept in the plan so a resumed run loads the same
+    preload: types.MappingProxyType = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         object.__setattr__(self, "params", types.MappingProxyType(dict(self.params)))
+        object.__setattr__(self, "preload", types.MappingProxyType(dict(self.preload)))
+
+    def with_preload(self, registry):
+        """This config with the library each available peer of `registry` runs preloaded
+        (allocators/peers.c: a peer is measured as the process's malloc)."""
+        return dataclasses.replace(self, preload={s["name"]: s["library"] for s in registry.strategies
+                                                  if s.get("available", True) and s.get("library")})
 
     @classmethod
     def of(cls, suite=None, *, allocators=None, workloads=None, collectors=None, params=None, out=None,
@@ -130,6 +140,7 @@ class RunConfig:
                 "params": dict(self.params), "limit": self.limit, "budget": self.budget, "timeout": self.timeout,
                 "hyperfine_runs": self.hyperfine_runs, "counts": self.counts, "programs": list(self.programs),
                 "reference": self.reference,
+                "preload": dict(self.preload),
                 "sweep": [{"workload": w, "param": k, "values": v} for w, k, v in sweeps]}
 
     @classmethod
@@ -154,7 +165,8 @@ class RunConfig:
                        hyperfine_runs=config.get("hyperfine_runs") or 0, budget=budget,
                        timeout=(config["timeout"] or 0) if "timeout" in config else default_timeout(budget),
                        counts=bool(config.get("counts")), limit=config.get("limit"),
-                       reference=config.get("reference") or REFERENCE, out=out, charts=charts, wide=wide)
+                       reference=config.get("reference") or REFERENCE, out=out, charts=charts, wide=wide,
+                       preload=config.get("preload") or {})
         except (AttributeError, KeyError, TypeError, ValueError) as e:
             raise UserError(f"{out}: plan.json's config is not a run's ({type(e).__name__}: {e})") from None
 

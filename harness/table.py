@@ -19,16 +19,18 @@ as fit.
 """
 import csv
 import io
+import math
 import textwrap
 
-from harness import metrics, plan, results, stats
+from harness import metrics, results, stats, summary
 
 MIB = 1024 * 1024
-GC_BASELINE = "manual/system"
+GC_BASELINE = summary.GC_REFERENCE
+TOO_SMALL = "too small"  # a fragmentation cell where the live set is too small to judge it
 FORMATS = {
     metrics.TIME: lambda v: f"{v:.1f}" if v < 1000 else f"{v:.0f}",
     metrics.SECONDS: lambda v: f"{v:.3f}",
-    metrics.MIB: lambda v: f"{v / MIB:.1f} MiB",
+    metrics.MIB: lambda v: f"{v / MIB:.1f} MiB" if v >= MIB / 10 else f"{v / 1024:.1f} KiB",
     metrics.PERCENT: lambda v: f"{v * 100:.1f}%",
     metrics.DECIMAL: lambda v: f"{v:.1f}",
     metrics.INTEGER: lambda v: f"{v:.0f}",
@@ -36,14 +38,21 @@ FORMATS = {
 }
 
 
-def cell(metric, summary):
-    """One metric's summary as a table shows it; a timed one with its interval's half-width."""
-    if summary is None:
+def cell(metric, s):
+    """One metric's summary `s` as a table shows it; a timed one with its interval's
+    half-width. Results written before intervals were (no half_width) show what they
+    showed then: the spread between repetitions, `!` over OLD_UNSTABLE_SPREAD."""
+    if s is None:
         return "—"
-    text = FORMATS[metric.show](summary["median"])
-    if metric.timed and "half_width" in summary:
-        text += f" ±{percent(summary['half_width'])}" + ("!" if summary.get("unstable") else "")
+    text = FORMATS[metric.show](s["median"])
+    if metric.timed and "half_width" in s:
+        text += f" ±{percent(s['half_width'])}" + ("!" if s.get("unstable") else "")
+    elif metric.timed and s.get("n", 1) > 1 and "spread" in s:
+        text += f" ±{s['spread'] * 100:.0f}%" + ("!" if s["spread"] > OLD_UNSTABLE_SPREAD else "")
     return text
+
+
+OLD_UNSTABLE_SPREAD = 0.10  # the mark of results written before intervals (cell)
 
 
 def percent(fraction):
@@ -59,7 +68,7 @@ def ratio_text(r):
 
 def reference(data):
     """The allocator table's reference strategy: the run's --reference."""
-    return (data.get("config") or {}).get("reference") or plan.REFERENCE
+    return (data.get("config") or {}).get("reference") or summary.REFERENCE
 
 
 def columns(data):
@@ -86,8 +95,10 @@ def rows(data):
             out.append([b["workload"], b["strategy"], "not run yet (--resume)"] + [""] * (len(out[0]) - 3))
             continue
         paired = [_versus(b, base.get(b["workload"]))] if base else []
-        out.append([b["workload"], b["strategy"]] + [cell(c.metric, m.get(c.metric.key)) + _cut(m) for c in first] +
-                   paired + [cell(c.metric, m.get(c.metric.key)) for c in rest])
+        small = _small_live(m)
+        shown = [TOO_SMALL if small and c.metric.key in SMALL_LIVE_HIDES else
+                 cell(c.metric, m.get(c.metric.key)) + _mark(c.metric, m) for c in cols]
+        out.append([b["workload"], b["strategy"]] + shown[:len(first)] + paired + shown[len(first):])
     return out
 
 
@@ -128,6 +139,9 @@ def _completed(m):
     return done["min"] if done else 1.0
 
 
+SMALL_LIVE_HIDES = ("frag", "frag_at_peak")  # metrics.from_gbench drops them under FRAG_MIN_LIVE
+
+
 def _small_live(m):
     live = (m or {}).get("peak_live")
     return live is not None and live["median"] < metrics.FRAG_MIN_LIVE and "frag" not in m
@@ -162,6 +176,22 @@ def clock_note(data):
     return text
 
 
+def _guarded(m):
+    """The fraction of the workload the counted run did (1 unless it hit the runaway guard)."""
+    done = (m or {}).get("counts_completed")
+    return done["min"] if done else 1.0
+
+
+def _mark(metric, m):
+    """What a cell adds to its number: the budget's cut beside ns/op, the runaway guard's
+    beside the counts."""
+    if metric.key == "ns_per_op":
+        return _cut(m)
+    if metric.source == "callgrind" and _guarded(m) < 1:
+        return f" [guard: {_guarded(m):.0%} of steps]"
+    return ""
+
+
 def footnote(data):
     """What the marks mean, when any is used."""
     notes = [n for n in [clock_note(data)] if n]
@@ -169,13 +199,19 @@ def footnote(data):
         notes.append(f"±: half-width of the median's 95% interval (bootstrap over the processes); ! over "
                      f"±{stats.HALF_WIDTH:.0%}: not resolved, treat the median with care")
     if any(_small_live(b.get("metrics")) for b in data["benchmarks"] if b.get("kind") != "gc"):
-        notes.append(f"frag —: under {metrics.FRAG_MIN_LIVE // 1024} KiB was live at once, so a heap's fixed cost "
-                     "would read as fragmentation; not reported")
+        notes.append(f"{TOO_SMALL}: under {metrics.FRAG_MIN_LIVE // 1024} KiB was live at once, too small to judge "
+                     "fragmentation (a heap's fixed cost would read as waste)")
+    if any(b["strategy"] == summary.FLOOR and (b.get("metrics") or {}).get("peak_footprint") for b in data["benchmarks"]):
+        notes.append(f"{summary.FLOOR}: frees nothing, so its footprint is every byte the run ever allocated and "
+                     "grows with the run's length, whatever is live; it is the floor of time, not a heap to choose")
     if any(_completed(b.get("metrics")) < 1 for b in data["benchmarks"]):
         budget = (data.get("config") or {}).get("budget")
         notes.append(f"[N% of steps]: the time budget ({budget:g} s, --budget) stopped this strategy early; its "
                      "numbers cover the steps it did (a slow strategy gets slower as its heap grows)"
                      if budget else "[N% of steps]: the time budget stopped this strategy early")
+    if any(_guarded(b.get("metrics")) < 1 for b in data["benchmarks"]):
+        notes.append("[guard: N% of steps]: the counted run hit its runaway guard and covers fewer steps than "
+                     "the others; compare leaves its counts out")
     return "".join(n + "\n" for n in notes)
 
 
@@ -239,10 +275,11 @@ def _markdown(table):
 
 def csv_text(data):
     """Raw numbers (medians, ns/op's interval), not formatted: for spreadsheets and
-    scripts. The allocator table's columns, then every collector counter."""
+    scripts. The allocator table's columns, the process's own accounting
+    (PROCESS_COLUMNS), then every collector counter."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    keys = [c.metric.key for c in columns(data)]
+    keys = [c.metric.key for c in columns(data) + metrics.PROCESS_COLUMNS]
     keys += [m.key for m in metrics.from_source("collector") if m.key not in keys]
     w.writerow(["workload", "strategy", "error"] + keys + ["ns_per_op_low", "ns_per_op_high", "clock", "repetitions"])
     for b in data["benchmarks"]:
@@ -250,7 +287,19 @@ def csv_text(data):
         ns = m.get("ns_per_op") or {}
         low, high = ns.get("ci95") or ("", "")
         w.writerow([b["workload"], b["strategy"], b.get("error") or ""] +
-                   [("" if m.get(k) is None else f"{m[k]['median']:.6g}") for k in keys] +
-                   [f"{low:.6g}" if low != "" else "", f"{high:.6g}" if high != "" else "", b.get("clock") or "",
+                   [("" if m.get(k) is None else plain(m[k]["median"])) for k in keys] +
+                   [plain(low) if low != "" else "", plain(high) if high != "" else "", b.get("clock") or "",
                     ns.get("n", 0)])
     return buf.getvalue()
+
+
+def plain(value):
+    """A number as a spreadsheet or pgfplots reads it without surprise: a whole number as
+    an integer (26491362, never 2.64914e+07), anything else with six significant digits in
+    plain decimal notation (0.0714919, 96.3123)."""
+    if not math.isfinite(value):
+        return "nan"
+    if value == int(value):
+        return str(int(value))
+    digits = max(0, 5 - math.floor(math.log10(abs(value))))
+    return f"{value:.{digits}f}".rstrip("0").rstrip(".")

@@ -1,5 +1,5 @@
 """Timing you can trust: the median's 95% interval (stats), ratios round by round, the
-`± x%` and `!` of a cell, the one-line stability advice (journal.advice), tables split to
+`± x%` and `!` of a cell, the one-line stability advice (summary.stability), tables split to
 the terminal's width, the progress line and the machine header (progress.py), and the
 suites' repetition options (plan.RunConfig). No test here times anything."""
 import io
@@ -7,7 +7,7 @@ import itertools
 import statistics
 import unittest
 
-from harness import journal, plan, progress, stats, table
+from harness import plan, progress, stats, summary, table
 from harness.errors import UserError
 
 
@@ -94,17 +94,17 @@ class AdviceTest(unittest.TestCase):
         data = {"config": {"max_repetitions": 8, "max_time": 360}, "environment": {"load_average": [2.5], "cores": 2},
                 "benchmarks": [bench("system", [100.0, 101.0, 99.0, 100.0]),
                                bench("pool", [40.0, 60.0, 50.0, 30.0]), bench("bump", [10.0, 20.0, 5.0, 15.0])]}
-        line = journal.advice(data)
+        line = summary.stability(data)
         self.assertNotIn("\n", line)
         self.assertTrue(line.startswith("2 of 3 ns/op cells not resolved to ±5%"), line)
         self.assertRegex(line, r"rerun with --max-repetitions \d+ --max-time 0, or with fewer other jobs")
         self.assertIn("load 2.5 on 2 cores", line)
-        self.assertIsNone(journal.advice({"benchmarks": [bench("system", [100.0, 100.5, 99.5])]}))
+        self.assertIsNone(summary.stability({"benchmarks": [bench("system", [100.0, 100.5, 99.5])]}))
 
     def test_a_single_process_run_is_advised_a_plain_runs_processes_first(self):
         one = bench("pool", [50.0])
         one["metrics"]["ns_per_op"] = {"median": 50.0, "n": 1, "half_width": 0.2, "unstable": True}
-        line = journal.advice({"benchmarks": [one]})
+        line = summary.stability({"benchmarks": [one]})
         self.assertIn("after 1 process: rerun with --repetitions 4,", line)
 
 

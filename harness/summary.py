@@ -1,0 +1,132 @@
+"""Who wins: per workload, the fastest strategy, the smallest, and each strategy's time
+relative to a reference, round by round; and the run's stability in one line. The one
+summary the terminal and report.html show.
+
+  reference    what every strategy is compared with: REFERENCE (the C library's malloc) on
+               allocator workloads, GC_REFERENCE (explicit delete over it) on collector
+               workloads
+  ratio        a strategy's ns/op over the reference's, round by round (stats.per_round over
+               results.by_round): the median of the per-round ratios, its 95% interval
+               (the bootstrap over rounds), in how many rounds the strategy was the
+               faster, of how many rounds both were measured
+  contender    a benchmark that finished and has the metric, and is not the floor: bump
+               frees nothing, so it is the speed of light, not a choice (FLOOR)
+  too small    a workload that kept under metrics.FRAG_MIN_LIVE live at once: heaps' fixed
+               costs decide its footprints, so it has no smallest (a footprint of 0, one
+               the C library's statistics could not see, never wins either)
+
+Invariants: a leaf (imports only leaves). A workload whose reference failed or was not
+measured has no ratios, never ratios to something else. Numbers only: the caller formats.
+"""
+import math
+from dataclasses import dataclass
+
+from harness import metrics, results, stats
+
+REFERENCE = "system"
+GC_REFERENCE = "manual/system"
+FLOOR = "bump"
+
+
+Ratio = stats.RoundRatio  # median over the rounds, its 95% interval, rounds faster, rounds compared
+
+
+@dataclass(frozen=True)
+class Best:
+    strategy: str
+    value: float   # the median: ns/op for the fastest, bytes for the smallest
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    kind: str                 # "alloc" or "gc"
+    reference: str
+    fastest: Best | None      # the contender with the lowest ns/op
+    smallest: Best | None     # the contender with the lowest peak footprint; None when too small
+    too_small: bool           # the live set was too small to judge footprints
+    ratios: dict              # {strategy: Ratio, or None with no round in common}, in the run's order
+
+
+def kind(entry):
+    return entry.get("kind") or "alloc"
+
+
+def median(entry, key):
+    """The median of one metric of a benchmark that finished, or None."""
+    if entry.get("error"):
+        return None
+    summary = (entry.get("metrics") or {}).get(key)
+    return summary["median"] if summary else None
+
+
+def too_small(entries):
+    """Whether one workload's benchmarks kept too little live to judge their footprints."""
+    live = [median(b, "peak_live") for b in entries if median(b, "peak_live") is not None]
+    return bool(live) and max(live) < metrics.FRAG_MIN_LIVE
+
+
+def _best(entries, key):
+    found = [(median(b, key), b["strategy"]) for b in entries if b["strategy"] != FLOOR]
+    found = [(value, name) for value, name in found if value]
+    if not found:
+        return None
+    value, name = min(found)
+    return Best(name, value)
+
+
+def winners(data, reference=None, gc_reference=GC_REFERENCE):
+    """[Workload] for every workload of the run's benchmarks, in the run's order; the
+    allocator workloads' reference is the run's --reference unless `reference` is given."""
+    reference = reference or (data.get("config") or {}).get("reference") or REFERENCE
+    order, by_workload = [], {}
+    for b in data.get("benchmarks", []):
+        if b["workload"] not in by_workload:
+            order.append(b["workload"])
+        by_workload.setdefault(b["workload"], []).append(b)
+    out = []
+    for name in order:
+        entries = by_workload[name]
+        what = kind(entries[0])
+        ref_name = gc_reference if what == "gc" else reference
+        ref = next((b for b in entries if b["strategy"] == ref_name and median(b, "ns_per_op") is not None), None)
+        ratios = {}
+        if ref is not None:
+            base = results.by_round(ref, "ns_per_op")
+            for b in entries:
+                if median(b, "ns_per_op") is not None:
+                    paired = stats.per_round(results.by_round(b, "ns_per_op"), base)
+                    ratios[b["strategy"]] = paired
+        small = too_small(entries)
+        out.append(Workload(name, what, ref_name, _best(entries, "ns_per_op"),
+                            None if small else _best(entries, "peak_footprint"), small, ratios))
+    return out
+
+
+MOST_ADVISED = 30  # more processes than this per cell are not worth advising: the machine is the problem
+PLAIN_RUN_PROCESSES = 4  # a plain run's (plan.SUITES): fewer than that, advise those first
+
+
+def stability(data):
+    """One line on how far the run's times can be trusted, or None when every ns/op it
+    measured is resolved (its 95% interval within ±stats.HALF_WIDTH of the median). The
+    processes it advises are what the median unresolved cell needs if its interval
+    narrows as 1/sqrt(processes)."""
+    cells = [m for b in data.get("benchmarks", []) if not b.get("error")
+             for m in [(b.get("metrics") or {}).get("ns_per_op")] if m]
+    unresolved = [m for m in cells if m.get("unstable", True)]
+    if not unresolved:
+        return None
+    config, environment = data.get("config") or {}, data.get("environment") or {}
+    most = max(m["n"] for m in unresolved)
+    fewest = min(m["n"] for m in unresolved)
+    widths = sorted(m.get("half_width", 1.0) for m in unresolved)
+    needed = min(MOST_ADVISED, max(most + 1, math.ceil(most * (widths[len(widths) // 2] / stats.HALF_WIDTH) ** 2)))
+    timed_out = config.get("max_time") and most < (config.get("max_repetitions") or 0)
+    load, cores = (environment.get("load_average") or [None])[0], environment.get("cores")
+    busy = f" (load {load:.1f} on {cores} cores)" if load is not None and cores else ""
+    processes = f"{fewest}-{most} processes" if fewest < most else f"{most} process{'es' if most > 1 else ''}"
+    rerun = (f"--repetitions {PLAIN_RUN_PROCESSES}" if most < PLAIN_RUN_PROCESSES else
+             f"--max-repetitions {needed}{' --max-time 0' if timed_out else ''}")
+    return (f"{len(unresolved)} of {len(cells)} ns/op cells not resolved to ±{stats.HALF_WIDTH:.0%} (95% interval; "
+            f"marked !) after {processes}: rerun with {rerun}, or with fewer other jobs on the machine{busy}")
