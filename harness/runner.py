@@ -266,8 +266,8 @@ def _measure_and_publish(j, config, folder, stage):
         stage.publish()
     elif folder != out:  # a resumed DIR.partial becomes DIR once it is written
         os.rename(folder, out)
-    print(table.text(data, width=None if config.wide else progress.terminal_width()) +
-          programs.table(data["programs"]), end="")
+    width = None if config.wide else progress.terminal_width()
+    print(table.winners_text(data, width) + "\n" + table.text(data, width) + programs.table(data["programs"]), end="")
     where = os.path.relpath(out)
     if not data["complete"]:
         print(f"\nmmbench: {data['missing']} measurement(s) missing; finish with: ./mmbench run --resume {where}",

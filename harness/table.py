@@ -230,6 +230,23 @@ def text(data, width=None):
     return "\n".join(_text(t) for t in parts) + notes
 
 
+def winners_text(data, width=None):
+    """Who wins, one paragraph per workload (summary.winners), for the terminal before the
+    full tables: the fastest, the smallest, and each strategy's ratio to the reference
+    with its interval, wrapped to `width`."""
+    lines = []
+    for w in summary.winners(data):
+        parts = [f"fastest {w.fastest.strategy} {FORMATS[metrics.TIME](w.fastest.value)} ns/op" if w.fastest else None,
+                 "footprints too small to judge" if w.too_small else
+                 f"smallest {w.smallest.strategy} {FORMATS[metrics.MIB](w.smallest.value)}" if w.smallest else None]
+        ratios = [f"{name} {ratio_text(r)}" for name, r in w.ratios.items() if r is not None and name != w.reference]
+        if ratios:
+            parts.append(f"vs {w.reference}: " + ", ".join(ratios))
+        line = f"{w.name}: " + "; ".join(p for p in parts if p)
+        lines.append(textwrap.fill(line, width, subsequent_indent="  ") if width else line)
+    return "".join(line + "\n" for line in lines)
+
+
 KEY_COLUMNS = 2  # workload and strategy: repeated in every part of a split table
 
 

@@ -89,6 +89,18 @@ class CellTest(unittest.TestCase):
         self.assertRegex(rows[2][3], r"^0\.\d\d \[0\.\d\d, 0\.\d\d\]$")
 
 
+class WinnersTextTest(unittest.TestCase):
+    def test_who_wins_comes_in_a_line_per_workload_with_ratios_and_intervals(self):
+        data = {"config": {"reference": "system"},
+                "benchmarks": [bench("system", [100.0, 101.0, 99.0, 100.0]), bench("pool", [40.0, 60.0, 50.0, 30.0]),
+                               bench("system", [10.0, 10.0], workload="pair"), bench("pool", [5.0, 6.0], workload="pair")]}
+        text = table.winners_text(data)
+        self.assertEqual(len(text.splitlines()), 2)
+        self.assertRegex(text, r"^churn: fastest pool 45\.0 ns/op; vs system: pool 0\.\d\d \[0\.\d\d, 0\.\d\d\]\n")
+        self.assertIn("pair: fastest pool 5.5 ns/op; vs system: pool 0.55 [0.50, 0.60]", text)
+        self.assertTrue(all(len(line) <= 30 for line in table.winners_text(data, 30).splitlines()))
+
+
 class AdviceTest(unittest.TestCase):
     def test_one_line_names_how_many_and_what_to_do(self):
         data = {"config": {"max_repetitions": 8, "max_time": 360}, "environment": {"load_average": [2.5], "cores": 2},
