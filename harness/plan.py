@@ -43,7 +43,7 @@ from harness.programs import benchmark_programs
 # most thorough. `trace replay` takes the same suites (it has no sweep and no programs).
 # Why, and what each costs: docs/harness.md.
 SUITES = {
-    "quick": {"repetitions": 1, "max_repetitions": 1, "max_time": 0, "samples": 3, "warmup": 1, "hyperfine_runs": 0,
+    "quick": {"repetitions": 1, "max_repetitions": 1, "max_time": 0, "samples": 3, "warmup": 0, "hyperfine_runs": 0,
               "budget": 0.2, "sweep": "none", "programs": "none"},
     "default": {"repetitions": 4, "max_repetitions": 8, "max_time": 360, "samples": 4, "warmup": 1,
                 "hyperfine_runs": 0, "budget": 1.0, "sweep": "auto", "programs": "sqlite"},

@@ -41,7 +41,7 @@ class SuiteOptionsTest(unittest.TestCase):
     def test_an_option_on_the_command_line_wins_over_its_suite(self):
         config = resolved("--suite", "quick", "--repetitions", "7", "--budget", "0", "--sweep", "auto")
         self.assertEqual((config.repetitions, config.budget, config.sweep), (7, 0, "auto"))
-        self.assertEqual((config.warmup, config.samples, config.hyperfine_runs, config.programs), (1, 3, 0, ()))
+        self.assertEqual((config.warmup, config.samples, config.hyperfine_runs, config.programs), (0, 3, 0, ()))
         self.assertEqual(config.max_repetitions, 7)  # --repetitions alone: that many processes, no more
         self.assertEqual(config.timeout, 0)  # no budget: no timeout either, unless asked for
         self.assertEqual(resolved("--budget", "0", "--timeout", "90").timeout, 90)
@@ -86,14 +86,14 @@ class QuickRunTest(unittest.TestCase):
                            "--param", "churn.live=500", "--param", "churn.steps=2000", "--programs", "none",
                            "--no-charts")
             self.assertEqual(done.returncode, 0, done.stderr)
-            self.assertIn("suite quick: --repetitions 1 --max-repetitions 1 --max-time 0 --samples 3 --warmup 1 "
+            self.assertIn("suite quick: --repetitions 1 --max-repetitions 1 --max-time 0 --samples 3 --warmup 0 "
                           "--hyperfine-runs 0 --budget 0.2 --timeout 32", done.stderr)
             self.assertRegex(done.stderr, r"mmbench: .*, \d+ cores, .*clock cpu \(single-threaded workloads\)")
             data = results.load(out)
             cfg = data["config"]
             self.assertEqual((cfg["suite"], cfg["repetitions"], cfg["samples"], cfg["warmup"], cfg["hyperfine_runs"],
                               cfg["budget"], cfg["timeout"], cfg["sweep"], cfg["clock"]),
-                             ("quick", 1, 3, 1, 0, 0.2, 32, [], None))
+                             ("quick", 1, 3, 0, 0, 0.2, 32, [], None))
             (b,) = data["benchmarks"]
             self.assertEqual(b["clock"], "cpu")
             self.assertEqual(len(b["samples"]["ns_per_op"]), 1)  # one process
