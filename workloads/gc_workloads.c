@@ -12,6 +12,12 @@
  *                 tree of depth D, then for d = 4, 6, .. D, 2^(D-d+4) trees of depth d,
  *                 each built, checked (nodes counted) and dropped. Bottom-up garbage with
  *                 no cycles: reference counting frees it at once, tracing must find it.
+ *                 A node is allocated before its children (as the C program does). Its
+ *                 kind (`node`): an instance (`class Node` with __slots__ left, right: GCBench's
+ *                 node, tracked from birth to death: the default) or a tuple (the Python
+ *                 program's `(left, right)`, which collections untrack once its children
+ *                 are). The long-lived tree is a root while it lives (gc_root_add: the
+ *                 Python program's local in main's frame, which rc-inc marks from).
  *   rings         `rings` rings of 21 objects, made and dropped, then one explicit full
  *                 collection (gc.collect()-style): cyclic garbage only a cycle detector or
  *                 a tracer reclaims; rc leaks it (counted), manual deletes it node by node.
@@ -35,7 +41,10 @@
 
 #include <string.h>
 
-static const gc_type tree_node = {.name = "tree", .slots = 2};
+static const gc_type tree_node[] = {
+    {.name = "tree", .slots = 2, .kind = GC_KIND_INSTANCE},
+    {.name = "tree-tuple", .slots = 2, .kind = GC_KIND_TUPLE},
+};
 static const gc_type ring_node = {.name = "ring", .slots = 1};
 static const gc_type container = {.name = "container", .slots = 4};
 
@@ -45,15 +54,18 @@ static inline void own_release(gc_heap *h, gc_object *o) {
 
 /* ---- binary-trees ---------------------------------------------------------------- */
 
-enum { BT_DEPTH, BT_RUNS };
+enum { BT_DEPTH, BT_RUNS, BT_NODE };
 static wl_param bt_params[] = {
     [BT_DEPTH] = {"depth", "maximum tree depth (the Benchmarks Game's N)", 12, 4, 22, true},
     [BT_RUNS] = {"runs", "timed runs of the whole program", 3, 1, 1000, true},
+    [BT_NODE] = {"node", "what a node is: a class instance (tracked from birth to death) or a tuple (untracked by "
+                         "collections once its children are)",
+                 .text = "instance", .choices = "instance|tuple"},
 };
 
-static gc_object *bt_make(wl_ctx *c, int depth) {
+static gc_object *bt_make(wl_ctx *c, const gc_type *type, int depth) {
     gc_heap *h = c->gc;
-    gc_object *n = gc_new(h, &tree_node, 0);
+    gc_object *n = gc_new(h, type, 0);
     if (n == NULL) {
         c->error = "allocation failed";
         return NULL;
@@ -61,7 +73,7 @@ static gc_object *bt_make(wl_ctx *c, int depth) {
     c->ops++;
     if (depth > 0) {
         for (int i = 0; i < 2; i++) {
-            gc_object *child = bt_make(c, depth - 1);
+            gc_object *child = bt_make(c, type, depth - 1);
             if (child == NULL) return n;
             gc_store(h, n, (size_t)i, child);
             own_release(h, child);
@@ -99,21 +111,24 @@ static int64_t bt_iterations(const double *param) { return (int64_t)param[BT_RUN
 
 static void bt_run(wl_ctx *c) {
     const int depth = (int)c->param[BT_DEPTH];
+    const gc_type *type = &tree_node[wl_param_choice(&bt_params[BT_NODE])];
     int64_t left = c->iterations;
     uint64_t check = 0;
     while (wl_next(c, &left) && !c->error) {
-        gc_object *stretch = bt_make(c, depth + 1);
+        gc_object *stretch = bt_make(c, type, depth + 1);
         if (stretch) check += bt_check(stretch);
         bt_drop(c, stretch);
-        gc_object *long_lived = bt_make(c, depth);
+        gc_object *long_lived = bt_make(c, type, depth);
+        gc_root_add(c->gc, &long_lived);
         for (int d = 4; d <= depth && !c->error; d += 2) {
             int64_t n = (int64_t)1 << (depth - d + 4);
             for (int64_t i = 0; i < n && !c->error; i++) {
-                gc_object *t = bt_make(c, d);
+                gc_object *t = bt_make(c, type, d);
                 if (t) check += bt_check(t);
                 bt_drop(c, t);
             }
         }
+        gc_root_remove(c->gc, &long_lived);
         if (long_lived) check += bt_check(long_lived);
         bt_drop(c, long_lived);
     }
