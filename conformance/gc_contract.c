@@ -492,6 +492,111 @@ static void check_untracking(gc_heap *h) {
     finish(h);
 }
 
+/* test_gc's bug1055820 family: weakref callbacks reaching cyclic garbage. a <-> b are
+ * garbage, wa and wb (alive, held by the mutator) refer to them, each with a callback that
+ * reads both weakrefs: every weakref to the garbage is cleared before the first callback
+ * runs, so no callback can reach a dying object (3.13's handle_weakrefs; 3.14 clears those
+ * with callbacks first, which these are). */
+static gc_object *seen_wa, *seen_wb;
+static unsigned seen_live; /* weakrefs a callback found still giving an object */
+static void read_both(gc_heap *h, gc_object *w, void *arg) {
+    (void)w, (void)arg;
+    seen_live += (gc_weakref_get(h, seen_wa) != NULL) + (gc_weakref_get(h, seen_wb) != NULL);
+    fin.callbacks++;
+}
+static void check_weakref_callbacks_reach_garbage(gc_heap *h) {
+    if (!exact(h)) {
+        tap_skip("%s does not collect cycles exactly with weakref callbacks", h->collector->name);
+        gc_close(h);
+        return;
+    }
+    gc_object *b, *a = two_cycle(h, &node, false, &b);
+    if (!a) return;
+    seen_wa = gc_weakref_new(h, a, read_both, NULL), seen_wb = gc_weakref_new(h, b, read_both, NULL);
+    seen_live = 0;
+    release(h, a), release(h, b);
+    EXPECT(gc_collect(h, 2) == 2 && fin.callbacks == 2, "the cycle is collected, both callbacks run (%u)",
+           fin.callbacks);
+    EXPECT(seen_live == 0, "no callback reached a dying object through a weakref (%u did)", seen_live);
+    release(h, seen_wa), release(h, seen_wb);
+    seen_wa = seen_wb = NULL;
+    EXPECT(live(h) == 0, "all freed (live %llu)", (unsigned long long)live(h));
+    finish(h);
+}
+
+/* test_gc's test_get_count and test_collect_generations: the counts after collections.
+ * rc-gen (3.13): an allocation adds one to generation 0's count; collect(g) zeroes
+ * 0..g and adds one to g+1's. rc-inc (3.14): count 0 is the young count, zeroed by young
+ * and full collections. */
+static void check_counts_after_collections(gc_heap *h) {
+    if (!has_lists(h)) {
+        EXPECT(stats(h).count[0] == 0, "%s keeps no counts", h->collector->name);
+        tap_skip("%s has no generations", h->collector->name);
+        gc_close(h);
+        return;
+    }
+    gc_set_enabled(h, false);
+    gc_collect(h, 2);
+    gc_object *o = make(h, &node);
+    if (!o) return;
+    EXPECT(stats(h).count[0] == 1, "one allocation since the collection: count %llu",
+           (unsigned long long)stats(h).count[0]);
+    gc_collect(h, 0);
+    gc_stats st = stats(h);
+    if (generational(h)) {
+        EXPECT(st.count[0] == 0 && st.count[1] == 1 && st.count[2] == 0, "collect(0): (0, 1, 0), got (%llu, %llu, %llu)",
+               (unsigned long long)st.count[0], (unsigned long long)st.count[1], (unsigned long long)st.count[2]);
+        gc_collect(h, 1);
+        st = stats(h);
+        EXPECT(st.count[0] == 0 && st.count[1] == 0 && st.count[2] == 1, "collect(1): (0, 0, 1), got (%llu, %llu, %llu)",
+               (unsigned long long)st.count[0], (unsigned long long)st.count[1], (unsigned long long)st.count[2]);
+    } else {
+        EXPECT(st.count[0] == 0, "collect(0) zeroes the young count (%llu)", (unsigned long long)st.count[0]);
+    }
+    gc_collect(h, 2);
+    st = stats(h);
+    EXPECT(st.count[0] == 0 && st.count[1] == 0 && st.count[2] == 0, "collect(2): (0, 0, 0), got (%llu, %llu, %llu)",
+           (unsigned long long)st.count[0], (unsigned long long)st.count[1], (unsigned long long)st.count[2]);
+    release(h, o);
+    finish(h);
+}
+
+/* gc.freeze (CPython's _PyGC_Freeze): every tracked object moves to the permanent
+ * generation, which no collection scans, and the counts are zeroed: a cycle dropped while
+ * frozen is found only after gc_unfreeze puts it back (into the oldest generation; rc-inc:
+ * the visited space). Frozen objects still die by their counts. Collectors without lists
+ * move nothing. */
+static void check_freeze(gc_heap *h) {
+    gc_set_enabled(h, false);
+    gc_object *keep = make(h, &node), *dies = make(h, &node);
+    gc_object *a = two_cycle(h, &fnode, true, NULL);
+    if (!keep || !dies || !a) return;
+    const size_t moved = gc_freeze(h);
+    if (!has_lists(h)) {
+        EXPECT(moved == 0 && gc_live_in_generation(h, GC_LIST_PERMANENT) == 0, "%s: nothing to freeze (%zu)",
+               h->collector->name, moved);
+        EXPECT(gc_unfreeze(h) == 0, "nothing to unfreeze");
+        if (is_manual(h)) gc_delete(h, a->slot[0]), gc_delete(h, a), gc_delete(h, keep), gc_delete(h, dies);
+        else if (counting(h)) break_cycle(h, a), release(h, keep), release(h, dies);
+        tap_skip("%s has no lists: freeze moves nothing", h->collector->name);
+        finish(h);
+        return;
+    }
+    EXPECT(moved == 4 && gc_live_in_generation(h, GC_LIST_PERMANENT) == 4 && in_generations(h) == 0,
+           "freeze moved the 4 tracked objects (%zu) into the permanent generation", moved);
+    EXPECT(stats(h).count[0] == 0, "and zeroed the counts");
+    release(h, dies);
+    EXPECT(live(h) == 3 && gc_live_in_generation(h, GC_LIST_PERMANENT) == 3, "a frozen object dies by its count");
+    EXPECT(gc_collect(h, 2) == 0 && live(h) == 3 && fin.calls == 0, "a full collection never scans the frozen cycle");
+    EXPECT(gc_check(h) == 0, "sound while frozen");
+    EXPECT(gc_unfreeze(h) == 3 && gc_live_in_generation(h, GC_LIST_PERMANENT) == 0, "unfreeze moves the 3 back");
+    EXPECT(gc_collect(h, 2) == 2 && live(h) == 1 && fin.calls == 2, "then the cycle is found (live %llu)",
+           (unsigned long long)live(h));
+    release(h, keep);
+    EXPECT(live(h) == 0, "all freed");
+    finish(h);
+}
+
 /* rc-gen.untrack=eager (no CPython rule): a container that holds no container is kept
  * out of the lists — from birth, and by every collection — and tracked when a container
  * is stored into it (docs/gc.md, "Untracking"). rc-gen's option: the others skip.
@@ -1130,6 +1235,9 @@ int main(void) {
         GC_CASE("rescue-order", check_rescue_order(h));
         GC_CASE("untracking", check_untracking(h));
         GC_CASE("untracking-eager", check_untracking_eager(h));
+        GC_CASE("freeze", check_freeze(h));
+        GC_CASE("weakref-callbacks-reach-garbage-bug1055820", check_weakref_callbacks_reach_garbage(h));
+        GC_CASE("counts-after-collections", check_counts_after_collections(h));
         GC_CASE("untracked-death", check_untracked_death(h));
         GC_CASE("automatic-collection", check_automatic(h, false));
         GC_CASE("disabled-collection", check_automatic(h, true));

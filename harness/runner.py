@@ -39,6 +39,11 @@ def start(config, registry, selected):
                  "kind": "gc" if registry.is_gc(w) else "alloc"}
                 for name, w, s in selected]
         jobs += sweep.jobs(selected, sweeps, params, lambda w: registry.workload_params(w, params))
+        for job in jobs:  # a GC heap with collector options is named after them (plan.configured)
+            label = plan.configured(job["strategy"], registry, params) if registry.is_gc(job["workload"]) else None
+            if label and label != job["strategy"]:
+                job["name"] = f"{job['workload']}/{label}{job['name'][len(job['bench']):]}"
+                job["strategy"] = label
         the_plan = {
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "command": ["./mmbench", *sys.argv[1:]],
@@ -82,7 +87,7 @@ def resume(path, charts=True):
     build.build()
     registry = Registry.load()
     names = set(registry.strategy_names()) | {h["name"] for h in registry.gc_heaps}
-    gone = sorted({job["strategy"] for job in j.plan["jobs"]} - names)
+    gone = sorted({plan.heap_of(job["strategy"]) for job in j.plan["jobs"]} - names)
     if gone:
         raise UserError(f"--resume {path}: the binary no longer has strategy {', '.join(gone)}")
     todo = j.missing()
