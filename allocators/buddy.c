@@ -17,8 +17,9 @@
  *             largest block a region can hand out is its upper half, 2^(max_order - 1).
  *   free list one doubly linked list per order, threaded through the free blocks; a bitmap
  *             says which orders have a free block, so allocation finds one with one ctz.
- *   large     a request above 2^(max_order - 1) gets a mapping of its own: one page of
- *             header (links, size) then the payload; listed so close() can unmap it.
+ *   large     a request above 2^(max_order - 1) gets a mapping of its own (through the page
+ *             layer's cache of large-block mappings): one page of header (links, size)
+ *             then the payload; listed so close() can unmap it.
  *   empty     a region whose blocks are all free except the map. One is kept as a spare;
  *             another goes back to the page layer.
  *   valgrind  blocks are announced with their usable size (2^k; a large one's payload);
@@ -144,7 +145,7 @@ static void *large_alloc(buddy_heap *h, size_t n) {
     size_t page = mm_page_size();
     if (n > ((size_t)1 << 48)) return NULL;
     size_t bytes = page + mm_align_up(n ? n : 1, page);
-    char *m = mm_pages_map(&h->pages, bytes, 0);
+    char *m = mm_pages_map_cached(&h->pages, bytes, 0);
     if (m == NULL) return NULL;
     large_hdr *l = (large_hdr *)(m + page) - 1;
     l->bytes = bytes;
@@ -163,7 +164,7 @@ static void large_unmap(buddy_heap *h, void *p) {
     if (l->prev) l->prev->next = l->next;
     else h->large = l->next;
     if (l->next) l->next->prev = l->prev;
-    mm_pages_unmap(&h->pages, (char *)p - mm_page_size(), l->bytes);
+    mm_pages_unmap_cached(&h->pages, (char *)p - mm_page_size(), l->bytes);
 }
 
 /* ---- the table's operations ---- */
@@ -338,7 +339,7 @@ static mm_heap *buddy_open(const mm_config *config, mm_error *err) {
                      max_block, min_block);
         return NULL;
     }
-    mm_pages pages = {.limit = config->limit, .within = config->within};
+    mm_pages pages = mm_pages_from(config);
     buddy_heap *h = mm_pages_map(&pages, sizeof *h, 0);
     if (h == NULL) {
         mm_error_set(err, "buddy: the limit leaves no room for the heap itself");

@@ -9,7 +9,9 @@
  *
  * Vocabulary
  *   segment   a page-layer mapping (default 1 MiB, option `segment`; a larger request gets
- *             one of its own). Segments are kept in a list sorted by address.
+ *             one of its own, through the page layer's cache of large-block mappings, so
+ *             an alloc/free loop of big blocks maps nothing new). Segments are kept in a
+ *             list sorted by address.
  *   block     a run of bytes inside a segment starting with a one-word header; its size
  *             (header included) is a multiple of 16 and at least MIN_BLOCK (32). A block
  *             starts 8 bytes below a 16-byte boundary, so its payload is 16-aligned.
@@ -316,7 +318,8 @@ static void segment_unmap(fit_heap *h, segment *s) {
     if (s->prev) s->prev->next = s->next;
     else h->segs = s->next;
     if (s->next) s->next->prev = s->prev;
-    mm_pages_unmap(&h->pages, s, s->bytes);
+    if (s->bytes > h->seg_bytes) mm_pages_unmap_cached(&h->pages, s, s->bytes); /* a large block's own */
+    else mm_pages_unmap(&h->pages, s, s->bytes);
 }
 
 /* Maps a segment holding at least one free block of `size` bytes; returns that block, in
@@ -326,7 +329,7 @@ static fblock *grow(fit_heap *h, size_t size) {
     if (size > MAX_REQUEST) return NULL;
     size_t need = mm_align_up(size + SEG_OVERHEAD, page);
     size_t bytes = need > h->seg_bytes ? need : h->seg_bytes;
-    segment *s = mm_pages_map(&h->pages, bytes, 0);
+    segment *s = need > h->seg_bytes ? mm_pages_map_cached(&h->pages, bytes, 0) : mm_pages_map(&h->pages, bytes, 0);
     if (s == NULL && need < bytes) s = mm_pages_map(&h->pages, bytes = need, 0); /* near the limit */
     if (s == NULL) return NULL;
     s->bytes = bytes;
@@ -586,7 +589,7 @@ static mm_heap *fit_open(const mm_config *config, mm_error *err, const char *nam
         {"segment", MM_OPTION_SIZE, "bytes mapped at a time", 4096, (size_t)1 << 30, true, &seg_bytes},
     };
     if (!mm_options_parse(name, config->options, options, 1, err)) return NULL;
-    mm_pages pages = {.limit = config->limit, .within = config->within};
+    mm_pages pages = mm_pages_from(config);
     fit_heap *h = mm_pages_map(&pages, sizeof *h, 0);
     if (h == NULL) {
         mm_error_set(err, "%s: the limit leaves no room for the heap itself", name);

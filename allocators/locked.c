@@ -77,6 +77,9 @@ mm_heap *mm_locked_wrap(mm_heap *inner) {
     return &l->base;
 }
 
+void mm_locked_hold(mm_heap *heap) { pthread_mutex_lock(&((locked_heap *)heap)->lock); }
+void mm_locked_release(mm_heap *heap) { pthread_mutex_unlock(&((locked_heap *)heap)->lock); }
+
 void mm_locked_unwrap(mm_heap *heap) {
     locked_heap *l = (locked_heap *)heap;
     pthread_mutex_destroy(&l->lock);

@@ -4,11 +4,16 @@
  *   strategy   a way of managing memory: a constant table of operations (mm_strategy)
  *              with a name, a one-line summary and a capability mask.
  *   heap       one open instance of a strategy (mm_heap is the base every strategy's
- *              heap struct starts with). Heaps are single-threaded.
+ *              heap struct starts with). Heaps are single-threaded unless the strategy
+ *              says otherwise (MM_CAP_THREADS).
  *   block      what alloc returns: at least `size` usable bytes, aligned to `align`.
  *   page layer allocators/os.c: where in-house strategies get memory; it counts every
  *              mapped byte, so footprints are exact and comparable (mm_pages, below).
- *   footprint  bytes the heap holds from the OS right now; peak_footprint, the most ever.
+ *   footprint  bytes the heap holds from the OS right now (mapped, plus the large-block
+ *              mappings its page layer keeps cached for reuse); peak_footprint, the most ever.
+ *   owner      a heap opened with config.owner records every page it maps in owner->map
+ *              (mm_pagemap), so "which heap's block is p?" has an answer for every
+ *              strategy: what the per-thread layer (allocators/perthread.h) runs on.
  *
  * Contract (checked for every strategy by conformance/contract.c)
  *   - alloc(size, align): align is 0 (meaning MM_MIN_ALIGN) or a power of two up to
@@ -29,6 +34,7 @@
 #ifndef MM_H
 #define MM_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,8 +55,8 @@ enum {
 #define MM_STATS_FIELDS(X)                                                        \
     X(footprint, "bytes held from the OS now")                                    \
     X(peak_footprint, "most bytes held from the OS at once")                      \
-    X(map_calls, "page-layer map calls (or the C library's, where known)")        \
-    X(unmap_calls, "page-layer unmap calls")
+    X(map_calls, "mappings made from the OS (or the C library's, where known)")   \
+    X(unmap_calls, "mappings given back to the OS")
 
 typedef struct mm_stats {
 #define MM_STATS_MEMBER(name, doc) size_t name;
@@ -59,22 +65,49 @@ typedef struct mm_stats {
 } mm_stats;
 
 /* The page layer: every in-house strategy maps and unmaps memory only through this. */
+typedef struct mm_owner mm_owner;
+typedef struct mm_range {
+    uintptr_t start; /* 0: an empty slot */
+    size_t bytes;
+} mm_range;
+#define MM_PAGES_CACHE 8u                   /* cached ranges a heap's page layer keeps */
+#define MM_PAGES_CACHE_MAX ((size_t)64 << 20) /* the most it keeps, in bytes */
+
 typedef struct mm_pages {
-    size_t mapped;      /* bytes mapped now (a multiple of the OS page size) */
-    size_t peak_mapped; /* the most ever mapped at once */
-    size_t limit;       /* 0 = unlimited; otherwise mapped + charged past it fails (NULL, false) */
-    size_t map_calls;
-    size_t unmap_calls;
+    size_t mapped;      /* bytes of live mappings (a multiple of the OS page size) */
+    size_t cached;      /* bytes of large-block mappings kept for reuse: held, not in use */
+    size_t peak_mapped; /* the most ever held at once (mapped + cached) */
+    size_t limit;       /* 0 = unlimited; otherwise holding + charged past it fails (NULL, false) */
+    size_t map_calls;   /* mmap calls; a cached mapping reused is none */
+    size_t unmap_calls; /* mappings given back to the OS */
+    size_t largest;     /* the largest mapping mm_pages_map_cached handed out */
     size_t charged;          /* bytes held for this heap by another heap (its fallback): under the limit too */
-    struct mm_pages *within; /* NULL, or the page layer of the heap this one serves: each map is charged there */
+    struct mm_pages *within; /* NULL, or the page layer of the heap this one serves: all it holds is charged there */
+    mm_owner *owner;    /* NULL, or whose pages these are: every page is recorded there */
+    mm_range cache[MM_PAGES_CACHE];
 } mm_pages;
 
 size_t mm_page_size(void);
 /* Maps `bytes` (rounded up to whole pages) aligned to `align` (a power of two; 0 or
  * anything up to the page size means page-aligned). Zero-filled. NULL past the limit. */
 void *mm_pages_map(mm_pages *pages, size_t bytes, size_t align);
-/* Unmaps exactly what one mm_pages_map call returned (same pointer, same bytes). */
+/* Unmaps exactly what one mm_pages_map call returned (same pointer, same bytes). The
+ * heap's last unmap (mapped back to 0: its own struct, at close) also gives every
+ * cached mapping back to the OS. */
 void mm_pages_unmap(mm_pages *pages, void *p, size_t bytes);
+/* Large blocks (a request over a strategy's large threshold, with a mapping of its own):
+ * unmap_cached keeps the mapping in the heap's cache, merged with cached neighbours,
+ * and map_cached hands out the best-fitting cached range (the rest stays cached), or
+ * grows the largest one (mremap: its pages move, resident), before it maps anything new,
+ * as glibc serves freed chunks from its heap under its dynamic mmap threshold. So an
+ * allocate/free loop of multi-MiB blocks makes few system calls and takes few page
+ * faults. The contents of a reused range are not zeroed. A cached range is memory held
+ * from the OS, resident, and counts in the footprint (`cached`); the cache keeps at most
+ * four times the largest block mapping handed out, and at most MM_PAGES_CACHE_MAX bytes
+ * (the smallest ranges go first); past the limit, it is emptied before any map fails.
+ * Either unmap may give back either map's mappings. */
+void *mm_pages_map_cached(mm_pages *pages, size_t bytes, size_t align);
+void mm_pages_unmap_cached(mm_pages *pages, void *p, size_t bytes);
 /* Counts `bytes` another heap holds for this one against this page layer's limit (and every
  * limit it is within); false, and nothing counted, when they would pass one. A heap's
  * fallback is charged this way: by the page layer itself when it maps `within` this one,
@@ -87,14 +120,64 @@ void mm_pages_stats(const mm_pages *pages, mm_stats *out);
 #define MM_HUGE_PAGE ((size_t)2 << 20)
 void mm_pages_hint_huge(void *p, size_t bytes);
 
+/* Page owners. A pagemap is a radix tree from every 4 KiB of the address space to the
+ * owner whose page layer mapped it (NULL: nobody's), shared by the heaps of one
+ * per-thread layer: mm_pages_map records a mapping of an owned mm_pages before handing
+ * it out and mm_pages_unmap forgets it before giving it back (cached ranges stay
+ * recorded: they are still held). Lookups are lock-free and take four loads; nodes are
+ * installed with a compare-and-swap and kept until mm_pagemap_release. The map also
+ * counts, atomically, every byte its owners hold and its own nodes (held, peak_held),
+ * and enforces a limit on their sum: the footprint of all the heaps together, exact
+ * from any thread. */
+#define MM_PAGEMAP_GRAIN 12u /* log2 of the bytes one entry covers */
+#define MM_PAGEMAP_BITS 9u   /* log2 of the entries of a node: 4 KiB of pointers */
+#define MM_PAGEMAP_LEVELS 4u /* 12 + 4 x 9 = 48 address bits */
+typedef struct mm_pagemap {
+    _Atomic(void *) root[1u << MM_PAGEMAP_BITS];
+    _Atomic size_t held;      /* bytes held by every owner (mapped + cached) and the nodes */
+    _Atomic size_t peak_held; /* the most ever held at once */
+    _Atomic size_t map_calls, unmap_calls;
+    size_t limit;             /* 0 = none; otherwise held never passes it */
+} mm_pagemap;
+struct mm_owner {
+    mm_pagemap *map;
+};
+
+/* The owner of the page holding p, or NULL. Safe from any thread for a p the caller
+ * may use (its mapping was recorded before the block reached the caller). */
+static inline mm_owner *mm_pagemap_find(mm_pagemap *m, const void *p) {
+    const uintptr_t mask = ((uintptr_t)1 << MM_PAGEMAP_BITS) - 1;
+    uintptr_t key = (uintptr_t)p >> MM_PAGEMAP_GRAIN;
+    if (__builtin_expect(key >> (MM_PAGEMAP_LEVELS * MM_PAGEMAP_BITS), 0)) return NULL;
+    _Atomic(void *) *node = m->root;
+#pragma GCC unroll 4
+    for (unsigned level = MM_PAGEMAP_LEVELS - 1; level > 0; level--) {
+        node = atomic_load_explicit(&node[(key >> (level * MM_PAGEMAP_BITS)) & mask], memory_order_acquire);
+        if (__builtin_expect(node == NULL, 0)) return NULL;
+    }
+    return atomic_load_explicit(&node[key & mask], memory_order_relaxed);
+}
+/* Bytes of address space recorded for `owner` (NULL: for anyone); a walk, for check(). */
+size_t mm_pagemap_bytes(const mm_pagemap *m, const mm_owner *owner);
+/* Bytes of the map's own nodes. */
+size_t mm_pagemap_node_bytes(const mm_pagemap *m);
+/* Unmaps every node (no owner may hold pages any more); the map is empty again. */
+void mm_pagemap_release(mm_pagemap *m);
+
 /* Configuration handed to open. */
 typedef struct mm_config {
     size_t limit;        /* page-layer limit in bytes; 0 = none */
     const char *options; /* "key=value,key=value", strategy-specific; NULL = defaults */
+    mm_owner *owner;     /* NULL, or the owner of every page the heap maps (mm_pages_from) */
     mm_pages *within;    /* a heap opened as another's fallback: its page layer is within this one
-                            (every map charged there, under its limit). Honoured by the strategies
+                            (all it holds charged there, under its limit). Honoured by the strategies
                             that free and count an exact footprint, the ones a fallback can be */
 } mm_config;
+
+/* A heap's page layer, as its config asks: every strategy opens with this. */
+static inline mm_pages mm_pages_from(const mm_config *config) {
+    return (mm_pages){.limit = config->limit, .within = config->within, .owner = config->owner};
+}
 
 typedef struct mm_error {
     char message[200]; /* one line, no trailing newline */
@@ -119,9 +202,9 @@ struct mm_strategy {
     size_t (*usable_size)(mm_heap *heap, const void *p);
     void (*stats)(mm_heap *heap, mm_stats *out);
     size_t (*check)(mm_heap *heap);
-    /* Optional (NULL = always available): NULL when the strategy can run on this machine,
-     * else a one-line reason (a peer whose library is not installed). open() then fails
-     * with the same reason; runs and tests skip the strategy with it. */
+    /* Optional (NULL = always available): NULL when the strategy can run in this process,
+     * else a one-line reason (a peer whose library is not the process's malloc). open()
+     * then fails with the same reason; runs and tests skip the strategy with it. */
     const char *(*unavailable)(void);
 };
 

@@ -1,4 +1,5 @@
-/* os_test.c — the page layer counts every byte, honours its limit and aligns. */
+/* os_test.c — the page layer counts every byte, honours its limit and aligns; its cache of
+ * large-block mappings reuses, merges, stays in budget and counts; owned pages are recorded. */
 #include "allocators/mm.h"
 #include "conformance/tap.h"
 
@@ -42,5 +43,80 @@ int main(void) {
     mm_pages_unmap(&lim, y, 2 * page);
     EXPECT(mm_pages_map(&lim, SIZE_MAX, 0) == NULL && mm_pages_map(&pg, SIZE_MAX - page, 0) == NULL,
            "absurd sizes fail cleanly");
+
+    tap_case("pages.cache");
+    const size_t MiB = (size_t)1 << 20;
+    mm_pages c = {0};
+    void *heap = mm_pages_map(&c, page, 0); /* stands for the heap's own struct */
+    char *big = mm_pages_map_cached(&c, 3 * MiB, 0);
+    memset(big, 7, 3 * MiB);
+    mm_pages_unmap_cached(&c, big, 3 * MiB);
+    EXPECT(c.mapped == page && c.cached == 3 * MiB && c.unmap_calls == 0, "kept: mapped %zu, cached %zu", c.mapped,
+           c.cached);
+    mm_pages_stats(&c, &st);
+    EXPECT(st.footprint == page + 3 * MiB, "a cached mapping is held: it counts (%zu)", st.footprint);
+    char *again = mm_pages_map_cached(&c, 2 * MiB, 0), *rest = mm_pages_map_cached(&c, MiB, 0);
+    EXPECT(again == big && rest == big + 2 * MiB && c.map_calls == 2 && c.cached == 0,
+           "both come from the cache (best fit, the rest stays): %p %p, %zu maps", (void *)again, (void *)rest,
+           c.map_calls);
+    EXPECT(again[0] == 7 && rest[MiB - 1] == 7, "a reused range is not zeroed (and not touched)");
+    mm_pages_unmap_cached(&c, again, 2 * MiB);
+    mm_pages_unmap_cached(&c, rest, MiB);
+    EXPECT(c.cache[0].start + c.cache[1].start + c.cache[2].start == (uintptr_t)big && c.cached == 3 * MiB,
+           "neighbours merge into one range");
+    char *aligned = mm_pages_map_cached(&c, MiB, MM_HUGE_PAGE);
+    EXPECT(((uintptr_t)aligned & (MM_HUGE_PAGE - 1)) == 0 && c.map_calls == 2,
+           "an aligned request is cut from a cached range when one holds it");
+    mm_pages_unmap_cached(&c, aligned, MiB);
+    char *more[6];
+    size_t unmaps = c.unmap_calls;
+    for (int i = 0; i < 6; i++) more[i] = mm_pages_map_cached(&c, 4 * MiB, 0);
+    for (int i = 0; i < 6; i++) mm_pages_unmap_cached(&c, more[i], 4 * MiB);
+    EXPECT(c.cached <= 16 * MiB && c.unmap_calls > unmaps,
+           "the cache keeps at most four times the largest block mapping: %zu, the rest went back", c.cached);
+    size_t largest = 0, before = c.cached;
+    for (unsigned i = 0; i < MM_PAGES_CACHE; i++)
+        if (c.cache[i].bytes > largest) largest = c.cache[i].bytes;
+    char *grown = mm_pages_map_cached(&c, 20 * MiB, 0);
+    EXPECT(grown != NULL && largest > 0 && c.cached == before - largest,
+           "no range holds 20 MiB: the largest (%zu) grew to it, out of the cache (%zu -> %zu)", largest, before, c.cached);
+    grown[20 * MiB - 1] = 1;
+    mm_pages_unmap_cached(&c, grown, 20 * MiB);
+    mm_pages_unmap(&c, heap, page);
+    EXPECT(c.mapped == 0 && c.cached == 0, "the heap's last unmap gives the cache back (cached %zu)", c.cached);
+
+    tap_case("pages.cache_limit");
+    mm_pages cl = {.limit = 6 * MiB};
+    heap = mm_pages_map(&cl, page, 0);
+    big = mm_pages_map_cached(&cl, 4 * MiB, 0);
+    mm_pages_unmap_cached(&cl, big, 4 * MiB);
+    void *plain = mm_pages_map(&cl, 3 * MiB, 0);
+    EXPECT(plain != NULL && cl.cached == 0, "past the limit the cache goes first: cached %zu", cl.cached);
+    mm_pages_unmap(&cl, plain, 3 * MiB);
+    mm_pages_unmap(&cl, heap, page);
+
+    tap_case("pages.owner");
+    mm_pagemap map = {.limit = 8 * MiB};
+    mm_owner me = {&map};
+    mm_pages own = {.owner = &me};
+    char *o = mm_pages_map(&own, 2 * page, 0), *ob = mm_pages_map_cached(&own, 3 * MiB, 0);
+    EXPECT(mm_pagemap_find(&map, o) == &me && mm_pagemap_find(&map, o + 2 * page - 1) == &me &&
+               mm_pagemap_find(&map, ob + 3 * MiB - 1) == &me,
+           "every page mapped is recorded as the owner's");
+    EXPECT(mm_pagemap_find(&map, &map) == NULL && mm_pagemap_find(&map, (void *)(uintptr_t)-4096) == NULL,
+           "anything else is nobody's");
+    EXPECT(atomic_load(&map.held) == 2 * page + 3 * MiB + mm_pagemap_node_bytes(&map), "held counts pages and nodes");
+    mm_pages_unmap_cached(&own, ob, 3 * MiB);
+    EXPECT(mm_pagemap_find(&map, ob) == &me, "a cached range is still held, so still recorded");
+    void *six = mm_pages_map(&own, 6 * MiB, 0);
+    EXPECT(six != NULL && own.cached == 0 && atomic_load(&map.held) <= 8 * MiB,
+           "under the pagemap's limit, the owner's cache goes first: held %zu", atomic_load(&map.held));
+    EXPECT(mm_pages_map(&own, 3 * MiB, 0) == NULL, "past the pagemap's limit: NULL");
+    mm_pages_unmap(&own, six, 6 * MiB);
+    mm_pages_unmap(&own, o, 2 * page);
+    EXPECT(mm_pagemap_bytes(&map, NULL) == 0 && own.cached == 0, "unmapped and released: nothing recorded (%zu)",
+           mm_pagemap_bytes(&map, NULL));
+    mm_pagemap_release(&map);
+    EXPECT(atomic_load(&map.held) == 0, "with its nodes gone, the pagemap holds nothing");
     return tap_finish();
 }

@@ -1,59 +1,73 @@
-/* peers.c — jemalloc, mimalloc and tcmalloc as strategies, through the same table.
+/* peers.c — jemalloc, mimalloc and tcmalloc as strategies, each measured as the
+ * process's malloc: the way its users run it.
  *
  * Vocabulary
- *   peer       a production allocator a user would pick instead of ours. Each is reached
- *              through its own prefixed entry points (jemalloc: mallocx/dallocx/sallocx/
- *              rallocx; mimalloc: mi_*; tcmalloc: tc_*), never through `malloc`.
- *   library    the peer's shared object, dlopen'ed with RTLD_LOCAL on the first open():
- *              its unprefixed malloc/free never enter the process's global symbol scope,
- *              so the process's own malloc stays glibc's (peers_test checks it with
- *              dladdr). Nothing is linked at build time: a machine without the library
- *              builds and runs everything else.
- *   unavailable  the library (or one of its symbols) could not be loaded: the strategy's
- *              `unavailable()` returns the reason ("libjemalloc.so.2: cannot open shared
- *              object file ... (Debian package libjemalloc2)"), open() fails with it, and
- *              runs and tests skip the strategy saying so.
- *   footprint  the peer's own statistics, read process-wide:
- *                jemalloc  mallctl "stats.mapped" after an "epoch" refresh
- *                mimalloc  mi_process_info's current_commit (committed OS memory)
- *                tcmalloc  "generic.heap_size" - "tcmalloc.pageheap_unmapped_bytes"
- *              Refreshing costs microseconds (jemalloc merges every arena), so stats()
- *              reads the library every STATS_EVERY calls and returns the last reading in
- *              between: peaks are sampled, not exact (no MM_CAP_EXACT_FOOTPRINT).
+ *   peer       a production allocator a user would pick instead of ours.
+ *   in charge  a peer's library is the process's malloc: preloaded (LD_PRELOAD, which
+ *              ./mmbench sets when it starts a peer's benchmark process) or linked in.
+ *              Told at run time: the symbol only that library defines (its marker:
+ *              mallctl, mi_heap_visit_blocks, MallocExtension_GetNumericProperty) and
+ *              `malloc` resolve to the same file. Nothing is loaded or linked here: a
+ *              machine without the libraries builds and runs everything else.
+ *   strategy   the table of system.c (process_malloc.h): plain malloc, free, realloc and
+ *              malloc_usable_size, so a peer pays exactly the call `system` pays. Only
+ *              open, unavailable and the library whose statistics are read differ.
+ *   unavailable  a peer not in charge: open() fails and unavailable() says why and how to
+ *              run it ("start the process with LD_PRELOAD=libjemalloc.so.2"), so a peer
+ *              never silently measures another malloc. A sanitizer build's malloc is the
+ *              sanitizer's: peers are unavailable there, and tested in the optimised build.
+ *   library file  what to preload (mm_peer_library): the file the loader found for a peer
+ *              in charge, else its soname, which LD_PRELOAD looks up as the loader does.
+ *   reading    (process_malloc.h) held / in_use from the peer's own statistics, looked up
+ *              with dlsym(RTLD_DEFAULT):
+ *                jemalloc  stats.resident / stats.allocated, after an "epoch" refresh.
+ *                          resident counts the pages of live extents, metadata and the
+ *                          dirty pages jemalloc keeps for reuse until they decay: memory it
+ *                          holds, as glibc's arenas count their free chunks (active +
+ *                          metadata would hide what its decay policy keeps).
+ *                mimalloc  Σ capacity × block size / Σ used × block size over the pages of
+ *                          the calling thread's heap (mi_heap_visit_blocks: the blocks its
+ *                          pages have set up, i.e. touched), summed over the live threads'
+ *                          latest readings. Its `committed` statistic counts whole 32 MiB
+ *                          segments, committed eagerly because Linux overcommits: untouched
+ *                          address space, 32 MiB for a handful of live bytes.
+ *                tcmalloc  generic.heap_size − tcmalloc.pageheap_unmapped_bytes (pages
+ *                          mapped and not released) / generic.current_allocated_bytes.
  *
- * Invariants and limits
- *   A peer heap is the peer's process-wide allocator: like `system`, open/close cannot
- *   isolate heaps, and the footprint counts everything the library holds. Loading
- *   happens once per process (pthread_once) and the handle is never closed: memory the
- *   library handed out must stay valid until exit.
- *   Peers are thread-safe (MM_CAP_THREADS); they have no limit and no heap walk.
+ * Invariants: a peer in charge stays in charge for the life of the process (the verdict
+ * is taken once); a peer heap is a view of the process-wide allocator, as system's is.
  */
 #define _GNU_SOURCE
 #include "mm.h"
 #include "allocators/peers.h"
+#include "allocators/process_malloc.h"
 
 #include <dlfcn.h>
-#include <link.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-enum { STATS_EVERY = 64 };
-#define PEERS_TUNABLE "glibc.rtld.optional_static_tls=8192" /* see mm_peers_reexec */
+#if defined(__SANITIZE_ADDRESS__)
+#define PEERS_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PEERS_SANITIZED 1
+#endif
+#endif
 
-/* One peer library: where it lives and the entry points we use. */
 typedef struct peer {
     const char *name;    /* the strategy's name */
-    const char *soname;  /* what dlopen asks for */
+    const char *soname;  /* what LD_PRELOAD names */
     const char *package; /* the Debian package that brings it */
-    const char *const *symbols;
-    void **slots; /* where each symbol lands, in `symbols` order */
+    const char *marker;  /* a symbol no other malloc defines */
+    const char *const *symbols; /* its statistics' entry points */
+    void **slots;               /* where each symbol lands, in `symbols` order */
     size_t count;
+    mm_malloc_library library;
     pthread_once_t once;
-    void *handle;
-    char failure[200]; /* empty when loaded */
+    char failure[300]; /* empty when in charge */
     char path[256];    /* the file the loader found */
 } peer;
 
@@ -67,285 +81,215 @@ static bool peer_switched_off(const char *name) {
     return false;
 }
 
-static void peer_load(peer *p) {
+static const char *file_of(void *symbol) {
+    Dl_info info = {0};
+    return symbol && dladdr(symbol, &info) && info.dli_fname ? info.dli_fname : NULL;
+}
+
+static void peer_identify(peer *p) {
     if (peer_switched_off(p->name)) {
         snprintf(p->failure, sizeof p->failure, "switched off by MMBENCH_UNAVAILABLE");
         return;
     }
-    p->handle = dlopen(p->soname, RTLD_NOW | RTLD_LOCAL);
-    if (p->handle == NULL) {
-        const char *why = dlerror();
-        bool tls = why && strstr(why, "static TLS");
-        snprintf(p->failure, sizeof p->failure, "%s (%s)", why ? why : p->soname,
-                 tls ? "run with GLIBC_TUNABLES=" PEERS_TUNABLE : p->package);
+#if defined(PEERS_SANITIZED)
+    snprintf(p->failure, sizeof p->failure,
+             "a sanitizer build's malloc is AddressSanitizer's, so %s cannot be the process's malloc here: "
+             "it is tested in the optimised build",
+             p->name);
+    return;
+#endif
+    const char *library = file_of(dlsym(RTLD_DEFAULT, p->marker));
+    const char *process_malloc = file_of(dlsym(RTLD_DEFAULT, "malloc"));
+    const char *preload = getenv("LD_PRELOAD");
+    if (library == NULL && preload && strstr(preload, p->soname)) {
+        snprintf(p->failure, sizeof p->failure,
+                 "LD_PRELOAD names %s but the loader did not load it: is it installed? (Debian package %s)",
+                 p->soname, p->package);
+        return;
+    }
+    if (library == NULL) {
+        snprintf(p->failure, sizeof p->failure,
+                 "%s is measured as the process's malloc: start the process with LD_PRELOAD=%s "
+                 "(./mmbench does; docs/peers.md)",
+                 p->name, p->soname);
+        return;
+    }
+    if (process_malloc == NULL || strcmp(library, process_malloc) != 0) {
+        snprintf(p->failure, sizeof p->failure,
+                 "%s is loaded (%s) but the process's malloc comes from %s: put %s first in LD_PRELOAD", p->name,
+                 library, process_malloc ? process_malloc : "nowhere", p->soname);
         return;
     }
     for (size_t i = 0; i < p->count; i++) {
-        p->slots[i] = dlsym(p->handle, p->symbols[i]);
+        p->slots[i] = dlsym(RTLD_DEFAULT, p->symbols[i]);
         if (p->slots[i] == NULL) {
-            snprintf(p->failure, sizeof p->failure, "%s lacks the symbol %s", p->soname, p->symbols[i]);
+            snprintf(p->failure, sizeof p->failure, "%s lacks the symbol %s", library, p->symbols[i]);
             return;
         }
     }
-    struct link_map *map = NULL;
-    if (dlinfo(p->handle, RTLD_DI_LINKMAP, &map) == 0 && map && map->l_name)
-        snprintf(p->path, sizeof p->path, "%s", map->l_name);
+    snprintf(p->path, sizeof p->path, "%s", library);
 }
 
-/* Per peer: loading once (pthread_once wants a plain function), availability, open. */
-#define PEER_ONCE(name)                                                                            \
-    static void name##_load_once(void);                                                            \
-    static const char *name##_unavailable(void) {                                                  \
-        pthread_once(&name##_peer.once, name##_load_once);                                         \
-        return name##_peer.failure[0] ? name##_peer.failure : NULL;                                \
+/* Per peer: the verdict once (pthread_once wants a plain function), unavailable, open. */
+#define PEER_ONCE(id)                                                                              \
+    static void id##_identify_once(void) { peer_identify(&id##_peer); }                           \
+    static const char *id##_unavailable(void) {                                                    \
+        pthread_once(&id##_peer.once, id##_identify_once);                                        \
+        return id##_peer.failure[0] ? id##_peer.failure : NULL;                                   \
     }                                                                                              \
-    static void name##_load_once(void) { peer_load(&name##_peer); }                                \
-    static mm_heap *name##_open(const mm_config *config, mm_error *err) {                          \
-        return peer_open(#name, name##_unavailable, config, err);                                  \
-    }
-
-typedef struct peer_heap {
-    mm_heap base;
-    size_t calls;     /* stats() calls, for sampling */
-    size_t footprint; /* last reading */
-    size_t peak;
-} peer_heap;
-
-/* The heap struct comes from the page layer, never from malloc (the process's or the peer's). */
-static mm_heap *peer_open(const char *name, const char *(*unavailable)(void), const mm_config *config,
-                          mm_error *err) {
-    if (!mm_options_parse(name, config->options, NULL, 0, err)) return NULL;
-    const char *why = unavailable();
-    if (why) {
-        mm_error_set(err, "%s is unavailable: %s", name, why);
-        return NULL;
-    }
-    mm_pages pages = {0};
-    peer_heap *h = mm_pages_map(&pages, sizeof *h, 0);
-    if (h == NULL) mm_error_set(err, "%s: out of memory opening the heap", name);
-    return h ? &h->base : NULL;
-}
-
-static void peer_close(mm_heap *heap) {
-    mm_pages pages = {.mapped = mm_align_up(sizeof(peer_heap), mm_page_size())};
-    mm_pages_unmap(&pages, heap, sizeof(peer_heap));
-}
-
-static size_t peer_check(mm_heap *heap) {
-    (void)heap;
-    return 0; /* no peer offers a heap walk through its public API */
-}
-
-/* Records a reading (or reuses the last one between samples). */
-static void peer_stats(mm_heap *heap, mm_stats *out, size_t (*read)(void)) {
-    peer_heap *h = (peer_heap *)heap;
-    if (h->calls++ % STATS_EVERY == 0) h->footprint = read();
-    if (h->footprint > h->peak) h->peak = h->footprint;
-    memset(out, 0, sizeof *out);
-    out->footprint = h->footprint;
-    out->peak_footprint = h->peak;
-}
-
-/* The interface's alignment rule, shared by every peer: 0 means MM_MIN_ALIGN, and
- * anything else must be a power of two up to MM_MAX_ALIGN. Returns 0 to refuse. */
-static size_t peer_align(size_t align) { return mm_effective_align(align); }
-
-/* Sizes no allocator can give; refused before the peer sees them (some print warnings). */
-#define PEER_TOO_BIG(size) ((size) > ((size_t)1 << 48))
-
-/* The table of one peer: every peer names its functions <peer>_open, <peer>_alloc, ... */
-#define PEER_STRATEGY(id, text)                                                                    \
-    const mm_strategy mm_##id = {                                                                  \
-        .name = #id,                                                                               \
-        .summary = text,                                                                           \
-        .caps = MM_CAP_FREE | MM_CAP_THREADS,                                                      \
-        .open = id##_open,                                                                         \
-        .close = peer_close,                                                                       \
-        .alloc = id##_alloc,                                                                       \
-        .free = id##_free,                                                                         \
-        .realloc = id##_realloc,                                                                   \
-        .usable_size = id##_usable,                                                                \
-        .stats = id##_stats,                                                                       \
-        .check = peer_check,                                                                       \
-        .unavailable = id##_unavailable,                                                           \
+    static mm_heap *id##_open(const mm_config *config, mm_error *err) {                            \
+        const char *why = id##_unavailable();                                                      \
+        if (why) {                                                                                 \
+            mm_error_set(err, "%s is unavailable: %s", #id, why);                                  \
+            return NULL;                                                                           \
+        }                                                                                          \
+        return mm_malloc_open(#id, &id##_peer.library, config, err);                               \
     }
 
 /* ---- jemalloc ------------------------------------------------------------------------ */
 
 static struct {
-    void *(*mallocx)(size_t, int);
-    void (*dallocx)(void *, int);
-    size_t (*sallocx)(const void *, int);
-    void *(*rallocx)(void *, size_t, int);
     int (*mallctl)(const char *, void *, size_t *, void *, size_t);
 } je;
-static const char *const je_symbols[] = {"mallocx", "dallocx", "sallocx", "rallocx", "mallctl"};
-static peer jemalloc_peer = {"jemalloc", "libjemalloc.so.2", "libjemalloc2", je_symbols, (void **)&je, 5,
-                             PTHREAD_ONCE_INIT};
-PEER_ONCE(jemalloc)
-_Static_assert(sizeof je == 5 * sizeof(void *), "one slot per jemalloc symbol");
+static const char *const je_symbols[] = {"mallctl"};
 
-/* MALLOCX_ALIGN(a) is log2(a): used only above 16, where the size classes' natural
- * alignment is not enough (the flag takes jemalloc off its fast path). */
-static int jemalloc_align_flags(size_t a) { return __builtin_ctzl(a); }
-
-static void *jemalloc_alloc(mm_heap *h, size_t size, size_t align) {
-    (void)h;
-    size_t a = peer_align(align);
-    if (a == 0 || PEER_TOO_BIG(size)) return NULL;
-    /* Sizes from 16 up are 16-aligned in jemalloc's size classes: no flag, its fast path */
-    if (a == MM_MIN_ALIGN) return je.mallocx(size < MM_MIN_ALIGN ? MM_MIN_ALIGN : size, 0);
-    return je.mallocx(size ? size : 1, jemalloc_align_flags(a)); /* mallocx(0) is undefined */
+static size_t jemalloc_stat(const char *name) {
+    size_t value = 0, len = sizeof value;
+    return je.mallctl(name, &value, &len, NULL, 0) == 0 ? value : 0;
 }
-static void jemalloc_free(mm_heap *h, void *p) {
-    (void)h;
-    if (p) je.dallocx(p, 0);
-}
-static void *jemalloc_realloc(mm_heap *h, void *p, size_t size) {
-    if (p == NULL) return jemalloc_alloc(h, size, 0);
-    if (PEER_TOO_BIG(size)) return NULL;
-    return je.rallocx(p, size < MM_MIN_ALIGN ? MM_MIN_ALIGN : size, 0);
-}
-static size_t jemalloc_usable(mm_heap *h, const void *p) {
-    (void)h;
-    return je.sallocx(p, 0);
-}
-static size_t jemalloc_read(void) {
+static void jemalloc_read(mm_malloc_usage *out) {
     uint64_t epoch = 1;
-    size_t len = sizeof epoch, mapped = 0, mlen = sizeof mapped;
+    size_t len = sizeof epoch;
     je.mallctl("epoch", &epoch, &len, &epoch, len); /* refreshes the merged statistics */
-    if (je.mallctl("stats.mapped", &mapped, &mlen, NULL, 0) != 0) return 0;
-    return mapped;
+    out->held = jemalloc_stat("stats.resident");
+    out->in_use = jemalloc_stat("stats.allocated");
 }
-static void jemalloc_stats(mm_heap *h, mm_stats *out) { peer_stats(h, out, jemalloc_read); }
 
-PEER_STRATEGY(jemalloc, "peer: jemalloc 5 (FreeBSD, Firefox) through mallocx/dallocx, loaded privately");
+static peer jemalloc_peer = {"jemalloc", "libjemalloc.so.2", "libjemalloc2", "mallctl", je_symbols, (void **)&je, 1,
+                             {"jemalloc", jemalloc_read}, PTHREAD_ONCE_INIT, "", ""};
+PEER_ONCE(jemalloc)
+_Static_assert(sizeof je == 1 * sizeof(void *), "one slot per jemalloc symbol");
+
+MM_MALLOC_STRATEGY(jemalloc, "peer: jemalloc 5 (FreeBSD, Firefox) as the process's malloc (preloaded)", jemalloc_open,
+                   jemalloc_unavailable);
 
 /* ---- mimalloc ------------------------------------------------------------------------ */
 
+typedef struct mi_area { /* mimalloc.h's mi_heap_area_t (2.0) */
+    void *blocks;
+    size_t reserved, committed, used, block_size, full_block_size;
+} mi_area;
+typedef bool mi_visitor(const void *heap, const mi_area *area, void *block, size_t block_size, void *arg);
+
 static struct {
-    void *(*malloc)(size_t); /* 16-aligned from 16 bytes up */
-    void *(*malloc_aligned)(size_t, size_t);
-    void (*free)(void *);
-    size_t (*usable_size)(const void *);
-    void *(*realloc)(void *, size_t);
-    void (*process_info)(size_t *, size_t *, size_t *, size_t *, size_t *, size_t *, size_t *, size_t *);
+    void *(*heap_get_default)(void);
+    bool (*heap_visit_blocks)(const void *heap, bool visit_blocks, mi_visitor *visitor, void *arg);
 } mi;
-static const char *const mi_symbols[] = {"mi_malloc", "mi_malloc_aligned", "mi_free", "mi_usable_size", "mi_realloc",
-                                         "mi_process_info"};
-static peer mimalloc_peer = {"mimalloc", "libmimalloc.so.2", "libmimalloc2.0", mi_symbols, (void **)&mi, 6,
-                             PTHREAD_ONCE_INIT};
+static const char *const mi_symbols[] = {"mi_heap_get_default", "mi_heap_visit_blocks"};
+
+/* mimalloc's heaps are per thread and visited only by their own thread: each thread's
+ * latest reading is kept in a slot of its own, emptied when the thread exits (its pages
+ * then wait, abandoned, for another thread to take them over). */
+enum { MI_THREADS = 64 };
+static mm_malloc_usage mi_thread_usage[MI_THREADS]; /* read and written with atomics */
+static bool mi_slot_taken[MI_THREADS];
+static pthread_key_t mi_slot_key;
+static pthread_once_t mi_slot_once = PTHREAD_ONCE_INIT;
+
+static void mi_slot_release(void *slot) {
+    size_t i = (size_t)slot - 1;
+    __atomic_store_n(&mi_thread_usage[i].held, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&mi_thread_usage[i].in_use, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&mi_slot_taken[i], false, __ATOMIC_RELEASE);
+}
+static void mi_slot_key_create(void) { pthread_key_create(&mi_slot_key, mi_slot_release); }
+
+/* This thread's slot; the last one is shared by threads past MI_THREADS (their readings
+ * then overwrite each other: an undercount, never double counting). */
+static size_t mi_slot(void) {
+    pthread_once(&mi_slot_once, mi_slot_key_create);
+    size_t slot = (size_t)pthread_getspecific(mi_slot_key);
+    if (slot) return slot - 1;
+    for (slot = 0; slot < MI_THREADS - 1; slot++)
+        if (!__atomic_exchange_n(&mi_slot_taken[slot], true, __ATOMIC_ACQUIRE)) break;
+    pthread_setspecific(mi_slot_key, (void *)(slot + 1));
+    return slot;
+}
+
+static bool mimalloc_area(const void *heap, const mi_area *area, void *block, size_t block_size, void *arg) {
+    (void)heap, (void)block, (void)block_size;
+    mm_malloc_usage *sum = arg;
+    if (area) {
+        sum->held += area->committed;
+        sum->in_use += area->used * area->full_block_size;
+    }
+    return true;
+}
+static void mimalloc_read(mm_malloc_usage *out) {
+    mm_malloc_usage mine = {0, 0};
+    mi.heap_visit_blocks(mi.heap_get_default(), false, mimalloc_area, &mine);
+    size_t slot = mi_slot();
+    __atomic_store_n(&mi_thread_usage[slot].held, mine.held, __ATOMIC_RELAXED);
+    __atomic_store_n(&mi_thread_usage[slot].in_use, mine.in_use, __ATOMIC_RELAXED);
+    for (size_t i = 0; i < MI_THREADS; i++) {
+        out->held += __atomic_load_n(&mi_thread_usage[i].held, __ATOMIC_RELAXED);
+        out->in_use += __atomic_load_n(&mi_thread_usage[i].in_use, __ATOMIC_RELAXED);
+    }
+}
+
+static peer mimalloc_peer = {"mimalloc", "libmimalloc.so.2", "libmimalloc2.0", "mi_heap_visit_blocks", mi_symbols,
+                             (void **)&mi, 2, {"mimalloc", mimalloc_read}, PTHREAD_ONCE_INIT, "", ""};
 PEER_ONCE(mimalloc)
-_Static_assert(sizeof mi == 6 * sizeof(void *), "one slot per mimalloc symbol");
+_Static_assert(sizeof mi == 2 * sizeof(void *), "one slot per mimalloc symbol");
 
-static void *mimalloc_alloc(mm_heap *h, size_t size, size_t align) {
-    (void)h;
-    size_t a = peer_align(align);
-    if (a == 0 || PEER_TOO_BIG(size)) return NULL;
-    /* mimalloc 2.0.9 (Debian 12) hands out misaligned blocks for an alignment above 16
-     * when the size is a multiple of it (alloc(512, 256) came back 128-aligned): its
-     * shortcut trusts size classes to be naturally aligned. One byte more avoids it. */
-    if (a == MM_MIN_ALIGN) return mi.malloc(size < MM_MIN_ALIGN ? MM_MIN_ALIGN : size); /* 8-aligned below 16 */
-    if (size % a == 0) size++;
-    return mi.malloc_aligned(size, a);
-}
-static void mimalloc_free(mm_heap *h, void *p) {
-    (void)h;
-    mi.free(p);
-}
-static void *mimalloc_realloc(mm_heap *h, void *p, size_t size) {
-    (void)h;
-    if (PEER_TOO_BIG(size)) return NULL;
-    return mi.realloc(p, size < MM_MIN_ALIGN ? MM_MIN_ALIGN : size); /* 8-aligned below 16 */
-}
-static size_t mimalloc_usable(mm_heap *h, const void *p) {
-    (void)h;
-    return mi.usable_size(p);
-}
-static size_t mimalloc_read(void) {
-    size_t elapsed, user, sys, rss, peak_rss, commit = 0, peak_commit, faults;
-    mi.process_info(&elapsed, &user, &sys, &rss, &peak_rss, &commit, &peak_commit, &faults);
-    return commit;
-}
-static void mimalloc_stats(mm_heap *h, mm_stats *out) { peer_stats(h, out, mimalloc_read); }
-
-PEER_STRATEGY(mimalloc, "peer: mimalloc 2 (Microsoft) through mi_malloc/mi_free, loaded privately");
+MM_MALLOC_STRATEGY(mimalloc, "peer: mimalloc 2 (Microsoft) as the process's malloc (preloaded)", mimalloc_open,
+                   mimalloc_unavailable);
 
 /* ---- tcmalloc (gperftools) ----------------------------------------------------------- */
 
 static struct {
-    void *(*malloc)(size_t);
-    void *(*memalign)(size_t, size_t);
-    void (*free)(void *);
-    size_t (*malloc_size)(void *);
-    void *(*realloc)(void *, size_t);
     int (*property)(const char *, size_t *);
 } tc;
-static const char *const tc_symbols[] = {"tc_malloc", "tc_memalign", "tc_free", "tc_malloc_size", "tc_realloc",
-                                         "MallocExtension_GetNumericProperty"};
-static peer tcmalloc_peer = {"tcmalloc", "libtcmalloc_minimal.so.4", "libtcmalloc-minimal4", tc_symbols, (void **)&tc, 6,
-                             PTHREAD_ONCE_INIT};
+static const char *const tc_symbols[] = {"MallocExtension_GetNumericProperty"};
+
+static size_t tcmalloc_stat(const char *name) {
+    size_t value = 0;
+    return tc.property(name, &value) ? value : 0;
+}
+static void tcmalloc_read(mm_malloc_usage *out) {
+    size_t heap = tcmalloc_stat("generic.heap_size"), unmapped = tcmalloc_stat("tcmalloc.pageheap_unmapped_bytes");
+    out->held = heap > unmapped ? heap - unmapped : 0;
+    out->in_use = tcmalloc_stat("generic.current_allocated_bytes");
+}
+
+static peer tcmalloc_peer = {"tcmalloc", "libtcmalloc_minimal.so.4", "libtcmalloc-minimal4",
+                             "MallocExtension_GetNumericProperty", tc_symbols, (void **)&tc, 1,
+                             {"tcmalloc", tcmalloc_read}, PTHREAD_ONCE_INIT, "", ""};
 PEER_ONCE(tcmalloc)
-_Static_assert(sizeof tc == 6 * sizeof(void *), "one slot per tcmalloc symbol");
+_Static_assert(sizeof tc == 1 * sizeof(void *), "one slot per tcmalloc symbol");
 
-static void *tcmalloc_alloc(mm_heap *h, size_t size, size_t align) {
-    (void)h;
-    size_t a = peer_align(align);
-    if (a == 0 || PEER_TOO_BIG(size)) return NULL;
-    /* tc_malloc's blocks are 16-aligned from 16 bytes up; smaller ones only 8 */
-    if (a == MM_MIN_ALIGN) return tc.malloc(size < MM_MIN_ALIGN ? MM_MIN_ALIGN : size);
-    return tc.memalign(a, size ? size : 1);
-}
-static void tcmalloc_free(mm_heap *h, void *p) {
-    (void)h;
-    tc.free(p);
-}
-static void *tcmalloc_realloc(mm_heap *h, void *p, size_t size) {
-    (void)h;
-    if (PEER_TOO_BIG(size)) return NULL;
-    return tc.realloc(p, size < MM_MIN_ALIGN ? MM_MIN_ALIGN : size);
-}
-static size_t tcmalloc_usable(mm_heap *h, const void *p) {
-    (void)h;
-    return tc.malloc_size((void *)p);
-}
-static size_t tcmalloc_read(void) {
-    size_t heap = 0, unmapped = 0;
-    tc.property("generic.heap_size", &heap);
-    tc.property("tcmalloc.pageheap_unmapped_bytes", &unmapped);
-    return heap > unmapped ? heap - unmapped : 0;
-}
-static void tcmalloc_stats(mm_heap *h, mm_stats *out) { peer_stats(h, out, tcmalloc_read); }
+MM_MALLOC_STRATEGY(tcmalloc, "peer: tcmalloc (gperftools, Google) as the process's malloc (preloaded)", tcmalloc_open,
+                   tcmalloc_unavailable);
 
-PEER_STRATEGY(tcmalloc, "peer: tcmalloc (gperftools, Google) through tc_malloc/tc_free, loaded privately");
+/* ---- who is in charge, and what to preload ------------------------------------------- */
 
-/* ---- what the harness and the preload library need to know ---------------------------- */
+static peer *peer_of(const mm_strategy *s) {
+    return s == &mm_jemalloc ? &jemalloc_peer : s == &mm_mimalloc ? &mimalloc_peer : s == &mm_tcmalloc ? &tcmalloc_peer
+                                                                                                        : NULL;
+}
+
+const mm_malloc_library *mm_malloc_in_charge(void) {
+    const mm_strategy *peers[] = {&mm_jemalloc, &mm_mimalloc, &mm_tcmalloc};
+    for (size_t i = 0; i < sizeof peers / sizeof *peers; i++)
+        if (!peers[i]->unavailable()) return &peer_of(peers[i])->library;
+    const char *process_malloc = file_of(dlsym(RTLD_DEFAULT, "malloc"));
+    const char *base = process_malloc ? strrchr(process_malloc, '/') : NULL;
+    base = base ? base + 1 : process_malloc;
+    return base && strncmp(base, "libc.so", 7) == 0 ? &mm_glibc : NULL;
+}
 
 const char *mm_peer_library(const mm_strategy *s) {
-    peer *p = s == &mm_jemalloc ? &jemalloc_peer : s == &mm_mimalloc ? &mimalloc_peer
-            : s == &mm_tcmalloc ? &tcmalloc_peer : NULL;
-    if (p == NULL || s->unavailable()) return NULL;
-    return p->path[0] ? p->path : p->soname;
+    peer *p = peer_of(s);
+    if (p == NULL || peer_switched_off(p->name)) return NULL;
+    return s->unavailable() ? p->soname : p->path;
 }
-
-/* jemalloc's library uses initial-exec TLS (2.6 KiB), more than glibc reserves for
- * libraries loaded after start (512 bytes by default): dlopen then fails with "cannot
- * allocate memory in static TLS block". The reserve is a tunable read only at exec, so a
- * program that wants every peer re-executes itself once with it raised. */
-void mm_peers_reexec(char **argv) {
-    const char *old = getenv("GLIBC_TUNABLES");
-    if (old && strstr(old, "optional_static_tls")) return; /* already set: by us or by the user */
-    char value[1024];
-    int n = snprintf(value, sizeof value, "%s%s%s", old ? old : "", old ? ":" : "", PEERS_TUNABLE);
-    if (n < 0 || (size_t)n >= sizeof value) return;
-    if (setenv("GLIBC_TUNABLES", value, 1) != 0) return;
-    execv("/proc/self/exe", argv);
-    /* exec failed: go on; jemalloc will report itself unavailable with the loader's reason */
-}
-
-#if defined(__SANITIZE_ADDRESS__)
-/* tcmalloc registers a C++ object at load time that it never frees: not ours to report.
- * LeakSanitizer asks the program for this list. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void) { return "leak:libtcmalloc_minimal.so\n"; }
-#endif

@@ -651,12 +651,17 @@ static mm_heap *pool_open(const mm_config *config, mm_error *err) {
                      fallback);
         return NULL;
     }
+    if (config->owner && !(fs->caps & MM_CAP_LIMIT)) { /* its blocks would be nobody's pages */
+        mm_error_set(err, "pool: per-thread heaps need every block in the page layer, and fallback=%s takes "
+                          "its memory elsewhere (name an in-house strategy: fallback=best-fit)", fallback);
+        return NULL;
+    }
     /* Under a limit an arena is at most an eighth of it (halved, down to four pools): one
      * mostly empty arena must not take half of a small budget from the fallback. */
     while (config->limit && arena_bytes > config->limit / 8 && arena_bytes / 2 >= 4 * pool_bytes) arena_bytes /= 2;
     size_t ntotal = arena_bytes / pool_bytes;
     size_t heap_bytes = sizeof(pool_heap) + (ntotal + 1) * sizeof(arena *);
-    mm_pages pages = {.limit = config->limit, .within = config->within};
+    mm_pages pages = mm_pages_from(config);
     pool_heap *h = mm_pages_map(&pages, heap_bytes, 0);
     if (h == NULL) {
         mm_error_set(err, "pool: the limit leaves no room for the heap itself");
@@ -664,7 +669,7 @@ static mm_heap *pool_open(const mm_config *config, mm_error *err) {
     }
     h->pages = pages;
     /* the fallback's page layer is within pool's: the one limit covers both */
-    mm_config fcfg = {.within = &h->pages};
+    mm_config fcfg = {.within = &h->pages, .owner = config->owner};
     mm_heap *fb = mm_open(fs, &fcfg, err);
     if (fb == NULL) {
         mm_pages_unmap(&pages, h, heap_bytes);

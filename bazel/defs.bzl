@@ -34,6 +34,13 @@ VARIANTS = [
     ("_asan", SANITIZE + ["-UNDEBUG", "-DMM_DEBUG", "-O1", "-g"], SANITIZE),
 ]
 
+# ThreadSanitizer cannot share a build with ASan: a third variant (`name_tsan`, asserts
+# on), made only for the targets that ask for it with `tsan = True` (and their deps).
+TSAN_VARIANT = ("_tsan", ["-fsanitize=thread", "-UNDEBUG", "-DMM_DEBUG", "-O1", "-g"], ["-fsanitize=thread"])
+
+def _variants(tsan):
+    return VARIANTS + ([TSAN_VARIANT] if tsan else [])
+
 def _variant_label(label, suffix):
     """`//a/b` and `//a/b:c` and `:c` -> the same label with `suffix` on the target name."""
     if not suffix:
@@ -42,9 +49,9 @@ def _variant_label(label, suffix):
         return label + suffix
     return label + ":" + label.split("/")[-1] + suffix
 
-def mm_library(name, deps = [], copts = [], linkopts = [], **kwargs):
-    """A C library in its optimised and sanitizer variants."""
-    for suffix, extra_copts, extra_linkopts in VARIANTS:
+def mm_library(name, deps = [], copts = [], linkopts = [], tsan = False, **kwargs):
+    """A C library in its optimised and sanitizer variants (and `name_tsan` with `tsan`)."""
+    for suffix, extra_copts, extra_linkopts in _variants(tsan):
         native.cc_library(
             name = name + suffix,
             deps = [_variant_label(d, suffix) for d in deps],
@@ -53,9 +60,10 @@ def mm_library(name, deps = [], copts = [], linkopts = [], **kwargs):
             **kwargs
         )
 
-def mm_test(name, deps = [], copts = [], linkopts = [], **kwargs):
-    """A C test in its optimised and sanitizer variants (`name`, `name_asan`)."""
-    for suffix, extra_copts, extra_linkopts in VARIANTS:
+def mm_test(name, deps = [], copts = [], linkopts = [], tsan = False, **kwargs):
+    """A C test in its optimised and sanitizer variants (`name`, `name_asan`; `name_tsan`
+    with `tsan`, whose deps must have it too)."""
+    for suffix, extra_copts, extra_linkopts in _variants(tsan):
         native.cc_test(
             name = name + suffix,
             linkstatic = 1,

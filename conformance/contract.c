@@ -6,7 +6,6 @@
  * Shards: the (strategy, check) pairs are numbered and dealt across Bazel's shards.
  */
 #include "allocators/mm.h"
-#include "allocators/peers.h"
 #include "conformance/select.h"
 #include "conformance/tap.h"
 #include "workloads/rng.h"
@@ -24,7 +23,7 @@ typedef struct block {
 static mm_heap *open_heap(const mm_strategy *s, size_t limit) {
     mm_error err = {{0}};
     mm_config cfg = {.limit = limit};
-    mm_heap *h = mm_open(s, &cfg, &err);
+    mm_heap *h = mm_test_open(s, &cfg, &err);
     EXPECT(h != NULL, "%s failed to open: %s", s->name, err.message);
     return h;
 }
@@ -50,12 +49,13 @@ static size_t probe_size(wl_rng *r) {
 static void check_open_close(const mm_strategy *s) {
     mm_error err = {{0}};
     mm_config bad = {.options = "no_such_option=1"};
-    EXPECT(mm_open(s, &bad, &err) == NULL, "an unknown option must be refused");
+    EXPECT(mm_test_open(s, &bad, &err) == NULL, "an unknown option must be refused");
     EXPECT(strstr(err.message, "no_such_option") != NULL, "the error names the option: '%s'", err.message);
     EXPECT(strchr(err.message, '\n') == NULL, "the error is one line: '%s'", err.message);
     mm_heap *h = open_heap(s, 0);
     if (!h) return;
-    EXPECT(h->strategy == s, "the heap knows its strategy");
+    if (mm_test_per_thread()) EXPECT(h->strategy->caps & MM_CAP_THREADS, "per-thread heaps serve threads");
+    else EXPECT(h->strategy == s, "the heap knows its strategy");
     EXPECT(mm_check(h) == 0, "a fresh heap is healthy");
     mm_close(h);
 }
@@ -273,9 +273,7 @@ static void check_every_step(const mm_strategy *s, unsigned long long seed) {
     mm_close(h);
 }
 
-int main(int argc, char **argv) {
-    (void)argc;
-    mm_peers_reexec(argv);
+int main(void) {
     unsigned long long seed = tap_seed(20261121);
     size_t item = 0;
 #define CONTRACT_CASE(check_name, call)                                             \

@@ -125,7 +125,7 @@ typedef struct heap_spec {
 
 static mm_heap *open_limited(const heap_spec *spec, size_t limit, mm_error *err) {
     mm_config cfg = {.limit = limit, .options = spec->options};
-    return mm_open(spec->strategy, &cfg, err);
+    return mm_test_open(spec->strategy, &cfg, err);
 }
 
 static void check_mix(const heap_spec *spec, const mix *m, unsigned long long seed) {
@@ -218,7 +218,9 @@ static size_t heap_specs(heap_spec *out, char (*options)[64], size_t cap) {
         if (mm_test_selected(mm_strategies[i])) out[n++] = (heap_spec){mm_strategies[i], NULL};
     for (size_t i = 0; pool && mm_test_selected(pool) && i < mm_strategy_count && n < cap; i++) {
         const mm_strategy *f = mm_strategies[i];
-        if (f == pool || !(f->caps & MM_CAP_FREE) || !mm_test_selected(f)) continue;
+        /* a peer is pool's fallback only where it is the process's malloc (its own
+         * preloaded targets test it there, peers.bzl); elsewhere pool refuses it */
+        if (f == pool || !(f->caps & MM_CAP_FREE) || !mm_test_selected(f) || mm_strategy_unavailable(f)) continue;
         snprintf(options[n], 64, "fallback=%s", f->name);
         out[n] = (heap_spec){pool, options[n]};
         n++;

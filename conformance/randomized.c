@@ -14,9 +14,11 @@
  *
  * Every failure names the strategy, the batch and the seed (TAP_SEED=... replays it).
  * Sized for millions of operations per strategy in the optimised build, a twentieth of
- * that under AddressSanitizer. Shards: one strategy per work item.
+ * that under AddressSanitizer. Shards: one strategy per work item. MM_TEST_STRATEGIES
+ * picks the strategies (conformance/select.h).
  */
 #include "allocators/mm.h"
+#include "conformance/select.h"
 #include "conformance/tap.h"
 #include "workloads/rng.h"
 
@@ -92,7 +94,7 @@ static bool audit(mm_heap *h, const slot *live, slot *scratch, int batch) {
 static void run(const mm_strategy *s, const char *options, unsigned long long seed) {
     mm_error err = {{0}};
     mm_config cfg = {.options = options};
-    mm_heap *h = mm_open(s, &cfg, &err);
+    mm_heap *h = mm_test_open(s, &cfg, &err);
     if (!EXPECT(h != NULL, "%s failed to open: %s", s->name, err.message)) return;
     slot *live = calloc(SLOTS, sizeof *live), *scratch = calloc(SLOTS, sizeof *scratch);
     wl_rng r;
@@ -162,7 +164,7 @@ int main(void) {
     size_t item = 0;
     for (size_t i = 0; i < mm_strategy_count; i++) {
         const mm_strategy *s = mm_strategies[i];
-        if (!tap_shard_owns(item++)) continue;
+        if (!mm_test_selected(s) || !tap_shard_owns(item++)) continue;
         tap_case("randomized[%s]", s->name);
         if (mm_strategy_unavailable(s)) {
             tap_skip("%s", mm_strategy_unavailable(s));
@@ -175,9 +177,9 @@ int main(void) {
         run(s, NULL, seed + i);
     }
     for (size_t i = 0; i < sizeof variants / sizeof *variants; i++) {
-        if (!tap_shard_owns(item++)) continue;
-        tap_case("randomized[%s %s]", variants[i].strategy, variants[i].options);
         const mm_strategy *s = mm_strategy_find(variants[i].strategy);
+        if ((s && !mm_test_selected(s)) || !tap_shard_owns(item++)) continue;
+        tap_case("randomized[%s %s]", variants[i].strategy, variants[i].options);
         if (s == NULL) {
             tap_skip("no strategy named %s is registered", variants[i].strategy);
             continue;

@@ -8,7 +8,6 @@ errors included); a missing dependency prints the command that installs it (exit
 """
 import argparse
 import json
-import os
 import subprocess
 import sys
 
@@ -94,15 +93,7 @@ def make_parser():
     return parser
 
 
-# jemalloc's library needs more static TLS than glibc keeps for libraries loaded later
-# (allocators/peers.c): every binary the harness starts gets it from the environment, so
-# none has to re-execute itself (which would break under valgrind). .bazelrc does the same
-# for tests.
-PEER_TUNABLES = "glibc.rtld.optional_static_tls=8192"
-
-
 def main(argv=None):
-    os.environ.setdefault("GLIBC_TUNABLES", PEER_TUNABLES)
     parser = make_parser()
     try:
         args = parser.parse_args(argv)

@@ -18,7 +18,7 @@ name ("W/S"); `params` is every --param the process gets.
 import json
 import os
 
-from harness import metrics, results, stats
+from harness import results, stats, summary
 from harness.errors import UserError
 
 PLAN_SCHEMA = "mmbench.plan/1"
@@ -143,12 +143,11 @@ class Journal:
             if job.get("sweep"):
                 entry["sweep"] = job["sweep"]
             entries["sweep" if job.get("sweep") else "benchmarks"].append(entry)
-        unstable = [f"{e['name']} {k}" for e in entries["benchmarks"] for k, m in e["metrics"].items()
-                    if m and m.get("unstable") and k in metrics.METRICS and metrics.METRICS[k].timed]
         data = {key: plan[key] for key in ("created", "command", "environment", "config", "strategies", "collectors", "workloads",
                                           "skipped")
                 if key in plan}
         data.update(schema=results.SCHEMA, complete=not missing, missing=len(missing), **entries)
-        if unstable:
-            data["warnings"] = [f"unstable (stddev > {stats.UNSTABLE_SPREAD:.0%} of the mean): " + ", ".join(unstable)]
+        advice = summary.stability(data)
+        if advice:
+            data["warnings"] = [advice]
         return data

@@ -13,16 +13,21 @@ catalog says once what every table, export, chart and verdict needs to know:
            same binary and input: compare judges any difference
   timed    a time the harness took per operation or per process: a cell shows its spread
            (± stddev/mean, `!` over 10%) and an unstable one is warned about
+  clock    a duration read off a clock, which moves with the machine's speed: compare
+           judges it relative to the control strategies' shift in the same rounds
+           (machine drift), beside its plain change
   show     how a cell shows the median (table.py renders each kind)
   heading  its column heading; title: its name where there is room (compare, export)
   source   where its samples come from: "timer" (Google Benchmark's, over the timed loop),
            "benchmark" (a counter the benchmark binary reports: the workload's meter, the
            strategy, the OS), "collector" (a collector's counter, through the binary),
-           "wait4" (the kernel, to the harness, as the measured process ends), "hyperfine"
-           (whole-process runs), "callgrind" (--counts)
+           "wait4" (the kernel, to the harness, as the measured process ends: its rusage),
+           "hyperfine" (whole-process runs), "callgrind" (--counts: the counted run, over
+           the whole fixed workload)
 
-The tables' columns, and their order, are ALLOCATOR_COLUMNS, OPTIONAL_COLUMNS and
-GC_COLUMNS below; the catalog's own order is the order compare and export list metrics.
+The tables' columns, and their order, are ALLOCATOR_COLUMNS, OPTIONAL_COLUMNS,
+PROCESS_COLUMNS (table.csv only) and GC_COLUMNS below; the catalog's own order is the
+order compare and export list metrics.
 from_gbench turns one Google Benchmark result into a sample of these metrics.
 """
 from dataclasses import dataclass
@@ -50,6 +55,7 @@ class Metric:
     show: str
     source: str
     timed: bool = False
+    clock: bool = False
     title: str | None = None  # None: the heading
 
     @property
@@ -64,7 +70,7 @@ def _collector_generations(what, heading):
 
 
 CATALOG = [
-    Metric("ns_per_op", "ns/op", "ns/op", LOWER, True, TIME, "timer", timed=True),
+    Metric("ns_per_op", "ns/op", "ns/op", LOWER, True, TIME, "timer", timed=True, clock=True),
     Metric("peak_live", "peak live", "bytes", None, True, MIB, "benchmark"),
     Metric("peak_footprint", "peak footprint", "bytes", LOWER, True, MIB, "benchmark"),
     Metric("footprint_at_peak", "footprint@peak", "bytes", None, True, MIB, "benchmark",
@@ -77,12 +83,24 @@ CATALOG = [
     Metric("check_failures", "check failures", "count", None, False, INTEGER, "benchmark"),
     Metric("completed", "completed", "ratio", None, True, PERCENT, "benchmark"),
     Metric("ops_checksum", "ops checksum", "hash", None, True, INTEGER, "benchmark"),
-    Metric("process_s", "process s", "s", LOWER, True, SECONDS, "hyperfine", timed=True, title="process time"),
+    Metric("process_s", "process s", "s", LOWER, True, SECONDS, "hyperfine", timed=True, clock=True,
+           title="process time"),
+    # the measured process as the kernel accounts for it (wait4's rusage; every thread counted)
     Metric("process_rss_peak", "process RSS", "bytes", LOWER, True, MIB, "wait4"),
+    Metric("user_seconds", "user s", "s", LOWER, True, SECONDS, "wait4", clock=True, title="user time"),
+    Metric("sys_seconds", "sys s", "s", LOWER, True, SECONDS, "wait4", clock=True, title="system time"),
+    Metric("minor_faults", "minor faults", "faults", LOWER, True, INTEGER, "wait4"),
+    Metric("major_faults", "major faults", "faults", LOWER, True, INTEGER, "wait4"),
+    # the counted run: exact, the same on every run of the same binary and input
     Metric("instructions_per_op", "instr/op", "instructions/op", LOWER, False, DECIMAL, "callgrind",
            title="instructions/op"),
+    Metric("cycles_per_op", "est. cyc/op", "cycles/op", LOWER, False, DECIMAL, "callgrind",
+           title="estimated cycles/op"),
     Metric("instructions", "instructions", "instructions", None, False, INTEGER, "callgrind"),
     Metric("ops", "ops", "operations", None, False, INTEGER, "callgrind", title="operations"),
+    # below 1 only when the counted run hit the runaway guard (measure.COUNTS_GUARD_SECONDS)
+    Metric("counts_completed", "counted", "ratio", None, False, PERCENT, "callgrind",
+           title="completed (counted run)"),
     # the collectors (GC workloads): their table is GC_COLUMNS
     *[Metric(f"gc_collections{g}", f"gen{g}", "collections", None, True, INTEGER, "collector",
              title=f"gen{g} collections") for g in range(3)],
@@ -92,20 +110,20 @@ CATALOG = [
     # a pause: one call into the memory manager that frees or scans (a decref cascade of
     # more than one object, or a collection), for every collector; GC time: their sum / wall
     Metric("gc_time_frac", "GC time", "ratio", LOWER, True, PERCENT, "collector"),
-    Metric("pause_max_ns", "pause max", "ns", LOWER, True, DURATION, "collector"),
-    Metric("pause_p50_ns", "p50", "ns", LOWER, True, DURATION, "collector", title="pause p50"),
-    Metric("pause_p99_ns", "p99", "ns", LOWER, True, DURATION, "collector", title="pause p99"),
+    Metric("pause_max_ns", "pause max", "ns", LOWER, True, DURATION, "collector", clock=True),
+    Metric("pause_p50_ns", "p50", "ns", LOWER, True, DURATION, "collector", clock=True, title="pause p50"),
+    Metric("pause_p99_ns", "p99", "ns", LOWER, True, DURATION, "collector", clock=True, title="pause p99"),
     Metric("gc_pauses", "pauses", "pauses", None, True, INTEGER, "collector"),
     # the pauses that are collections, on their own
     Metric("collection_time_frac", "coll. time", "ratio", LOWER, True, PERCENT, "collector",
            title="collection time"),
     Metric("gc_collection_pauses", "coll. pauses", "pauses", None, True, INTEGER, "collector",
            title="collection pauses"),
-    Metric("collection_pause_max_ns", "coll. max", "ns", LOWER, True, DURATION, "collector",
+    Metric("collection_pause_max_ns", "coll. max", "ns", LOWER, True, DURATION, "collector", clock=True,
            title="collection pause max"),
-    Metric("collection_pause_p50_ns", "coll. p50", "ns", LOWER, True, DURATION, "collector",
+    Metric("collection_pause_p50_ns", "coll. p50", "ns", LOWER, True, DURATION, "collector", clock=True,
            title="collection pause p50"),
-    Metric("collection_pause_p99_ns", "coll. p99", "ns", LOWER, True, DURATION, "collector",
+    Metric("collection_pause_p99_ns", "coll. p99", "ns", LOWER, True, DURATION, "collector", clock=True,
            title="collection pause p99"),
     Metric("gc_finalizers", "finalizers", "objects", None, False, INTEGER, "collector"),
     *_collector_generations("collected", "collected"),
@@ -130,7 +148,9 @@ def columns(*keys, **headings):
 ALLOCATOR_COLUMNS = columns("ns_per_op", "peak_live", "peak_footprint", "frag", "frag_at_peak", "internal_frag",
                             "rss_peak")
 # shown only when some benchmark has them: whole-process time (hyperfine), exact counts (--counts)
-OPTIONAL_COLUMNS = columns("process_s", "instructions_per_op")
+OPTIONAL_COLUMNS = columns("process_s", "instructions_per_op", "cycles_per_op")
+# the measured process's own accounting: in table.csv (the default tables stay narrow)
+PROCESS_COLUMNS = columns("user_seconds", "sys_seconds", "minor_faults", "major_faults")
 # a GC workload's operation is one object created
 # pauses: all of them (cascades and collections), then the collections alone (docs/metrics.md)
 GC_COLUMNS = columns("ns_per_op", "gc_collections0", "gc_collections1", "gc_collections2", "gc_collected",

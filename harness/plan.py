@@ -76,9 +76,19 @@ class RunConfig:
     # where
     out: str
     charts: bool
+    # {peer strategy: the library file its processes preload}: what the registry found
+    # when the run started (with_preload), kept in the plan so a resumed run loads the same
+    preload: types.MappingProxyType = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         object.__setattr__(self, "params", types.MappingProxyType(dict(self.params)))
+        object.__setattr__(self, "preload", types.MappingProxyType(dict(self.preload)))
+
+    def with_preload(self, registry):
+        """This config with the library each available peer of `registry` runs preloaded
+        (allocators/peers.c: a peer is measured as the process's malloc)."""
+        return dataclasses.replace(self, preload={s["name"]: s["library"] for s in registry.strategies
+                                                  if s.get("available", True) and s.get("library")})
 
     @classmethod
     def of(cls, suite=None, *, allocators=None, workloads=None, collectors=None, params=None, out=None,
@@ -103,6 +113,7 @@ class RunConfig:
         return {"suite": self.suite, "repetitions": self.repetitions, "warmup": self.warmup,
                 "params": dict(self.params), "limit": self.limit, "budget": self.budget, "timeout": self.timeout,
                 "hyperfine_runs": self.hyperfine_runs, "counts": self.counts, "programs": list(self.programs),
+                "preload": dict(self.preload),
                 "sweep": [{"workload": w, "param": k, "values": v} for w, k, v in sweeps]}
 
     @classmethod
@@ -121,7 +132,8 @@ class RunConfig:
                        warmup=config.get("warmup", 0), hyperfine_runs=config.get("hyperfine_runs") or 0,
                        budget=budget,
                        timeout=(config["timeout"] or 0) if "timeout" in config else default_timeout(budget),
-                       counts=bool(config.get("counts")), limit=config.get("limit"), out=out, charts=charts)
+                       counts=bool(config.get("counts")), limit=config.get("limit"), out=out, charts=charts,
+                       preload=config.get("preload") or {})
         except (AttributeError, KeyError, TypeError, ValueError) as e:
             raise UserError(f"{out}: plan.json's config is not a run's ({type(e).__name__}: {e})") from None
 

@@ -18,7 +18,7 @@ import sys
 
 from harness import build, paths
 from harness.errors import SetupError, UserError
-from harness.registry import Registry
+from harness.registry import Registry, preload_env
 
 PRELOAD_TARGET = "//allocators/preload:libmmpreload.so"
 PRELOAD_LIBRARY = os.path.join(paths.BAZEL_BIN, "allocators", "preload", "libmmpreload.so")
@@ -40,8 +40,7 @@ def environment(strategy, base=None, limit=None, options=None):
         return env
     if not strategy.get("available", True):
         raise SetupError(f"{strategy['name']} is unavailable: {strategy.get('unavailable')}")
-    library = PRELOAD_LIBRARY if how == "in-house" else strategy["library"]
-    env["LD_PRELOAD"] = library + (":" + env["LD_PRELOAD"] if env.get("LD_PRELOAD") else "")
+    env = preload_env(PRELOAD_LIBRARY if how == "in-house" else strategy["library"], env)
     if how == "in-house":
         env["MMBENCH_STRATEGY"] = strategy["name"]
         if limit is not None:

@@ -242,18 +242,28 @@ def measure(registry, strategy_names, chosen, runs, folder, log):
     return rows
 
 
-def table(rows):
-    """The programs' table: wall time ± spread, ratio to the C library's time, peak RSS."""
-    if not rows:
-        return ""
+def table_rows(rows):
+    """The programs' table as cells: a heading, then wall time, spread, ratio to the C
+    library's time and peak RSS of each program on each strategy."""
     base = {r["program"]: r.get("mean_s") for r in rows if r["strategy"] == "system"}
-    out = ["", f"{'program':<14} {'strategy':<12} {'time':>10} {'±':>6} {'× system':>9} {'rss peak':>10}"]
+    out = [["program", "strategy", "time", "±", "× system", "rss peak"]]
     for r in rows:
         if r["error"]:
-            out.append(f"{r['program']:<14} {r['strategy']:<12} FAILED: {r['error']}")
+            out.append([r["program"], r["strategy"], f"FAILED: {r['error']}", "", "", ""])
             continue
         ratio = f"{r['mean_s'] / base[r['program']]:.2f}" if base.get(r["program"]) else "-"
         spread = f"{100 * r['stddev_s'] / r['mean_s']:.0f}%" if r["mean_s"] and r.get("stddev_s") is not None else "-"
-        out.append(f"{r['program']:<14} {r['strategy']:<12} {r['mean_s'] * 1000:8.1f}ms {spread:>6} {ratio:>9} "
-                   f"{r['rss_peak'] / 2**20:8.1f}Mi")
-    return "\n".join(out) + "\n"
+        out.append([r["program"], r["strategy"], f"{r['mean_s'] * 1000:.1f} ms", spread, ratio,
+                    f"{r['rss_peak'] / 2**20:.1f} MiB"])
+    return out
+
+
+def table(rows):
+    """The programs' table as text (table_rows, aligned)."""
+    if not rows:
+        return ""
+    lines = [""]
+    for c in table_rows(rows):
+        lines.append(f"{c[0]:<14} {c[1]:<12} {c[2]}" if c[2].startswith("FAILED") else
+                     f"{c[0]:<14} {c[1]:<12} {c[2]:>10} {c[3]:>6} {c[4]:>9} {c[5]:>10}")
+    return "\n".join(lines) + "\n"

@@ -2,8 +2,14 @@
 
 There is one list of strategies (allocators/strategies.def) and one of workloads
 (workloads/workloads.def); the harness never keeps a copy, it asks the binary.
+
+A peer (jemalloc, ...) runs only as the process's malloc (allocators/peers.c): the binary
+started plainly lists it unavailable and names its "library", the file to LD_PRELOAD; the
+binary started with that file preloaded says whether the peer then runs (and where the
+loader found the file), and that is the entry kept.
 """
 import json
+import os
 import subprocess
 
 from harness import paths
@@ -22,10 +28,27 @@ class Registry:
         self.gc_heaps = data.get("gc_heaps", [])
 
     @classmethod
-    def load(cls):
-        """The registry of the binary measurements run (paths.bench_binary)."""
-        out = subprocess.run([paths.bench_binary(), "--list-json"], capture_output=True, text=True, check=True).stdout
-        return cls(json.loads(out))
+    def load(cls, binary=None):
+        """The registry of the binary measurements run (paths.bench_binary), each peer as
+        it runs preloaded (with the GC heaps over it)."""
+        binary = binary or paths.bench_binary()
+        data = _listed(binary)
+        strategies = []
+        for s in data["strategies"]:
+            if s.get("available", True) or not s.get("library"):
+                strategies.append(s)
+                continue
+            preloaded = _listed(binary, preload_env(s["library"]))
+            strategies.append(next(p for p in preloaded["strategies"] if p["name"] == s["name"]))
+            data["gc_heaps"] = data.get("gc_heaps", []) + [h for h in preloaded.get("gc_heaps", [])
+                                                           if h.get("allocator") == s["name"]]
+        data["strategies"] = strategies
+        collectors = [c["name"] for c in data.get("collectors", [])]
+        names = [s["name"] for s in strategies]
+        data["gc_heaps"] = sorted(data.get("gc_heaps", []), key=lambda h: (
+            collectors.index(h["collector"]) if h["collector"] in collectors else len(collectors),
+            names.index(h["allocator"]) if h.get("allocator") in names else -1))
+        return cls(data)
 
     def strategy_names(self):
         return [s["name"] for s in self.strategies]
@@ -60,3 +83,15 @@ class Registry:
             if prefix == name and param in values:
                 values[param] = value if isinstance(values[param], str) else float(value)
         return {k: v if isinstance(v, str) else int(v) if float(v).is_integer() else v for k, v in values.items()}
+
+
+def preload_env(library, base=None):
+    """`base` (default: this process's environment) with `library` first in LD_PRELOAD."""
+    env = dict(os.environ if base is None else base)
+    env["LD_PRELOAD"] = library + (":" + env["LD_PRELOAD"] if env.get("LD_PRELOAD") else "")
+    return env
+
+
+def _listed(binary, env=None):
+    out = subprocess.run([binary, "--list-json"], capture_output=True, text=True, check=True, env=env).stdout
+    return json.loads(out)

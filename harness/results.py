@@ -28,10 +28,20 @@ from harness.errors import UserError
 SCHEMA = "mmbench.results/1"
 
 
+def file_mode():
+    """The mode open() gives a new file under the process's umask (0644 under the usual
+    022): mkstemp's temporary files are 0600, and a results file must be as readable as
+    any other the user writes."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_atomic(path, text):
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
     try:
+        os.fchmod(fd, file_mode())
         with os.fdopen(fd, "w") as f:
             f.write(text)
         os.replace(tmp, path)

@@ -10,7 +10,8 @@ takes the measurements one by one, journaling each as it finishes. Then:
     run stops, and what was measured is published to DIR as an incomplete run (the table
     shows which benchmarks are missing); `./mmbench run --resume DIR` takes the rest;
   - the harness itself dies (kill -9, power cut): DIR.partial keeps the finished
-    measurements and `--resume DIR` picks it up there.
+    measurements and `--resume DIR` picks it up there, from the same source tree only
+    (env.source_tree: the commit and the hash of any uncommitted change).
 Every file is written whole (temporary file + rename), so no result file is ever half there.
 """
 import datetime
@@ -33,7 +34,7 @@ def start(config, registry, selected):
     deps.ensure((deps.COUNTS if config.counts else []) + (deps.HYPERFINE if config.hyperfine_runs else []))
     stage = results.Staging(config.out)  # refuses an existing --out before any work is done
     try:
-        config = plan.prepare(selected, config)  # e.g. records the trace a replay needs
+        config = plan.prepare(selected, config).with_preload(registry)  # e.g. records the trace a replay needs
         params = dict(config.params)
         jobs = [{"name": name, "bench": name, "workload": w, "strategy": s, "params": dict(params), "sweep": None,
                  "kind": "gc" if registry.is_gc(w) else "alloc"}
@@ -48,7 +49,7 @@ def start(config, registry, selected):
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "command": ["./mmbench", *sys.argv[1:]],
             "environment": env.collect(),
-            "config": config.plan_config(sweeps),
+            "config": dict(config.plan_config(sweeps), inputs=env.input_digests(config.params)),
             "strategies": [s for s in registry.strategies if s["name"] in {b[2] for b in selected}],
             "collectors": [c for c in registry.collectors
                            if c["name"] in {b[2].split("/")[0] for b in selected if registry.is_gc(b[1])}],
@@ -80,6 +81,9 @@ def resume(path, charts=True):
     options its plan recorded (plan.RunConfig.from_plan), and publishes it."""
     folder = _locate(path)
     j = journal.Journal.open(folder, path)
+    mixed = env.same_tree(j.plan.get("environment") or {}, env.source_tree())
+    if mixed:  # one run, one tree: its measurements would not be of one program
+        raise UserError(f"--resume {path}: {mixed}; check that tree out again to finish it, or start a new run")
     out = folder[:-len(".partial")] if folder.endswith(".partial") else folder
     if folder != out and os.path.exists(out):
         raise UserError(f"--resume {path}: both {out} and {folder} exist; move one away")
@@ -119,7 +123,9 @@ def _take(j, config, job, kind, n):
         sample, error = measure.counts(job["bench"], job["params"], config, raw)
         if sample:
             j.record(job, kind, n, sample=sample, raw=raw)
-            return f"{sample['instructions_per_op']:8.1f} instructions/op"
+            guard = (f" [hit the runaway guard at {sample['counts_completed']:.0%} of steps]"
+                     if sample["counts_completed"] < 1 else "")
+            return f"{sample['instructions_per_op']:8.1f} instructions/op{guard}"
     j.record(job, kind, n, error=error, raw=raw if os.path.exists(raw) else None)
     return f"FAILED: {error}"
 

@@ -13,15 +13,17 @@ ratio and in how many rounds the benchmark was the faster.
 """
 import csv
 import io
+import math
 
-from harness import metrics, results, stats
+from harness import metrics, results, stats, summary
 
 MIB = 1024 * 1024
-GC_BASELINE = "manual/system"
+GC_BASELINE = summary.GC_REFERENCE
+TOO_SMALL = "too small"  # a fragmentation cell where the live set is too small to judge it
 FORMATS = {
     metrics.TIME: lambda v: f"{v:.1f}" if v < 1000 else f"{v:.0f}",
     metrics.SECONDS: lambda v: f"{v:.3f}",
-    metrics.MIB: lambda v: f"{v / MIB:.1f} MiB",
+    metrics.MIB: lambda v: f"{v / MIB:.1f} MiB" if v >= MIB / 10 else f"{v / 1024:.1f} KiB",
     metrics.PERCENT: lambda v: f"{v * 100:.1f}%",
     metrics.DECIMAL: lambda v: f"{v:.1f}",
     metrics.INTEGER: lambda v: f"{v:.0f}",
@@ -61,8 +63,10 @@ def rows(data):
         if not m and b.get("status") == "incomplete":
             out.append([b["workload"], b["strategy"], "not run yet (--resume)"] + [""] * (len(cols) - 1))
             continue
+        small = _small_live(m)
         out.append([b["workload"], b["strategy"]] +
-                   [cell(c.metric, m.get(c.metric.key)) + (_cut(m) if c.metric.key == "ns_per_op" else "")
+                   [TOO_SMALL if small and c.metric.key in SMALL_LIVE_HIDES else
+                    cell(c.metric, m.get(c.metric.key)) + _mark(c.metric, m)
                     for c in cols])
     return out
 
@@ -103,6 +107,9 @@ def _completed(m):
     return done["min"] if done else 1.0
 
 
+SMALL_LIVE_HIDES = ("frag", "frag_at_peak")  # metrics.from_gbench drops them under FRAG_MIN_LIVE
+
+
 def _small_live(m):
     live = (m or {}).get("peak_live")
     return live is not None and live["median"] < metrics.FRAG_MIN_LIVE and "frag" not in m
@@ -113,19 +120,41 @@ def _cut(m):
     return f" [{done:.0%} of steps]" if done < 1 else ""
 
 
+def _guarded(m):
+    """The fraction of the workload the counted run did (1 unless it hit the runaway guard)."""
+    done = (m or {}).get("counts_completed")
+    return done["min"] if done else 1.0
+
+
+def _mark(metric, m):
+    """What a cell adds to its number: the budget's cut beside ns/op, the runaway guard's
+    beside the counts."""
+    if metric.key == "ns_per_op":
+        return _cut(m)
+    if metric.source == "callgrind" and _guarded(m) < 1:
+        return f" [guard: {_guarded(m):.0%} of steps]"
+    return ""
+
+
 def footnote(data):
     """What the marks mean, when any is used."""
     notes = []
     if any(m and m.get("unstable") for b in data["benchmarks"] for m in (b.get("metrics") or {}).values()):
         notes.append("! unstable: the spread (stddev/mean) of the repetitions is over 10%; treat the median with care")
     if any(_small_live(b.get("metrics")) for b in data["benchmarks"] if b.get("kind") != "gc"):
-        notes.append(f"frag —: under {metrics.FRAG_MIN_LIVE // 1024} KiB was live at once, so a heap's fixed cost "
-                     "would read as fragmentation; not reported")
+        notes.append(f"{TOO_SMALL}: under {metrics.FRAG_MIN_LIVE // 1024} KiB was live at once, too small to judge "
+                     "fragmentation (a heap's fixed cost would read as waste)")
+    if any(b["strategy"] == summary.FLOOR and (b.get("metrics") or {}).get("peak_footprint") for b in data["benchmarks"]):
+        notes.append(f"{summary.FLOOR}: frees nothing, so its footprint is every byte the run ever allocated and "
+                     "grows with the run's length, whatever is live; it is the floor of time, not a heap to choose")
     if any(_completed(b.get("metrics")) < 1 for b in data["benchmarks"]):
         budget = (data.get("config") or {}).get("budget")
         notes.append(f"[N% of steps]: the time budget ({budget:g} s, --budget) stopped this strategy early; its "
                      "numbers cover the steps it did (a slow strategy gets slower as its heap grows)"
                      if budget else "[N% of steps]: the time budget stopped this strategy early")
+    if any(_guarded(b.get("metrics")) < 1 for b in data["benchmarks"]):
+        notes.append("[guard: N% of steps]: the counted run hit its runaway guard and covers fewer steps than "
+                     "the others; compare leaves its counts out")
     return "".join(n + "\n" for n in notes)
 
 
@@ -162,16 +191,29 @@ def _markdown(table):
 
 def csv_text(data):
     """Raw numbers (medians and spreads), not formatted: for spreadsheets and scripts. The
-    allocator table's columns, then every collector counter."""
+    allocator table's columns, the process's own accounting (PROCESS_COLUMNS), then every
+    collector counter."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    keys = [c.metric.key for c in columns(data)]
+    keys = [c.metric.key for c in columns(data) + metrics.PROCESS_COLUMNS]
     keys += [m.key for m in metrics.from_source("collector") if m.key not in keys]
     w.writerow(["workload", "strategy", "error"] + keys + ["ns_per_op_spread", "repetitions"])
     for b in data["benchmarks"]:
         m = b.get("metrics", {})
         ns = m.get("ns_per_op") or {}
         w.writerow([b["workload"], b["strategy"], b.get("error") or ""] +
-                   [("" if m.get(k) is None else f"{m[k]['median']:.6g}") for k in keys] +
-                   [f"{ns['spread']:.4f}" if ns else "", ns.get("n", 0)])
+                   [("" if m.get(k) is None else plain(m[k]["median"])) for k in keys] +
+                   [plain(round(ns["spread"], 4)) if ns else "", ns.get("n", 0)])
     return buf.getvalue()
+
+
+def plain(value):
+    """A number as a spreadsheet or pgfplots reads it without surprise: a whole number as
+    an integer (26491362, never 2.64914e+07), anything else with six significant digits in
+    plain decimal notation (0.0714919, 96.3123)."""
+    if not math.isfinite(value):
+        return "nan"
+    if value == int(value):
+        return str(int(value))
+    digits = max(0, 5 - math.floor(math.log10(abs(value))))
+    return f"{value:.{digits}f}".rstrip("0").rstrip(".")

@@ -6,18 +6,32 @@
    process that failed without a "not ok" line (a crash, a timeout) counts as one failure.
 2. The harness's own tests (harness/tests, unittest).
 3. With --full: fuzzing and valgrind (harness/full.py).
+What may be skipped (optional()): a peer or a tool the suite can do without
+(deps.OPTIONAL) is skipped only when it is not installed here and could not be
+(deps.offer tried first). One that is installed must load: a peer the registry lists as
+unavailable although its library is there, or a tool that does not start, is a failure
+with its reason, never a skip (harness/tests/test_skips.py holds this machine to it).
 The last line is "N passed, N failed, N skipped"; the exit status is 0 only when nothing
 failed and something ran.
 """
 import json
 import os
 import re
+import subprocess
 import tempfile
 import unittest
 import urllib.parse
 
 from harness import build, deps, full, paths
 from harness.tap import Tally, count_tap
+
+# How to tell that an installed tool of deps.PROGRAMS works: a command that must succeed.
+STARTS = {
+    "sqlite3": ["sqlite3", "-version"],
+    "CPython's regression tests": ["/usr/bin/python3", "-c", "import test.libregrtest"],
+    "hyperfine": ["hyperfine", "--version"],
+}
+
 
 def bazel_tests(tally, targets=("//...",)):
     with tempfile.TemporaryDirectory() as tmp:
@@ -48,6 +62,48 @@ def bazel_tests(tally, targets=("//...",)):
         failures = count_tap(text, label, tally)
         if result.get("status") != "PASSED" and failures == 0:
             tally.add("not ok", f"{label}: {result.get('status', 'FAILED')} with no failing case reported")
+
+
+def _switched_off(name):
+    """A peer the user switched off on purpose (MMBENCH_UNAVAILABLE, allocators/peers.c)."""
+    return name in os.environ.get("MMBENCH_UNAVAILABLE", "").split(",")
+
+
+def _starts(argv):
+    """None when `argv` runs and exits 0, else why not (one line)."""
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError) as e:
+        return str(e)
+    tail = (done.stderr.strip().splitlines() or [""])[-1][:200]
+    return None if done.returncode == 0 else f"'{' '.join(argv)}' exits {done.returncode}: {tail}"
+
+
+def optional(strategies, peers=deps.PEERS, programs=deps.PROGRAMS, starts=STARTS):
+    """[(outcome, what, why)] for each optional peer and tool: "ok" when it is installed
+    and loads, "skip" when it is not installed (or switched off on purpose), "not ok"
+    when it is installed and does not load. strategies: the registry's entries."""
+    out = []
+    listed = {s["name"]: s for s in strategies}
+    for what, present, package in peers:
+        entry = listed.get(what, {"available": False, "unavailable": "the benchmark binary does not list it"})
+        if not present():
+            out.append(("skip", what, f"not installed here (Debian package {package})"))
+        elif entry.get("available", True):
+            out.append(("ok", what, "installed, and it loads"))
+        elif _switched_off(what):
+            out.append(("skip", what, "switched off by MMBENCH_UNAVAILABLE"))
+        else:
+            out.append(("not ok", what, f"installed (Debian package {package}) but it does not load: "
+                                        f"{entry.get('unavailable', 'unavailable')}"))
+    for what, present, package in programs:
+        if not present():
+            out.append(("skip", what, f"not installed here (Debian package {package})"))
+            continue
+        why = _starts(starts[what])
+        out.append(("ok", what, "installed, and it starts") if why is None else
+                   ("not ok", what, f"installed but it does not start: {why}"))
+    return out
 
 
 class _Result(unittest.TextTestResult):

@@ -119,14 +119,19 @@ static void list_json(void) {
 
 static double ratio_minus_one(size_t num, size_t den) { return den ? (double)num / (double)den - 1.0 : 0.0; }
 
+static mm_config case_config(const bench_case *k) {
+    return (mm_config){.limit = k->limit, .options = k->options[0] ? k->options : NULL};
+}
+
 static mm_heap *open_case(const bench_case *k, mm_error *err) {
-    mm_config cfg = {.limit = k->limit, .options = k->options[0] ? k->options : NULL};
+    mm_config cfg = case_config(k);
     return mm_open(k->strategy, &cfg, err);
 }
 
 static bool run_pass(bench_case *k, wl_bench *b, wl_ctx *c) {
     mm_error err = {{0}};
     memset(c, 0, sizeof *c);
+    c->config = case_config(k);
     c->heap = open_case(k, &err);
     if (c->heap == NULL) {
         wl_bench_fail(b, err.message);
@@ -235,7 +240,6 @@ static size_t parse_bytes(const char *text) {
 }
 
 int main(int argc, char **argv) {
-    mm_peers_reexec(argv); /* so jemalloc's library can be loaded (allocators/peers.h) */
     static bench_options options[64], collector_options[16];
     if (mm_strategy_count > 64 || gc_collector_count > 16) usage_error("too many strategies or collectors%s%s", "", "");
     bool validate = false;

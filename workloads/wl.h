@@ -52,7 +52,9 @@ typedef struct wl_meter {
 } wl_meter;
 
 typedef struct wl_ctx {
-    mm_heap *heap;
+    mm_heap *heap;   /* the driver checks and closes whatever heap is here after the run: a
+                      * workload may put another in its place (threads.c wraps it) */
+    mm_config config; /* what `heap` was opened with, for a workload that opens more */
     wl_bench *bench; /* the timed pass's Google Benchmark state; NULL in the metered pass */
     const double *param;  /* the workload's parameter values, in declaration order */
     int64_t iterations;   /* timed-loop iterations (the same in both passes) */
@@ -79,6 +81,7 @@ typedef struct wl_workload {
     const char *(*validate)(const double *param);
     void (*run)(wl_ctx *c); /* runs one pass; see wl_next */
     bool collected;         /* a GC workload: runs on a collector, named W/COLLECTOR/STRATEGY (gc_bench.c) */
+    const char *refuses_no_free; /* non-NULL: why a strategy without MM_CAP_FREE cannot run it */
 } wl_workload;
 
 /* The registry, from workloads.def. */

@@ -1,6 +1,8 @@
-"""Peers where their library is missing: simulated with MMBENCH_UNAVAILABLE (read by
-allocators/peers.c), they are listed as unavailable with the reason, skipped by a run
-with a note (not an error), and refused by ./mmbench preload with the reason."""
+"""Peers run as the process's malloc: a run starts each peer's benchmark process with the
+peer's library preloaded, for every kind of measurement (Google Benchmark, hyperfine,
+callgrind). Where a library is missing (simulated with MMBENCH_UNAVAILABLE, read by
+allocators/peers.c) a peer is listed as unavailable with the reason, skipped by a run with
+a note (not an error), and refused by ./mmbench preload with the reason."""
 import json
 import os
 import subprocess
@@ -8,7 +10,8 @@ import tempfile
 import unittest
 
 from harness import results
-from harness.tests.support import MMBENCH, error_line
+from harness.registry import Registry
+from harness.tests.support import MMBENCH, TINY, error_line
 
 ENV = dict(os.environ, MMBENCH_UNAVAILABLE="jemalloc")
 
@@ -46,6 +49,25 @@ class MissingPeerTest(unittest.TestCase):
         done = mmbench("preload", "jemalloc", "--", "true")
         self.assertEqual(done.returncode, 1)
         self.assertIn("jemalloc is unavailable", error_line(done))
+
+
+class PreloadedPeerTest(unittest.TestCase):
+    def test_a_run_measures_the_peer_as_the_process_malloc(self):
+        peer = next((s for s in Registry.load().strategies if s.get("library") and s.get("available")), None)
+        if peer is None:
+            self.skipTest("no peer library is installed here")
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "run")
+            done = subprocess.run([MMBENCH, "run", "--out", out, "--allocators", peer["name"], *TINY,
+                                   "--repetitions", "1", "--hyperfine-runs", "1", "--counts"],
+                                  capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+            self.assertEqual(done.returncode, 0, done.stderr[-2000:])
+            data = results.load(out)
+            self.assertEqual(data["config"]["preload"][peer["name"]], peer["library"])
+            bench = data["benchmarks"][0]
+            self.assertFalse(bench.get("error"), bench.get("error"))
+            for metric in ("ns_per_op", "process_s", "instructions_per_op", "peak_footprint"):
+                self.assertIn(metric, bench["metrics"], f"{metric} measured with {peer['name']} preloaded")
 
 
 if __name__ == "__main__":

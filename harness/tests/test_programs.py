@@ -1,8 +1,10 @@
 """Real programs on every in-house strategy as their malloc, output compared with a normal
 run (harness/programs.py): CPython's own regression tests, sqlite3, gcc, and a Python
-script with threads and fork. One case per program and strategy, generated from the
-binary's registry, so strategies added to strategies.def are picked up. `./mmbench test
---full` adds the heavier programs. Also: ./mmbench preload's user errors."""
+script with threads and fork, all on the drop-in's default per-thread heaps; beside them
+CPython's thread tests (THREADED), and the threads-and-fork script again with
+threads=shared (one heap behind one lock). One case per program and strategy, generated
+from the binary's registry, so strategies added to strategies.def are picked up.
+`./mmbench test --full` adds the heavier programs. Also: ./mmbench preload's user errors."""
 import os
 import shutil
 import subprocess
@@ -50,8 +52,21 @@ def _case(program, strategy):
     return test
 
 
-for _program in programs.selected(full=FULL):
+# CPython's tests of threads themselves (start, join, locks, fork with threads running),
+# on every in-house strategy.
+THREADED = programs.Program("cpython-threads", [programs.PYTHON, "-m", "test", "test_thread", "test_threading"],
+                            env={"PYTHONMALLOC": "malloc"}, match="verdict")
+# The threads-and-fork script on the drop-in's other way to serve threads, one heap behind
+# one lock, on the strategies that need no scan: six threads' garbage in one heap makes
+# the list-scanning fits crawl (minutes), which tells nothing about the lock.
+SHARED = programs.Program("python-threads-fork-shared", [programs.PYTHON, "-c", programs.THREADS_SCRIPT],
+                          env={"PYTHONMALLOC": "malloc", "MMBENCH_OPTIONS": "threads=shared"})
+SHARED_ON = ("pool", "buddy", "best-fit", "bump")
+
+for _program in programs.selected(full=FULL) + [THREADED, SHARED]:
     for _strategy in IN_HOUSE:
+        if _program is SHARED and _strategy["name"] not in SHARED_ON:
+            continue
         setattr(ProgramsTest, f"test_{_program.name.replace('-', '_')}_on_{_strategy['name'].replace('-', '_')}",
                 _case(_program, _strategy))
 
@@ -120,6 +135,27 @@ class PreloadCliTest(unittest.TestCase):
     def test_runs_a_program_and_passes_its_exit_status(self):
         done = mmbench("preload", "bump", "--", "sh", "-c", "exit 7")
         self.assertEqual(done.returncode, 7, done.stderr)
+
+    def test_a_bad_threads_option_is_one_line_and_status_2(self):
+        env = preload.environment(IN_HOUSE[0], options="threads=sometimes") if IN_HOUSE else None
+        if env is None:
+            self.skipTest("no in-house strategy is registered")
+        done = subprocess.run([programs.PYTHON, "-c", "print('never')"], env=env, capture_output=True, text=True,
+                              timeout=60)
+        self.assertEqual(done.returncode, 2, done.stderr)
+        self.assertEqual(done.stdout, "")
+        self.assertEqual(len(done.stderr.strip().splitlines()), 1, done.stderr)
+        self.assertIn("threads=per-thread or threads=shared", done.stderr)
+
+    def test_threads_option_and_strategy_options_mix(self):
+        pool = [s for s in IN_HOUSE if s["name"] == "pool"]
+        if not pool:
+            self.skipTest("pool is not registered")
+        for options in ("threads=shared,cache=0", "cache=0,threads=per-thread", "threads=shared"):
+            env = preload.environment(pool[0], options=options)
+            done = subprocess.run([programs.PYTHON, "-c", "print(sum(len(str(i)) for i in range(10**5)))"], env=env,
+                                  capture_output=True, text=True, timeout=120)
+            self.assertEqual((done.returncode, done.stdout), (0, "488890\n"), f"{options}: {done.stderr[-500:]}")
 
     def test_unknown_strategy_is_a_user_error(self):
         done = mmbench("preload", "no-such", "--", "true")

@@ -9,7 +9,7 @@ import tempfile
 import unittest
 
 from harness import paths, results
-from harness.tests.support import CHROMIUM_FLAGS, MMBENCH, TINY, error_line, mmbench
+from harness.tests.support import MMBENCH, TINY, chromium, error_line, mmbench, need_chromium
 
 
 def crashing_binary(folder, victim):
@@ -159,35 +159,36 @@ class CountsAndChartsTest(unittest.TestCase):
         data = results.load(self.outs[0])
         points = sorted((s["strategy"], s["sweep"]["value"]) for s in data["sweep"])
         self.assertEqual(points, [("bump", 100), ("bump", 1000), ("system", 100), ("system", 1000)])
-        for chart in ["time_per_op", "fragmentation", "time_vs_memory", "cost_growth"]:
-            for fmt in ["svg", "pdf", "png"]:
-                path = os.path.join(self.outs[0], "charts", f"{chart}.{fmt}")
-                self.assertGreater(os.path.getsize(path), 1000, path)
+        # no collectors: no GC figures; 300 blocks of 16-512 B live are enough to judge fragmentation
+        self.assertEqual(sorted(os.listdir(os.path.join(self.outs[0], "charts"))),
+                         sorted(f"{name}.{fmt}" for name in ("time_per_op", "fragmentation", "time_vs_memory",
+                                                             "cost_growth") for fmt in ("png", "svg")))
         with open(os.path.join(self.outs[0], "charts", "time_per_op.png"), "rb") as f:
             self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
-        self.assertFalse(os.path.exists(os.path.join(self.outs[0], "charts", "pauses.png")))  # no collectors here
 
     def test_plot_command_redraws_into_another_folder(self):
         target = os.path.join(self.tmp.name, "elsewhere")
         done = mmbench("plot", self.outs[0], "--out", target)
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertTrue(os.path.isfile(os.path.join(target, "charts", "cost_growth.svg")))
+        done = mmbench("plot", "--style", "paper", self.outs[0], "--out", target)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertTrue(os.path.isfile(os.path.join(target, "charts", "paper", "cost_growth-2col.pdf")))
+        self.assertTrue(os.path.isfile(os.path.join(target, "charts", "paper", "cost_growth.csv")))
 
-    def test_report_renders_in_headless_chromium(self):
+    def test_report_of_a_real_run_renders_in_headless_chromium(self):
+        need_chromium()
         report = os.path.join(self.outs[0], "report.html")
         with open(report) as f:
             page = f.read()
-        self.assertNotIn("http://", page.replace("http://json-schema", ""))  # nothing to fetch
+        self.assertNotIn("http://", page)  # nothing to fetch
         self.assertNotIn("https://", page)
-        with tempfile.TemporaryDirectory() as profile:
-            done = subprocess.run(["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-                                   "--virtual-time-budget=10000", "--dump-dom", f"file://{report}"],
-                                  capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
+        done, console = chromium(report, "--dump-dom")
         self.assertEqual(done.returncode, 0, done.stderr[-2000:])
-        dom = done.stdout
-        self.assertIn('data-charts-shown="4"', dom)  # every chart decoded and drawn
-        self.assertIn("<td>churn</td><td>system</td>", dom)
-        self.assertIn("Live-set sweep", dom)
+        self.assertEqual(console, [])
+        self.assertIn('data-charts-shown="4"', done.stdout)  # every chart decoded and drawn
+        self.assertIn("<td>churn</td><td>system</td>", done.stdout)
+        self.assertIn('id="sweep"', done.stdout)
 
 
 if __name__ == "__main__":

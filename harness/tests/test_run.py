@@ -56,6 +56,13 @@ class RunTest(unittest.TestCase):
             self.assertEqual(len(b["samples"]["process_s"]), 3)  # hyperfine's runs
             self.assertGreater(b["metrics"]["process_rss_peak"]["median"], 0)  # from wait4, not the process
             self.assertIn("unstable", b["metrics"]["ns_per_op"])
+            # the process's own accounting (wait4's rusage), every repetition: a process that maps
+            # and touches a live set faults pages in and spends CPU time
+            for key in ["user_seconds", "sys_seconds", "minor_faults", "major_faults"]:
+                self.assertEqual(len(b["samples"][key]), 2, f"{b['name']} {key}")
+            self.assertGreater(b["metrics"]["minor_faults"]["min"], 100)
+            self.assertGreater(b["metrics"]["user_seconds"]["max"] + b["metrics"]["sys_seconds"]["max"], 0)
+            self.assertGreaterEqual(b["metrics"]["major_faults"]["min"], 0)
 
     def test_same_seed_same_operations_for_every_strategy(self):
         sums = {b["strategy"]: b["metrics"]["ops_checksum"]["median"] for b in self.data["benchmarks"]}
@@ -75,8 +82,11 @@ class RunTest(unittest.TestCase):
     def test_records_environment_and_parameters(self):
         env = self.data["environment"]
         for key in ["cpu", "cores", "kernel", "compiler", "compiler_flags", "libraries", "git_revision",
-                    "load_average", "cpu_governor", "aslr"]:
+                    "git_dirty", "load_average", "cpu_governor", "aslr"]:
             self.assertIn(key, env)
+        self.assertRegex(env["git_revision"], "^[0-9a-f]{40}$")
+        self.assertEqual("git_diff_sha256" in env, env["git_dirty"])  # a hash of the changes, when changed
+        self.assertEqual(self.data["config"]["inputs"], {})  # no parameter names a file here
         self.assertEqual(self.data["workloads"][0]["params"]["live"], 500)
         self.assertEqual(self.data["config"]["repetitions"], 2)
         self.assertTrue(self.data["complete"])
@@ -87,6 +97,7 @@ class RunTest(unittest.TestCase):
         self.assertEqual([r["strategy"] for r in rows], self.strategies)
         for row, b in zip(rows, self.data["benchmarks"]):
             self.assertAlmostEqual(float(row["ns_per_op"]), b["metrics"]["ns_per_op"]["median"], delta=1e-3)
+            self.assertAlmostEqual(float(row["minor_faults"]), b["metrics"]["minor_faults"]["median"], delta=1)
         with open(os.path.join(self.out, "table.md")) as f:
             md = f.read()
         self.assertIn("| churn | bump |", md)

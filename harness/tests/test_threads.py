@@ -1,6 +1,8 @@
-"""The thread workloads (workloads/threads.c) through ./mmbench run: every thread count
-runs on a thread-safe strategy (system, bare) and a single-threaded one (bump, behind the
-lock), with the same operations on both."""
+"""The thread workloads (workloads/threads.c) through ./mmbench run: every thread count and
+both ways an in-house strategy serves threads (per-thread heaps, and -shared: one heap
+behind one lock) run on a thread-safe strategy (system, bare), a single-threaded one that
+frees (pool) and one that does not (bump), with the same operations everywhere; and the
+false-sharing pair."""
 import os
 import tempfile
 import unittest
@@ -8,7 +10,10 @@ import unittest
 from harness import results
 from harness.tests.support import mmbench
 
-WORKLOADS = ["larson-1", "larson-2", "larson-n", "prodcons-1", "prodcons-2", "prodcons-n"]
+CHURNING = ["larson-1", "larson-2", "larson-n", "prodcons-1", "prodcons-2", "prodcons-n"]
+SHARING = ["cache-thrash-2", "cache-scratch-2"]
+WORKLOADS = [w + variant for w in CHURNING + SHARING for variant in ("", "-shared")]
+STRATEGIES = ["system", "bump", "pool"]
 
 
 class ThreadWorkloadsTest(unittest.TestCase):
@@ -16,9 +21,13 @@ class ThreadWorkloadsTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
         out = os.path.join(cls.tmp.name, "run")
-        params = [a for w in WORKLOADS for a in ("--param", f"{w}.steps=2000", "--param", f"{w}.live=300")]
-        cls.done = mmbench("run", "--out", out, "--workloads", ",".join(WORKLOADS), "--allocators", "system,bump",
-                           "--repetitions", "1", "--programs", "none", *params)
+        params = []
+        for w in WORKLOADS:
+            small = ("steps=2000", "live=300") if w.split("-")[0] in ("larson", "prodcons") else ("steps=1000", "writes=20")
+            params += [a for kv in small for a in ("--param", f"{w}.{kv}")]
+        cls.done = mmbench("run", "--out", out, "--workloads", ",".join(WORKLOADS), "--allocators",
+                           ",".join(STRATEGIES), "--repetitions", "1", "--programs", "none", "--hyperfine-runs", "0",
+                           "--sweep", "none", "--no-charts", *params)
         cls.data = results.load(out) if cls.done.returncode == 0 else None
 
     @classmethod
@@ -34,16 +43,19 @@ class ThreadWorkloadsTest(unittest.TestCase):
             out.setdefault(b["workload"], {})[b["strategy"]] = {k: v["median"] for k, v in b["metrics"].items()}
         return out
 
-    def test_every_thread_count_runs_on_both_kinds_of_strategy(self):
+    def test_every_workload_runs_on_every_kind_of_strategy(self):
         self.assertEqual(sorted(self.by_workload()), sorted(WORKLOADS))
         for b in self.data["benchmarks"]:
             self.assertIsNone(b["error"], b["name"])
             self.assertEqual(b["metrics"]["check_failures"]["max"], 0, b["name"])
 
-    def test_same_operations_on_every_strategy(self):
-        for workload, runs in self.by_workload().items():
-            self.assertEqual(runs["system"]["ops_checksum"], runs["bump"]["ops_checksum"], workload)
-            self.assertEqual(runs["system"]["peak_live"], runs["bump"]["peak_live"], workload)
+    def test_same_operations_on_every_strategy_and_both_variants(self):
+        w = self.by_workload()
+        for workload, runs in w.items():
+            base = workload.removesuffix("-shared")
+            for s in STRATEGIES:
+                self.assertEqual(runs[s]["ops_checksum"], w[base]["system"]["ops_checksum"], f"{workload}/{s}")
+                self.assertEqual(runs[s]["peak_live"], w[base]["system"]["peak_live"], f"{workload}/{s}")
 
     def test_more_threads_keep_more_alive(self):
         w = self.by_workload()
@@ -52,6 +64,17 @@ class ThreadWorkloadsTest(unittest.TestCase):
             one, two, n = (w[f"{shape}-{k}"]["bump"]["peak_live"] for k in ("1", "2", "n"))
             self.assertAlmostEqual(two / one, 2, delta=0.2, msg=shape)
             self.assertAlmostEqual(n / one, threads[f"{shape}-n"], delta=0.2 * threads[f"{shape}-n"], msg=shape)
+            self.assertEqual(threads[f"{shape}-n"], 2 * os.cpu_count(), "N is twice the cores")
+
+    def test_per_thread_heaps_hold_a_heap_per_thread(self):
+        # pool on 2 threads: each thread's heap maps an arena of its own, where the shared
+        # heap makes do with one; at 1 thread the two hold the same plus the layer's pages
+        w = self.by_workload()
+        for shape in ("larson", "prodcons"):
+            shared, own = w[f"{shape}-2-shared"]["pool"], w[f"{shape}-2"]["pool"]
+            self.assertGreater(own["peak_footprint"], 1.5 * shared["peak_footprint"], shape)
+            one_shared, one_own = w[f"{shape}-1-shared"]["pool"], w[f"{shape}-1"]["pool"]
+            self.assertLess(one_own["peak_footprint"], 1.2 * one_shared["peak_footprint"], shape)
 
 
 if __name__ == "__main__":

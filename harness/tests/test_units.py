@@ -62,8 +62,8 @@ class MetricsTest(unittest.TestCase):
         self.assertEqual(metrics.from_gbench({"items_per_second": 1e7, "peak_live": 1e6, "frag": 0.2})["frag"], 0.2)
         data = {"benchmarks": [{"workload": "pair", "strategy": "a", "error": None,
                                 "metrics": {k: metrics.summarise([v]) for k, v in small.items()}}]}
-        self.assertEqual(table.rows(data)[1][5], "—")
-        self.assertIn("under 64 KiB was live at once", table.footnote(data))
+        self.assertEqual(table.rows(data)[1][3:7], ["0.5 KiB", "—", "too small", "too small"])  # never 0.0 MiB
+        self.assertIn("too small: under 64 KiB was live at once, too small to judge", table.footnote(data))
         self.assertNotIn("KiB was live", table.footnote(TableTest.DATA))
 
     def test_failed_benchmark_is_an_error(self):

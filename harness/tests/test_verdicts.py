@@ -158,7 +158,7 @@ class CompareCommandTest(unittest.TestCase):
         done = mmbench("compare", b, n)
         self.assertEqual(done.returncode, 1, done.stderr)
         self.assertIn("## Regressions", done.stdout)
-        self.assertIn("| `churn/a` | instructions/op | 100 | 105 | +5.00% | exact |", done.stdout)
+        self.assertIn("| `churn/a` | instructions/op | 100 | 105 | +5.00% | — | exact |", done.stdout)
         same = mmbench("compare", b, b)
         self.assertEqual(same.returncode, 0, same.stderr)
         self.assertIn("Verdict: no regression", same.stdout)
