@@ -117,11 +117,24 @@ CATALOG = [
     Metric("gc_collected", "collected", "objects", None, False, INTEGER, "collector"),
     Metric("gc_uncollectable", "uncoll.", "objects", None, False, INTEGER, "collector", title="uncollectable"),
     Metric("gc_leaked", "leaked", "objects", LOWER, False, INTEGER, "collector"),
+    # a pause: one call into the memory manager that frees or scans (a decref cascade of
+    # more than one object, or a collection), for every collector; GC time: their sum / wall
     Metric("gc_time_frac", "GC time", "ratio", LOWER, True, PERCENT, "collector"),
     Metric("pause_max_ns", "pause max", "ns", LOWER, True, DURATION, "collector", clock=True),
     Metric("pause_p50_ns", "p50", "ns", LOWER, True, DURATION, "collector", clock=True, title="pause p50"),
     Metric("pause_p99_ns", "p99", "ns", LOWER, True, DURATION, "collector", clock=True, title="pause p99"),
     Metric("gc_pauses", "pauses", "pauses", None, True, INTEGER, "collector"),
+    # the pauses that are collections, on their own
+    Metric("collection_time_frac", "coll. time", "ratio", LOWER, True, PERCENT, "collector",
+           title="collection time"),
+    Metric("gc_collection_pauses", "coll. pauses", "pauses", None, True, INTEGER, "collector",
+           title="collection pauses"),
+    Metric("collection_pause_max_ns", "coll. max", "ns", LOWER, True, DURATION, "collector", clock=True,
+           title="collection pause max"),
+    Metric("collection_pause_p50_ns", "coll. p50", "ns", LOWER, True, DURATION, "collector", clock=True,
+           title="collection pause p50"),
+    Metric("collection_pause_p99_ns", "coll. p99", "ns", LOWER, True, DURATION, "collector", clock=True,
+           title="collection pause p99"),
     Metric("gc_finalizers", "finalizers", "objects", None, False, INTEGER, "collector"),
     *_collector_generations("collected", "collected"),
     *_collector_generations("uncollectable", "uncollectable"),
@@ -149,8 +162,10 @@ OPTIONAL_COLUMNS = columns("process_s", "instructions_per_op", "cycles_per_op")
 # the measured process's own accounting: in table.csv (the default tables stay narrow)
 PROCESS_COLUMNS = columns("user_seconds", "sys_seconds", "minor_faults", "major_faults")
 # a GC workload's operation is one object created
+# pauses: all of them (cascades and collections), then the collections alone (docs/metrics.md)
 GC_COLUMNS = columns("ns_per_op", "gc_collections0", "gc_collections1", "gc_collections2", "gc_collected",
-                     "gc_uncollectable", "gc_leaked", "gc_time_frac", "pause_max_ns", "pause_p50_ns", "pause_p99_ns",
+                     "gc_uncollectable", "gc_leaked", "gc_time_frac", "gc_pauses", "pause_max_ns", "pause_p50_ns",
+                     "pause_p99_ns", "gc_collection_pauses", "collection_pause_max_ns", "collection_pause_p99_ns",
                      "peak_footprint", "rss_peak", ns_per_op="ns/object")
 
 

@@ -225,6 +225,27 @@ def heaps(registry, config):
             (h["default"] if allocators is None else h["allocator"] is None or h["allocator"] in allocators)]
 
 
+def configured(heap, registry, params):
+    """The name a GC heap's numbers appear under: the heap, with each collector option the
+    run sets to other than its default (the collector's "options" in --list-json) in
+    brackets, "rc-gen[untrack=eager]/pool": numbers of a modified collector never appear
+    under the plain name (docs/gc.md, "Options")."""
+    collector, slash, allocator = heap.partition("/")
+    info = next((c for c in registry.collectors if c["name"] == collector), None)
+    if info is None:
+        return heap
+    defaults = dict(kv.split("=", 1) for kv in info.get("options", "").split(",") if "=" in kv)
+    changed = [f"{key}={params[f'{collector}.{key}']}" for key in defaults
+               if str(params.get(f"{collector}.{key}", defaults[key])) != defaults[key]]
+    return f"{collector}[{','.join(changed)}]{slash}{allocator}" if changed else heap
+
+
+def heap_of(strategy):
+    """The heap a (possibly configured) strategy name runs on: "rc-gen[...]/pool" -> "rc-gen/pool"."""
+    name, bracket, rest = strategy.partition("[")
+    return name + rest.partition("]")[2] if bracket else strategy
+
+
 def prepare(selected, config):
     """The config with the inputs a run needs made on the spot. The replay workload, when
     selected without a replay.trace, replays a real program recorded now (the python

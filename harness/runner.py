@@ -47,8 +47,12 @@ def start(config, registry, selected):
                 for name, w, s in selected]
         jobs += sweep.jobs(selected, sweeps, params, lambda w: registry.workload_params(w, params))
         threads = {w["name"]: w.get("threads", 1) for w in registry.workloads}
-        for job in jobs:
+        for job in jobs:  # a GC heap with collector options is named after them (plan.configured)
             job["clock"] = config.clock_of(threads.get(job["workload"], 1))
+            label = plan.configured(job["strategy"], registry, params) if registry.is_gc(job["workload"]) else None
+            if label and label != job["strategy"]:
+                job["name"] = f"{job['workload']}/{label}{job['name'][len(job['bench']):]}"
+                job["strategy"] = label
         the_plan = {
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "command": ["./mmbench", *sys.argv[1:]],
@@ -95,7 +99,7 @@ def resume(path, charts=True, wide=False):
     build.build()
     registry = Registry.load()
     names = set(registry.strategy_names()) | {h["name"] for h in registry.gc_heaps}
-    gone = sorted({job["strategy"] for job in j.plan["jobs"]} - names)
+    gone = sorted({plan.heap_of(job["strategy"]) for job in j.plan["jobs"]} - names)
     if gone:
         raise UserError(f"--resume {path}: the binary no longer has strategy {', '.join(gone)}")
     todo = j.missing()

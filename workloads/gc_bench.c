@@ -157,6 +157,11 @@ static void run_gc_passes(wl_bench *b, void *arg) {
     wl_bench_counter(b, "pause_max_ns", (double)s->pause_max_ns);
     wl_bench_counter(b, "pause_p50_ns", (double)s->pause_p50_ns);
     wl_bench_counter(b, "pause_p99_ns", (double)s->pause_p99_ns);
+    wl_bench_counter(b, "collection_time_frac", k->wall_ns ? (double)s->collection_ns / (double)k->wall_ns : 0.0);
+    wl_bench_counter(b, "gc_collection_pauses", (double)s->collection_pauses);
+    wl_bench_counter(b, "collection_pause_max_ns", (double)s->collection_pause_max_ns);
+    wl_bench_counter(b, "collection_pause_p50_ns", (double)s->collection_pause_p50_ns);
+    wl_bench_counter(b, "collection_pause_p99_ns", (double)s->collection_pause_p99_ns);
     wl_bench_counter(b, "peak_footprint", k->footprint);
     wl_bench_counter(b, "rss_peak", (double)ru.ru_maxrss * 1024.0);
     wl_bench_counter(b, "check_failures", (double)k->check_failures);
@@ -198,7 +203,9 @@ void gc_bench_list_json(void (*json_name)(const char *s)) {
         json_name(c->name);
         printf(", \"summary\": ");
         json_name(c->summary);
-        printf(", \"own_allocator\": %s}", (c->caps & GC_CAP_OWN_ALLOCATOR) ? "true" : "false");
+        printf(", \"own_allocator\": %s, \"options\": ", (c->caps & GC_CAP_OWN_ALLOCATOR) ? "true" : "false");
+        json_name(c->defaults);
+        printf("}");
     }
     printf("],\n\"gc_default_allocators\": [");
     for (size_t i = 0; gc_default_allocators[i]; i++) {

@@ -20,8 +20,10 @@ void gc_bench_check_options(const bench_options *collector_options);
 void gc_bench_register(const bench_options *strategy_options, const bench_options *collector_options, size_t limit,
                        const wl_sampling *how);
 /* Prints `, "collectors": [...], "gc_default_allocators": [...], "gc_heaps": [...]` for
- * --list-json, strings through the driver's `json_string`. gc_heaps is the matrix: one
- * {"name", "collector", "allocator" (null: its own), "default" (in a default run)} each. */
+ * --list-json, strings through the driver's `json_string`. A collector is {"name",
+ * "summary", "own_allocator", "options" (its defaults, "key=value,...")}. gc_heaps is the
+ * matrix: one {"name", "collector", "allocator" (null: its own), "default" (in a default
+ * run)} each. */
 void gc_bench_list_json(void (*json_string)(const char *s));
 
 #endif

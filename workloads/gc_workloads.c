@@ -12,6 +12,12 @@
  *                 tree of depth D, then for d = 4, 6, .. D, 2^(D-d+4) trees of depth d,
  *                 each built, checked (nodes counted) and dropped. Bottom-up garbage with
  *                 no cycles: reference counting frees it at once, tracing must find it.
+ *                 A node is allocated before its children (as the C program does). Its
+ *                 kind (`node`): an instance (`class Node` with __slots__ left, right: GCBench's
+ *                 node, tracked from birth to death: the default) or a tuple (the Python
+ *                 program's `(left, right)`, which collections untrack once its children
+ *                 are). The long-lived tree is a root while it lives (gc_root_add: the
+ *                 Python program's local in main's frame, which rc-inc marks from).
  *   rings         `rings` rings of 21 objects, made and dropped, then one explicit full
  *                 collection (gc.collect()-style): cyclic garbage only a cycle detector or
  *                 a tracer reclaims; rc leaks it (counted), manual deletes it node by node.
@@ -26,6 +32,15 @@
  *                 is dropped (dies at once under counting; its weakref is cleared and the
  *                 callback runs), then its weakref, and a new pair takes the place. What
  *                 one death costs must not grow with the number of weakrefs alive.
+ *   service       a long-running service: a state of `records` record pairs (a cycle each)
+ *                 in pages under a root, then `requests` requests, each a request/response
+ *                 cycle dropped when handled after reading one random record; every 1000
+ *                 requests `replace` records are replaced (the old pair becomes cyclic
+ *                 garbage in the old generation). rc-inc finds old garbage one scavenge
+ *                 later than a full collection would: its footprint against rc-gen's.
+ *   prefork       a pre-fork server: the same state built, gc_freeze (`freeze=1`), then
+ *                 requests that never change the state; unfrozen and dropped at the end.
+ *                 Collections never scan a frozen state (CPython's gc.freeze).
  * Every object is stored into a reachable parent the moment it exists, so a tracing
  * collector always sees it (the workloads' own tables are not scanned).
  */
@@ -35,7 +50,10 @@
 
 #include <string.h>
 
-static const gc_type tree_node = {.name = "tree", .slots = 2};
+static const gc_type tree_node[] = {
+    {.name = "tree", .slots = 2, .kind = GC_KIND_INSTANCE},
+    {.name = "tree-tuple", .slots = 2, .kind = GC_KIND_TUPLE},
+};
 static const gc_type ring_node = {.name = "ring", .slots = 1};
 static const gc_type container = {.name = "container", .slots = 4};
 
@@ -45,15 +63,18 @@ static inline void own_release(gc_heap *h, gc_object *o) {
 
 /* ---- binary-trees ---------------------------------------------------------------- */
 
-enum { BT_DEPTH, BT_RUNS };
+enum { BT_DEPTH, BT_RUNS, BT_NODE };
 static wl_param bt_params[] = {
     [BT_DEPTH] = {"depth", "maximum tree depth (the Benchmarks Game's N)", 12, 4, 22, true},
     [BT_RUNS] = {"runs", "timed runs of the whole program", 3, 1, 1000, true},
+    [BT_NODE] = {"node", "what a node is: a class instance (tracked from birth to death) or a tuple (untracked by "
+                         "collections once its children are)",
+                 .text = "instance", .choices = "instance|tuple"},
 };
 
-static gc_object *bt_make(wl_ctx *c, int depth) {
+static gc_object *bt_make(wl_ctx *c, const gc_type *type, int depth) {
     gc_heap *h = c->gc;
-    gc_object *n = gc_new(h, &tree_node, 0);
+    gc_object *n = gc_new(h, type, 0);
     if (n == NULL) {
         c->error = "allocation failed";
         return NULL;
@@ -61,7 +82,7 @@ static gc_object *bt_make(wl_ctx *c, int depth) {
     c->ops++;
     if (depth > 0) {
         for (int i = 0; i < 2; i++) {
-            gc_object *child = bt_make(c, depth - 1);
+            gc_object *child = bt_make(c, type, depth - 1);
             if (child == NULL) return n;
             gc_store(h, n, (size_t)i, child);
             own_release(h, child);
@@ -99,21 +120,24 @@ static int64_t bt_iterations(const double *param) { return (int64_t)param[BT_RUN
 
 static void bt_run(wl_ctx *c) {
     const int depth = (int)c->param[BT_DEPTH];
+    const gc_type *type = &tree_node[wl_param_choice(&bt_params[BT_NODE])];
     int64_t left = c->iterations;
     uint64_t check = 0;
     while (wl_next(c, &left) && !c->error) {
-        gc_object *stretch = bt_make(c, depth + 1);
+        gc_object *stretch = bt_make(c, type, depth + 1);
         if (stretch) check += bt_check(stretch);
         bt_drop(c, stretch);
-        gc_object *long_lived = bt_make(c, depth);
+        gc_object *long_lived = bt_make(c, type, depth);
+        gc_root_add(c->gc, &long_lived);
         for (int d = 4; d <= depth && !c->error; d += 2) {
             int64_t n = (int64_t)1 << (depth - d + 4);
             for (int64_t i = 0; i < n && !c->error; i++) {
-                gc_object *t = bt_make(c, d);
+                gc_object *t = bt_make(c, type, d);
                 if (t) check += bt_check(t);
                 bt_drop(c, t);
             }
         }
+        gc_root_remove(c->gc, &long_lived);
         if (long_lived) check += bt_check(long_lived);
         bt_drop(c, long_lived);
     }
@@ -411,5 +435,182 @@ wl_workload wl_weakcache = {
     .param_count = sizeof wc_params / sizeof wc_params[0],
     .iterations = wc_iterations,
     .run = wc_run,
+    .collected = true,
+};
+
+/* ---- a long-running service, and a pre-fork server ------------------------------- */
+
+/* The state: `records` records, each a record object and its attribute object referring to
+ * each other (a 2-cycle, as a Python object and its __dict__ or a parent/child pair), held
+ * in pages of a directory that is a root (the module global holding the state). A request
+ * makes a request and a response object referring to each other (cyclic garbage once
+ * handled, as a request's exception, frame or callback closure is), reads one random
+ * record, and is dropped. */
+enum { SV_PAGE = 256, SV_PAGES = 4096 };
+static const gc_type sv_dir = {.name = "service-directory", .slots = SV_PAGES};
+static const gc_type sv_page = {.name = "service-page", .slots = SV_PAGE};
+static const gc_type sv_node = {.name = "service-object", .slots = 1};
+enum { SV_RECORD_BYTES = 48, SV_ATTR_BYTES = 64, SV_REQUEST_BYTES = 32 };
+
+/* A 2-cycle a <-> b; returns a, the only reference the caller holds. */
+static gc_object *sv_pair(wl_ctx *c, size_t a_bytes, size_t b_bytes, uint64_t id) {
+    gc_heap *h = c->gc;
+    gc_object *a = gc_new(h, &sv_node, a_bytes), *b = a ? gc_new(h, &sv_node, b_bytes) : NULL;
+    if (b == NULL) {
+        c->error = "allocation failed";
+        return a;
+    }
+    memcpy(gc_payload(a), &id, sizeof id);
+    gc_store(h, a, 0, b);
+    gc_store(h, b, 0, a);
+    own_release(h, b);
+    c->ops += 2;
+    return a;
+}
+
+/* The mutator is done with the pair a <-> b it holds (manual: deletes both). */
+static void sv_drop_pair(gc_heap *h, gc_object *a) {
+    if (h->collector->caps & GC_CAP_DELETE) {
+        gc_delete(h, a->slot[0]);
+        gc_delete(h, a);
+    } else {
+        own_release(h, a);
+    }
+}
+
+/* Record k of the state goes (manual: deleted) and, with `fresh`, a new one takes its place. */
+static void sv_replace(wl_ctx *c, gc_object *dir, size_t k, uint64_t fresh) {
+    gc_heap *h = c->gc;
+    gc_object *page = dir->slot[k / SV_PAGE];
+    gc_object *old = page->slot[k % SV_PAGE];
+    if (old && (h->collector->caps & GC_CAP_DELETE)) sv_drop_pair(h, old);
+    gc_store(h, page, k % SV_PAGE, NULL); /* counting: the old pair is cyclic garbage now */
+    if (!fresh) return;
+    gc_object *rec = sv_pair(c, SV_RECORD_BYTES, SV_ATTR_BYTES, fresh);
+    if (rec == NULL) return;
+    gc_store(h, page, k % SV_PAGE, rec);
+    own_release(h, rec);
+}
+
+typedef struct sv_shape {
+    size_t records;
+    uint64_t requests; /* per run */
+    double replace;    /* records replaced per request */
+    bool freeze;       /* gc_freeze once the state is built (pre-fork) */
+    uint64_t seed;
+} sv_shape;
+
+static void sv_serve(wl_ctx *c, const sv_shape *s) {
+    gc_heap *h = c->gc;
+    wl_rng r;
+    wl_rng_seed(&r, s->seed);
+    uint64_t id = 1, sum = 0;
+    double owed = 0; /* replacements due */
+    int64_t left = c->iterations;
+    while (wl_next(c, &left) && !c->error) {
+        gc_object *dir = gc_new(h, &sv_dir, 0);
+        if (dir == NULL) {
+            c->error = "allocation failed";
+            break;
+        }
+        gc_root_add(h, &dir);
+        for (size_t p = 0; p * SV_PAGE < s->records && !c->error; p++) {
+            gc_object *page = gc_new(h, &sv_page, 0);
+            if (page == NULL) {
+                c->error = "allocation failed";
+                break;
+            }
+            gc_store(h, dir, p, page);
+            own_release(h, page);
+        }
+        for (size_t k = 0; k < s->records && !c->error; k++) sv_replace(c, dir, k, id++);
+        if (s->freeze) gc_freeze(h); /* the master is about to fork: its state is shared */
+        for (uint64_t q = 0; q < s->requests && !c->error; q++) {
+            gc_object *req = sv_pair(c, SV_REQUEST_BYTES, SV_REQUEST_BYTES, id++);
+            if (req == NULL) break;
+            size_t k = (size_t)wl_rng_below(&r, s->records);
+            gc_object *rec = dir->slot[k / SV_PAGE]->slot[k % SV_PAGE];
+            sum += *(unsigned char *)gc_payload(rec);
+            sv_drop_pair(h, req);
+            for (owed += s->replace; owed >= 1 && !c->error; owed--)
+                sv_replace(c, dir, (size_t)wl_rng_below(&r, s->records), id++);
+        }
+        if (s->freeze) gc_unfreeze(h); /* shutdown: the state may be collected again */
+        gc_root_remove(h, &dir);
+        if (h->collector->caps & GC_CAP_DELETE) {
+            for (size_t k = 0; k < s->records; k++) sv_replace(c, dir, k, 0);
+            for (size_t p = 0; p * SV_PAGE < s->records; p++) gc_delete(h, dir->slot[p]);
+            gc_delete(h, dir);
+        } else {
+            own_release(h, dir);
+        }
+        gc_collect(h, GC_GENERATIONS - 1); /* the state's cycles, between runs (not in rc: leaked) */
+    }
+    c->sink ^= (unsigned char)sum;
+    wl_meter_mix(&c->meter, id);
+}
+
+enum { SV_RECORDS, SV_REQUESTS, SV_REPLACE, SV_RUNS, SV_SEED };
+static wl_param sv_params[] = {
+    [SV_RECORDS] = {"records", "records in the long-lived state (two objects each, a cycle)", 100000, 1,
+                    SV_PAGE * SV_PAGES, true},
+    [SV_REQUESTS] = {"requests", "requests per run (two objects each, a cycle dropped when handled)", 200000, 0, 1e9,
+                     true},
+    [SV_REPLACE] = {"replace", "records replaced per 1000 requests (how slowly the state changes)", 20, 0, 1e6, false},
+    [SV_RUNS] = {"runs", "timed runs (build the state, serve, drop it)", 2, 1, 1e6, true},
+    [SV_SEED] = {"seed", "random seed (which records are read and replaced)", 42, 0, 9007199254740992.0, true},
+};
+
+static int64_t sv_iterations(const double *param) { return (int64_t)param[SV_RUNS]; }
+
+static void sv_run(wl_ctx *c) {
+    const sv_shape s = {.records = (size_t)c->param[SV_RECORDS], .requests = (uint64_t)c->param[SV_REQUESTS],
+                        .replace = c->param[SV_REPLACE] / 1000.0, .seed = (uint64_t)c->param[SV_SEED]};
+    sv_serve(c, &s);
+}
+
+wl_workload wl_service = {
+    .name = "service",
+    .summary = "GC: a long-running service: a large, slowly changing old generation of cycles beside cyclic "
+               "garbage per request",
+    .origin = "a Python web service's long-lived state and its requests (the case CPython 3.14.5 reverted the "
+              "incremental collector for)",
+    .threads = 1,
+    .params = sv_params,
+    .param_count = sizeof sv_params / sizeof sv_params[0],
+    .iterations = sv_iterations,
+    .run = sv_run,
+    .collected = true,
+};
+
+enum { PF_RECORDS, PF_REQUESTS, PF_FREEZE, PF_RUNS, PF_SEED };
+static wl_param pf_params[] = {
+    [PF_RECORDS] = {"records", "records built before the fork (two objects each, a cycle)", 100000, 1,
+                    SV_PAGE * SV_PAGES, true},
+    [PF_REQUESTS] = {"requests", "requests a worker serves per run (two objects each, cyclic garbage)", 200000, 0, 1e9,
+                     true},
+    [PF_FREEZE] = {"freeze", "1: gc_freeze the state before serving (gc.freeze before os.fork); 0: do not", 1, 0, 1,
+                   true},
+    [PF_RUNS] = {"runs", "timed runs (build the state, freeze, serve, unfreeze and drop it)", 2, 1, 1e6, true},
+    [PF_SEED] = {"seed", "random seed (which records are read)", 42, 0, 9007199254740992.0, true},
+};
+
+static int64_t pf_iterations(const double *param) { return (int64_t)param[PF_RUNS]; }
+
+static void pf_run(wl_ctx *c) {
+    const sv_shape s = {.records = (size_t)c->param[PF_RECORDS], .requests = (uint64_t)c->param[PF_REQUESTS],
+                        .freeze = c->param[PF_FREEZE] != 0, .seed = (uint64_t)c->param[PF_SEED]};
+    sv_serve(c, &s);
+}
+
+wl_workload wl_prefork = {
+    .name = "prefork",
+    .summary = "GC: a pre-fork server: state built, frozen (gc.freeze), then requests that never change it",
+    .origin = "a server whose master calls gc.freeze() before os.fork(), as CPython's gc.freeze documentation advises",
+    .threads = 1,
+    .params = pf_params,
+    .param_count = sizeof pf_params / sizeof pf_params[0],
+    .iterations = pf_iterations,
+    .run = pf_run,
     .collected = true,
 };

@@ -8,7 +8,11 @@
  *     operations on every heap, and leaves the collector's invariants whole (check() == 0);
  *   - weakcache: 2 objects per entry filled and per step (a value and its weakref), and,
  *     where the collector frees by itself (manual, rc, rc-gen: the cache holds no cycle),
- *     nothing alive once the run has dropped its cache.
+ *     nothing alive once the run has dropped its cache;
+ *   - service and prefork: 2 objects per record built and per request (service: and per
+ *     record replaced, so more), and where the collector finds cycles exactly (rc-gen,
+ *     rc-inc) or the program frees them (manual), nothing alive after the run's final
+ *     collection; prefork's state was frozen and unfrozen on the way.
  */
 #include "allocators/gc/gc.h"
 #include "conformance/tap.h"
@@ -23,7 +27,7 @@ static const struct {
     const char *key, *value;
 } SMALL[] = {
     {"depth", "6"}, {"runs", "2"},     {"rings", "20"}, {"objects", "2000"},
-    {"steps", "3000"}, {"live", "300"}, {"passes", "1"},
+    {"steps", "3000"}, {"live", "300"}, {"passes", "1"}, {"records", "300"}, {"requests", "3000"},
 };
 
 static const wl_param *param_named(const wl_workload *w, const char *key) {
@@ -81,6 +85,19 @@ int main(void) {
                 if (h->collector->caps & (GC_CAP_COUNTS | GC_CAP_DELETE))
                     EXPECT(s.objects_live == 0, "the cache dropped, nothing is alive (%llu)",
                            (unsigned long long)s.objects_live);
+            }
+            if (strcmp(w->name, "service") == 0 || strcmp(w->name, "prefork") == 0) {
+                int64_t base = 2 * (int64_t)(param_of(w, "records") + param_of(w, "requests")) *
+                               (int64_t)param_of(w, "runs");
+                bool service = strcmp(w->name, "service") == 0;
+                EXPECT(service ? c.ops > base : c.ops == base, "2 objects per record and request%s: %lld, base %lld",
+                       service ? ", plus the replacements" : "", (long long)c.ops, (long long)base);
+                gc_stats s;
+                gc_stats_get(h, &s);
+                if (h->collector->caps & (GC_CAP_EXACT | GC_CAP_DELETE))
+                    EXPECT(s.objects_live == 0, "the state dropped and collected, nothing is alive (%llu)",
+                           (unsigned long long)s.objects_live);
+                EXPECT(gc_live_in_generation(h, GC_LIST_PERMANENT) == 0, "nothing is left frozen");
             }
             gc_close(h);
         }

@@ -79,10 +79,18 @@ static wl_param pymix_gc_params[] = PYMIX_PARAMS;
  * payload is what the header and slots leave of it (none when they exceed it). */
 enum { S_NEXT, S_FIRST, S_AUX, S_BACK };
 enum { FRAME_YOUNG = ROOTS, FRAME_PENDING = ROOTS + YOUNG, FRAME_SLOTS = ROOTS + YOUNG + 2 };
+/* Their kinds (gc.h, "kind": whose tracking rules a collector with lists applies): a dict
+ * is a dict; a list, an instance and the frame are instances. A tuple here owns children
+ * through a chain slot that changes as they come and go (mutable, unlike CPython's), so it
+ * is an instance. A scalar, which CPython never tracks, holds only the chain's NEXT slot:
+ * it takes a dict's rules, untracked while that slot holds nothing that may be tracked. */
 static const gc_type py_type[] = {
-    [K_SCALAR] = {.name = "py-scalar", .slots = 1},     [K_TUPLE] = {.name = "py-tuple", .slots = 2},
-    [K_LIST] = {.name = "py-list", .slots = 4},         [K_DICT] = {.name = "py-dict", .slots = 3},
-    [K_INSTANCE] = {.name = "py-instance", .slots = 2}, [K_BLOCK] = {.name = "py-block", .slots = 0},
+    [K_SCALAR] = {.name = "py-scalar", .slots = 1, .kind = GC_KIND_DICT},
+    [K_TUPLE] = {.name = "py-tuple", .slots = 2},
+    [K_LIST] = {.name = "py-list", .slots = 4},
+    [K_DICT] = {.name = "py-dict", .slots = 3, .kind = GC_KIND_DICT},
+    [K_INSTANCE] = {.name = "py-instance", .slots = 2},
+    [K_BLOCK] = {.name = "py-block", .slots = 0},
 };
 static const gc_type py_frame = {.name = "py-frame", .slots = FRAME_SLOTS};
 

@@ -117,9 +117,30 @@ uint64_t gc_hist_percentile(const gc_hist *h, double fraction) {
     return h->max_ns;
 }
 
-void gc_pause_record(gc_heap *h, uint64_t ns) {
+void gc_pause_record(gc_heap *h, uint64_t ns, bool collection) {
     gc_hist_record(&h->pauses, ns);
     h->stats.gc_ns += ns;
+    if (!collection) return;
+    gc_hist_record(&h->collection_pauses, ns);
+    h->stats.collection_ns += ns;
+}
+
+bool gc_option_choice(const char *collector, const char *key, const char *value, const char *choices, int *index,
+                      mm_error *err) {
+    const size_t len = strlen(value);
+    int i = 0;
+    for (const char *c = choices;; i++) {
+        const char *bar = strchr(c, '|');
+        const size_t n = bar ? (size_t)(bar - c) : strlen(c);
+        if (n == len && strncmp(c, value, n) == 0) {
+            *index = i;
+            return true;
+        }
+        if (!bar) break;
+        c = bar + 1;
+    }
+    mm_error_set(err, "%s: option %s=%s is invalid (want one of %s)", collector, key, value, choices);
+    return false;
 }
 
 void gc_heap_init(gc_heap *h, const gc_collector *c, mm_heap *alloc) {
@@ -156,6 +177,11 @@ size_t gc_no_generations(gc_heap *heap, int generation) {
     return 0;
 }
 
+size_t gc_freeze_nothing(gc_heap *heap) {
+    (void)heap;
+    return 0;
+}
+
 gc_object *gc_weakref_target(gc_heap *heap, gc_object *weakref) {
     (void)heap;
     return gc_weak_of(weakref)->target;
@@ -168,6 +194,10 @@ void gc_stats_get(gc_heap *h, gc_stats *out) {
     out->pause_max_ns = h->pauses.max_ns;
     out->pause_p50_ns = gc_hist_percentile(&h->pauses, 0.50);
     out->pause_p99_ns = gc_hist_percentile(&h->pauses, 0.99);
+    out->collection_pauses = h->collection_pauses.count;
+    out->collection_pause_max_ns = h->collection_pauses.max_ns;
+    out->collection_pause_p50_ns = gc_hist_percentile(&h->collection_pauses, 0.50);
+    out->collection_pause_p99_ns = gc_hist_percentile(&h->collection_pauses, 0.99);
 }
 
 gc_heap *gc_open(const gc_collector *c, mm_heap *alloc, const gc_config *config, mm_error *err) {

@@ -1,5 +1,6 @@
 /* gc.h — the collector interface: objects with reference slots, and the collectors that
- * manage them (manual, rc, rc-gen, boehm), each opened on top of an allocator strategy.
+ * manage them (manual, rc, rc-gen, rc-inc, boehm), each opened on top of an allocator
+ * strategy.
  *
  * Vocabulary
  *   object     what gc_new returns: a gc_object header (type, count, flags: 16 bytes),
@@ -7,9 +8,17 @@
  *              (below 4 GiB). Collectors may keep private words in front of the header
  *              (rc-gen keeps its generation links there, as CPython's PyGC_Head precedes
  *              PyObject).
- *   type       describes an object: how many reference slots, an optional finalizer, and
+ *   type       describes an object: how many reference slots, an optional finalizer,
  *              whether that finalizer is unsafe to run inside a cycle (a legacy finalizer:
- *              cyclic garbage reaching such an object is reported uncollectable instead).
+ *              cyclic garbage reaching such an object is reported uncollectable instead),
+ *              and its kind: which CPython container's tracking rules it follows.
+ *   kind       GC_KIND_INSTANCE (a class instance, a list: tracked from birth to death),
+ *              GC_KIND_TUPLE (a tuple: a collection untracks it once nothing it holds may
+ *              be tracked), GC_KIND_DICT (a dict: under 3.13's rules born untracked,
+ *              tracked when a value that may be tracked is stored, untracked again by a
+ *              full collection). A type with a finalizer, and an object that ever had a
+ *              weakref, are instances whatever their kind (as CPython untracks only exact
+ *              tuples and dicts, which have neither). Collectors without lists ignore it.
  *   reference  a pointer to an object held in a slot, a root or by the mutator. Under the
  *              counting collectors every reference is counted: gc_new hands the caller one
  *              reference, gc_incref adds one, gc_decref gives one back.
@@ -24,16 +33,25 @@
  *              its callback runs, but only if the weakref itself is still alive.
  *   collector  a constant table (gc_collector), listed once in collectors.def; a gc_heap is
  *              one open instance over one allocator heap (mm_heap), named "rc-gen/system".
- *   pause      one stretch of time the mutator stood still for the collector: a collection
- *              (rc-gen, boehm) or, for rc, one decref cascade that freed more than one object.
+ *   pause      one call into the memory manager that frees or scans: a decref cascade that
+ *              freed more than one object (every counting collector), or a collection
+ *              (rc-gen, rc-inc, boehm). A call that frees one object (a decref to zero of a
+ *              leaf, manual's gc_delete) is an ordinary operation, as free() is. Pauses do
+ *              not nest: a cascade inside a collection (the garbage it deletes) is part of
+ *              that collection's pause. A collection pause is a pause that is a collection.
+ *   freeze     gc_freeze moves every tracked object into a permanent generation that no
+ *              collection scans (CPython's gc.freeze, for pre-fork servers); gc_unfreeze
+ *              moves them back into the oldest generation. Frozen objects still die by
+ *              their counts.
  *
  * Contract (checked for every collector by conformance/gc_contract.c; capabilities say
  * which checks a collector meets by design and which documented behaviour it shows instead)
  *   - A finalizer runs at most once per object, even across resurrection.
  *   - No operation recurses on the object graph: a chain of a million objects is freed,
  *     traversed and collected with constant C stack.
- *   - stats: per generation, collections + collected + uncollectable; finalizers run;
- *     objects live; time in GC and the pause histogram (max, p50, p99).
+ *   - stats: per generation, collections + collected + uncollectable and the count;
+ *     finalizers run; objects live; time in GC and the pause histograms (all pauses, and
+ *     collection pauses: max, p50, p99).
  *   - check() verifies the collector's own invariants (counts, lists) and returns the
  *     number broken: 0 = healthy.
  *   - close() reports objects still alive as leaked_at_exit and gives their memory back
@@ -41,8 +59,9 @@
  *   - Every entry of a collector's table is set. An operation outside a collector's design
  *     either has a documented neutral meaning (incref/decref do nothing under manual and
  *     boehm, collect finds 0 under manual and rc, live_in_generation is 0 without
- *     generations, weakref callbacks are never called without GC_CAP_WEAK_CALLBACKS), or,
- *     where no neutral meaning exists, it is refused the same way for every collector:
+ *     generations, freeze and unfreeze move nothing without lists, weakref callbacks are
+ *     never called without GC_CAP_WEAK_CALLBACKS), or, where no neutral meaning exists,
+ *     it is refused the same way for every collector:
  *     gc_unsupported prints one line naming the collector and the operation on stderr
  *     and aborts. Today that is gc_delete without GC_CAP_DELETE (silently doing nothing
  *     would leak under rc and rc-gen and hide the caller's mistake everywhere).
@@ -62,11 +81,15 @@ typedef struct gc_heap gc_heap;
 typedef struct gc_object gc_object;
 typedef struct gc_type gc_type;
 
+/* Which CPython container's tracking rules a type follows (see "kind" above). */
+typedef enum { GC_KIND_INSTANCE = 0, GC_KIND_TUPLE, GC_KIND_DICT } gc_kind;
+
 struct gc_type {
     const char *name;
     uint32_t slots;                               /* reference slots in every object */
     void (*finalize)(gc_heap *heap, gc_object *o); /* optional; may resurrect o */
     bool legacy_finalizer; /* finalize is unsafe inside cyclic garbage: such cycles are uncollectable */
+    gc_kind kind;          /* the CPython container whose tracking rules apply (default: instance) */
 };
 
 /* Object flags. */
@@ -78,10 +101,11 @@ enum {
     GC_COLLECTING = 1u << 4,      /* in the generation being collected (rc-gen, during collect) */
     GC_DYING = 1u << 5,           /* refcount reached zero; on the cascade's pending list */
     GC_UNREACHABLE = 1u << 6,     /* in the unreachable set of the running collection */
-    GC_UNTRACKED = 1u << 7,       /* a container rc-gen keeps out of its lists: it holds no
-                                     container (from birth, or found so by a collection);
-                                     storing one into it tracks it */
+    GC_UNTRACKED = 1u << 7,       /* a container kept out of the lists (a dict born so, a
+                                     tuple or dict a collection untracked): it holds nothing
+                                     that may be tracked; storing such a value tracks it */
 };
+
 
 /* 16 bytes, as CPython's PyObject: a node of two slots is 32 bytes before any prefix. */
 struct gc_object {
@@ -106,11 +130,16 @@ extern const gc_type gc_weakref_type;
     X(objects_live, "objects alive now (allocated - freed)")                                 \
     X(finalizers_run, "finalizers called")                                                   \
     X(leaked_at_exit, "objects still alive when the heap closed (rc: unreclaimed cycles)")   \
-    X(gc_ns, "nanoseconds spent in pauses (collections; rc: cascades)")                      \
-    X(pauses, "pauses recorded")                                                             \
+    X(gc_ns, "nanoseconds spent in pauses (cascades and collections)")                        \
+    X(pauses, "pauses recorded (cascades of more than one object, and collections)")         \
     X(pause_max_ns, "longest pause")                                                         \
     X(pause_p50_ns, "median pause (histogram bucket, within 1/16)")                          \
     X(pause_p99_ns, "99th percentile pause (histogram bucket, within 1/16)")                 \
+    X(collection_ns, "nanoseconds spent in collection pauses")                               \
+    X(collection_pauses, "collection pauses recorded")                                       \
+    X(collection_pause_max_ns, "longest collection pause")                                   \
+    X(collection_pause_p50_ns, "median collection pause (within 1/16)")                      \
+    X(collection_pause_p99_ns, "99th percentile collection pause (within 1/16)")             \
     X(longest_cascade, "most objects freed by a single decref")
 
 typedef struct gc_stats {
@@ -120,6 +149,7 @@ typedef struct gc_stats {
     uint64_t collections[GC_GENERATIONS];
     uint64_t collected[GC_GENERATIONS];     /* unreachable objects found and freed */
     uint64_t uncollectable[GC_GENERATIONS]; /* unreachable but kept (legacy finalizers) */
+    uint64_t count[GC_GENERATIONS]; /* the generations' counts now, as CPython's gc.get_count() */
 } gc_stats;
 
 /* The pause histogram: log-linear buckets (16 per power of two), so p50/p99 are exact to
@@ -143,11 +173,17 @@ enum {
     GC_CAP_DELETE = 1u << 4,     /* manual: memory is freed only by gc_delete */
     GC_CAP_WEAK_CALLBACKS = 1u << 5, /* weakref callbacks run */
     GC_CAP_OWN_ALLOCATOR = 1u << 6,  /* runs over its own allocator; its name has no /strategy */
+    GC_CAP_INCREMENTAL = 1u << 7,    /* a young generation and an old one scanned in increments */
+    GC_CAP_FREEZE = 1u << 8,         /* gc_freeze moves tracked objects to a permanent generation */
 };
+
+/* live_in_generation's lists beyond the generations: the uncollectable objects (CPython's
+ * gc.garbage) and the permanent generation (gc.freeze; gc.get_freeze_count()). */
+enum { GC_LIST_GARBAGE = GC_GENERATIONS, GC_LIST_PERMANENT = GC_GENERATIONS + 1 };
 
 typedef struct gc_config {
     size_t limit;              /* page-layer limit of the allocator heap (0 = none) */
-    const char *options;       /* collector options "key=value,..." (rc-gen: threshold0..2) */
+    const char *options;       /* collector options "key=value,..." (the collector's `defaults` lists them) */
     const char *alloc_options; /* allocator options */
 } gc_config;
 
@@ -160,13 +196,19 @@ struct gc_heap {
     bool owns_alloc;    /* close() closes `alloc` too (gc_open_named) */
     bool enabled;       /* automatic collection on (rc-gen thresholds, boehm) */
     gc_stats stats;     /* counters the collectors keep; percentiles filled by gc_stats_get */
-    gc_hist pauses;
+    gc_hist pauses;            /* every pause */
+    gc_hist collection_pauses; /* the pauses that are collections */
+    bool pause_open;           /* a pause is being timed: a nested one is part of it */
 };
 
 struct gc_collector {
     const char *name;    /* CLI name; the heap is named "<name>/<strategy>" */
     const char *summary; /* one line for ./mmbench list */
     unsigned caps;       /* GC_CAP_* */
+    /* Its options with their defaults, "key=value,..." ("" for none): parsed before the
+     * user's, so this string is the one place a default is written; --list-json shows
+     * it, and the harness names a heap run with other values after them. */
+    const char *defaults;
     gc_heap *(*open)(mm_heap *alloc, const gc_config *config, mm_error *err);
     void (*close)(gc_heap *heap);
     gc_object *(*new_object)(gc_heap *heap, const gc_type *type, size_t payload);
@@ -181,6 +223,8 @@ struct gc_collector {
     gc_object *(*weakref_get)(gc_heap *heap, gc_object *weakref);
     size_t (*check)(gc_heap *heap);
     size_t (*live_in_generation)(gc_heap *heap, int generation); /* tracked objects there now */
+    size_t (*freeze)(gc_heap *heap);   /* GC_CAP_FREEZE: objects moved to the permanent generation */
+    size_t (*unfreeze)(gc_heap *heap); /* the permanent generation back into the oldest; how many */
 };
 
 /* Calls through the table: the only way anyone reaches a collector. */
@@ -197,8 +241,10 @@ static inline gc_object *gc_weakref_get(gc_heap *h, gc_object *w) { return h->co
 static inline size_t gc_check(gc_heap *h) { return h->collector->check(h); }
 static inline size_t gc_live_in_generation(gc_heap *h, int g) { return h->collector->live_in_generation(h, g); }
 static inline void gc_set_enabled(gc_heap *h, bool on) { h->enabled = on; }
+static inline size_t gc_freeze(gc_heap *h) { return h->collector->freeze(h); }
+static inline size_t gc_unfreeze(gc_heap *h) { return h->collector->unfreeze(h); }
 void gc_close(gc_heap *h);
-/* Copies the counters and fills pause_max/p50/p99 from the histogram. */
+/* Copies the counters and fills the pause counts, max, p50 and p99 from the histograms. */
 void gc_stats_get(gc_heap *h, gc_stats *out);
 
 /* Opens collector `c` over `alloc` (ignored with GC_CAP_OWN_ALLOCATOR). */

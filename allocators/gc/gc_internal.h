@@ -61,8 +61,26 @@ typedef struct gc_weak {
 static inline gc_weak *gc_weak_of(gc_object *w) { return (gc_weak *)gc_payload(w); }
 
 /* Common to every collector (common.c). */
+/* Parses a choice option already read as a name: `*index` := its place in `choices`
+ * ("a|b|c"); false with a one-line reason naming them all otherwise. */
+bool gc_option_choice(const char *collector, const char *key, const char *value, const char *choices, int *index,
+                      mm_error *err);
 void gc_heap_init(gc_heap *h, const gc_collector *c, mm_heap *alloc);
-void gc_pause_record(gc_heap *h, uint64_t ns);
+/* Records one pause of `ns` nanoseconds (a collection, or a cascade) into the histograms. */
+void gc_pause_record(gc_heap *h, uint64_t ns, bool collection);
+/* Opens a pause (gc.h, "pause"): its start time, or 0 when one is open already (a cascade
+ * inside a collection is part of the collection's pause). */
+static inline uint64_t gc_pause_begin(gc_heap *h) {
+    if (h->pause_open) return 0;
+    h->pause_open = true;
+    return gc_now_ns();
+}
+/* Closes and records the pause gc_pause_begin opened at `started` (nothing for 0). */
+static inline void gc_pause_end(gc_heap *h, uint64_t started, bool collection) {
+    if (started == 0) return;
+    gc_pause_record(h, gc_now_ns() - started, collection);
+    h->pause_open = false;
+}
 /* Table entries with the neutral meanings gc.h documents, shared by the collectors that
  * have them: no count kept (manual, boehm), a store that only writes (same), roots that
  * need no bookkeeping (counted like any reference, or nothing scans them), no collection
@@ -72,6 +90,7 @@ void gc_store_plain(gc_heap *heap, gc_object *holder, size_t slot, gc_object *va
 void gc_root_nothing(gc_heap *heap, gc_object **where);
 size_t gc_collect_nothing(gc_heap *heap, int generation);
 size_t gc_no_generations(gc_heap *heap, int generation);
+size_t gc_freeze_nothing(gc_heap *heap); /* freeze/unfreeze without lists: nothing moves */
 gc_object *gc_weakref_target(gc_heap *heap, gc_object *weakref);
 
 typedef struct rc_heap rc_heap;
@@ -81,7 +100,6 @@ struct rc_heap {
     size_t prefix;
     gc_object *pending;   /* dying objects, see "cascade" */
     bool in_cascade;
-    bool cascade_pauses;  /* rc: each cascade of more than one object is a pause */
     bool closing;         /* close(): no finalizers, no callbacks */
     gc_object **weak_buckets; /* the weak table (see "weakrefs"): 1 << weak_bits chains, or NULL */
     unsigned weak_bits;
@@ -92,8 +110,9 @@ struct rc_heap {
 /* The counting core (rc_core.c). Opens a heap of collector `c`: `size` bytes (a struct
  * that starts with an rc_heap) zeroed, objects preceded by `prefix` bytes, every count
  * reaching zero released through the core's cascade (a collector with lists sets its
- * own `release` after); the collector's options are parsed against options[0..count)
- * first. NULL with `err` set on a bad option or no memory. */
+ * own `release` after); the collector's defaults (c->defaults), then the user's
+ * options, are parsed against options[0..count) first. NULL with `err` set on a bad
+ * option or no memory. */
 rc_heap *rc_heap_open(const gc_collector *c, mm_heap *alloc, const gc_config *config, size_t size, size_t prefix,
                       const mm_option *options, size_t count, mm_error *err);
 /* close() of a collector without lists: objects still alive are reported as
@@ -151,13 +170,25 @@ static inline void rc_store_inline(rc_heap *h, gc_object *holder, size_t slot, g
     if (old) rc_decref_inline(h, old);
 }
 gc_object *rc_weakref_new(gc_heap *heap, gc_object *target, gc_weak_callback cb, void *arg);
-/* Clears every weakref to `target` (its list leaves the table) and puts those whose
- * callback is due — not themselves dying or unreachable — in front of `due`, which it
- * returns: a collection clears all the garbage's weakrefs before any callback runs. */
-gc_object *rc_weak_clear(rc_heap *h, gc_object *target, gc_object *due);
+/* How rc_weak_clear clears a target's weakrefs: every one, queueing the callbacks due
+ * (a death; CPython 3.13's handle_weakrefs); only those with a callback, queueing them
+ * (3.14's handle_weakref_callbacks: the others stay until later); or every one left,
+ * queueing nothing (3.14's clear_weakrefs, after the finalizers). */
+typedef enum { RC_WEAK_ALL, RC_WEAK_WITH_CALLBACK, RC_WEAK_SILENT } rc_weak_mode;
+/* Clears the weakrefs to `target` as `mode` says and puts those whose callback is due
+ * (not themselves dying or unreachable) in front of `due`, which it returns: a
+ * collection clears the garbage's weakrefs before any callback runs. A target whose
+ * list empties leaves the table. */
+gc_object *rc_weak_clear(rc_heap *h, gc_object *target, gc_object *due, rc_weak_mode mode);
+/* Clears weakref `w` itself (it refers to nothing from now on; no callback): CPython
+ * clears a weakref found in the unreachable set before anything else can reach through it. */
+void rc_weak_detach(rc_heap *h, gc_object *w);
 /* Runs the callbacks of `due` (from rc_weak_clear), each weakref held while its callback
- * runs; returns how many ran. */
-size_t rc_weak_callbacks(rc_heap *h, gc_object *due);
+ * runs; returns how many ran. `survived(h, w, arg)`, when not NULL, is told of each
+ * weakref still alive after its callback (a collection moves it to its survivors, as
+ * CPython does); `freed`, when not NULL, counts those that died at the decref after. */
+size_t rc_weak_callbacks(rc_heap *h, gc_object *due, void (*survived)(rc_heap *h, gc_object *w, void *arg), void *arg,
+                         size_t *freed);
 /* o dies: the weakrefs to it are cleared and their callbacks run, and o, if a weakref,
  * leaves its target's list (nothing is cleared while the heap closes). The test inline,
  * the work (for the few objects that have any) out of line. */
@@ -216,11 +247,11 @@ static inline __attribute__((always_inline)) void rc_cascade(rc_heap *h, gc_obje
             }
         }
         rc_free_memory(h, o);
-        if (++freed == 1 && h->pending && h->cascade_pauses) started = gc_now_ns();
+        if (++freed == 1 && h->pending) started = gc_pause_begin(&h->base); /* more than one object: a pause */
     }
     h->in_cascade = false;
     if (freed > h->base.stats.longest_cascade) h->base.stats.longest_cascade = freed;
-    if (started) gc_pause_record(&h->base, gc_now_ns() - started);
+    gc_pause_end(&h->base, started, false);
 }
 size_t rc_check_counts(const gc_heap *heap);
 

@@ -29,6 +29,7 @@ const gc_collector gc_manual = {
     .name = "manual",
     .summary = "explicit delete, no counting: the no-GC baseline on the same workloads",
     .caps = GC_CAP_DELETE | GC_CAP_WEAK_CALLBACKS,
+    .defaults = "",
     .open = manual_open,
     .close = rc_close,
     .new_object = rc_new_object,
@@ -43,4 +44,6 @@ const gc_collector gc_manual = {
     .weakref_get = gc_weakref_target,
     .check = rc_check,
     .live_in_generation = gc_no_generations,
+    .freeze = gc_freeze_nothing,
+    .unfreeze = gc_freeze_nothing,
 };

@@ -11,22 +11,22 @@
  *   refcnt = references held (slots, roots, the mutator); 0 never lasts past a cascade.
  *   A cycle keeps its own counts above zero: it is leaked, never collected. The leak is
  *   counted: objects alive at close are reported as leaked_at_exit. collect() finds nothing.
- *   A pause is one decref cascade that freed more than one object; its length in objects
- *   is longest_cascade. No list of objects exists, so close() cannot free leaked cycles.
+ *   A pause is one decref cascade that freed more than one object (gc.h, "pause"), as for
+ *   every counting collector; its length in objects is longest_cascade. No list of objects
+ *   exists, so close() cannot free leaked cycles; freeze moves nothing.
  */
 #include "allocators/gc/gc_internal.h"
 
 static gc_heap *rc_open(mm_heap *alloc, const gc_config *config, mm_error *err) {
     rc_heap *h = rc_heap_open(&gc_rc, alloc, config, sizeof *h, RC_PREFIX, NULL, 0, err);
-    if (h == NULL) return NULL;
-    h->cascade_pauses = true;
-    return &h->base;
+    return h ? &h->base : NULL;
 }
 
 const gc_collector gc_rc = {
     .name = "rc",
     .summary = "reference counting only: frees at zero without recursion, leaks cycles (counted)",
     .caps = GC_CAP_COUNTS | GC_CAP_WEAK_CALLBACKS,
+    .defaults = "",
     .open = rc_open,
     .close = rc_close,
     .new_object = rc_new_object,
@@ -41,4 +41,6 @@ const gc_collector gc_rc = {
     .weakref_get = gc_weakref_target,
     .check = rc_check,
     .live_in_generation = gc_no_generations,
+    .freeze = gc_freeze_nothing,
+    .unfreeze = gc_freeze_nothing,
 };

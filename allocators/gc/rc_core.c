@@ -36,7 +36,9 @@ static void release_unlisted(rc_heap *h, gc_object *o) {
 rc_heap *rc_heap_open(const gc_collector *c, mm_heap *alloc, const gc_config *config, size_t size, size_t prefix,
                       const mm_option *options, size_t count, mm_error *err) {
     assert(size >= sizeof(rc_heap) && "a counting collector's heap starts with an rc_heap");
-    if (!mm_options_parse(c->name, config->options, options, count, err)) return NULL;
+    if (!mm_options_parse(c->name, c->defaults, options, count, err) ||
+        !mm_options_parse(c->name, config->options, options, count, err))
+        return NULL;
     rc_heap *h = calloc(1, size);
     if (h == NULL) {
         mm_error_set(err, "%s: out of memory opening the heap", c->name);
@@ -140,29 +142,51 @@ static void weak_unlink(rc_heap *h, gc_object *w) {
     k->next = k->prev = k->next_target = NULL;
 }
 
-gc_object *rc_weak_clear(rc_heap *h, gc_object *target, gc_object *due) {
+gc_object *rc_weak_clear(rc_heap *h, gc_object *target, gc_object *due, rc_weak_mode mode) {
     gc_object **link = weak_first(h, target);
     if (link == NULL) return due;
-    gc_object *w = *link;
-    *link = gc_weak_of(w)->next_target;
-    h->weak_targets--;
+    gc_object *w = *link, *next_target = gc_weak_of(w)->next_target;
+    gc_object *kept = NULL, *kept_last = NULL; /* the weakrefs left in the list, in order */
     while (w) {
         gc_weak *k = gc_weak_of(w);
         gc_object *next = k->next;
+        if (mode == RC_WEAK_WITH_CALLBACK && k->callback == NULL) {
+            k->prev = kept_last;
+            if (kept_last) gc_weak_of(kept_last)->next = w;
+            else kept = w;
+            kept_last = w;
+            w = next;
+            continue;
+        }
         k->target = NULL;
         k->next = k->prev = k->next_target = NULL;
         /* a weakref that dies along with its target gets no callback (CPython's rule) */
-        if (k->callback && !(w->flags & (GC_UNREACHABLE | GC_DYING))) {
+        if (mode != RC_WEAK_SILENT && k->callback && !(w->flags & (GC_UNREACHABLE | GC_DYING))) {
             w->refcnt++; /* kept alive until its callback has run */
             k->next = due;
             due = w;
         }
         w = next;
     }
+    if (kept) { /* the first left takes the list's place in the table */
+        gc_weak_of(kept_last)->next = NULL;
+        gc_weak_of(kept)->next_target = next_target;
+        *link = kept;
+    } else {
+        *link = next_target;
+        h->weak_targets--;
+    }
     return due;
 }
 
-size_t rc_weak_callbacks(rc_heap *h, gc_object *due) {
+void rc_weak_detach(rc_heap *h, gc_object *w) {
+    gc_weak *k = gc_weak_of(w);
+    weak_unlink(h, w);
+    k->target = NULL;
+}
+
+size_t rc_weak_callbacks(rc_heap *h, gc_object *due, void (*survived)(rc_heap *h, gc_object *w, void *arg), void *arg,
+                         size_t *freed) {
     size_t called = 0;
     while (due) {
         gc_object *w = due;
@@ -170,6 +194,9 @@ size_t rc_weak_callbacks(rc_heap *h, gc_object *due) {
         due = k->next;
         k->next = NULL;
         k->callback(&h->base, w, k->arg);
+        bool dies = w->refcnt == 1; /* only the hold taken in rc_weak_clear is left */
+        if (dies && freed) (*freed)++;
+        if (!dies && survived) survived(h, w, arg);
         rc_decref_inline(h, w);
         called++;
     }
@@ -177,7 +204,8 @@ size_t rc_weak_callbacks(rc_heap *h, gc_object *due) {
 }
 
 void rc_weak_death_rare(rc_heap *h, gc_object *o) {
-    if ((o->flags & GC_WEAKLY_REFERENCED) && !h->closing) rc_weak_callbacks(h, rc_weak_clear(h, o, NULL));
+    if ((o->flags & GC_WEAKLY_REFERENCED) && !h->closing)
+        rc_weak_callbacks(h, rc_weak_clear(h, o, NULL, RC_WEAK_ALL), NULL, NULL, NULL);
     if (o->type == &gc_weakref_type) weak_unlink(h, o);
 }
 

@@ -7,8 +7,9 @@
  *               the collector x allocator matrix (gc_matrix_list(GC_MATRIX_DEFAULT):
  *               "rc/system", "rc/pool", ..., a collector with its own allocator alone, "boehm")
  *   byte 1      rc-gen's thresholds: threshold0 = T0[b & 7], threshold1 = T12[(b>>3) & 3],
- *               threshold2 = T12[(b>>5) & 3] (small, so automatic collections happen);
- *               ignored by collectors without generations
+ *               threshold2 = T12[(b>>5) & 3] (small, so automatic collections happen),
+ *               and bit 7: untrack=eager (rc-gen's option); rc-inc opens with threshold0=0;
+ *               ignored by the others
  *   then ops    one opcode byte each, op = byte % 16, then the op's operand bytes. An
  *               object operand picks among the objects the mutator may use now (byte %
  *               how many); an op whose operand has no candidate does nothing.
@@ -27,35 +28,45 @@
  *
  * Shadow graph: per object its type, payload size, unique id, slots (as shadow objects),
  * references held by the mutator, and under the counting collectors its count (mutator +
- * roots + slots), freed at zero with the cascade; rc-gen's generations and the collection
- * algorithm of docs/gc.md (what survives, what is collected, what is uncollectable) are
- * computed on the shadow graph from its counts and slots alone, with untracking: a
- * reachable member that holds no container (each slot NULL or a slot-less non-weakref)
- * and has no finalizer, is no weakref and was never a weakref's target leaves the
- * generations (gen DETACHED) instead of being promoted; storing a container (an object
- * whose gen is not UNTRACKED) into a detached object puts it back in generation 0. A new
- * container that could be untracked (slots, no finalizer) is born detached, and a
- * weakref's detached target goes to generation 0.
+ * roots + slots), freed at zero with the cascade. For the collectors with lists (rc-gen,
+ * rc-inc: "lists" below) the list of each object and the collection algorithm of docs/gc.md
+ * (what survives, what is collected, what is uncollectable) are computed on the shadow
+ * graph from its counts and slots alone. Every type here is an instance (gc.h, "kind"),
+ * which CPython never untracks: under rc-gen's default (3.13.0) and rc-inc every GC object
+ * is tracked from birth to death. With untrack=eager a reachable member that holds no
+ * container (each slot NULL or a slot-less non-weakref) and has no finalizer, is no
+ * weakref and was never a weakref's target leaves the generations (gen DETACHED) instead
+ * of being promoted; storing a container (an object whose gen is not UNTRACKED) into a
+ * detached object puts it back in generation 0; a new container that could be untracked
+ * (slots, no finalizer) is born detached, and a weakref's detached target goes to
+ * generation 0. The tracking rules of tuples and dicts are conformance's
+ * (gc.untracking): a fuzzer's stores into any holder break the tuple's "filled before
+ * anyone holds it".
+ *   rc-inc: the shadow has the young list (0) and one old list (1, both spaces). Young
+ *   collections (collect(0)) and full ones (collect(2)) are replayed exactly; an
+ *   increment's region depends on its work budget and the old spaces' order, which the
+ *   shadow does not model, so the fuzzer runs none (threshold0=0, and collect(1) is a
+ *   full collection here); conformance/gc_contract.c checks increments.
  * Reachable = from the roots and the mutator's references, through slots.
  *
  * Checked after every operation (the oracle)
  *   - every object the shadow says is alive: header (type), its payload (size,
  *     id, magic, epoch, a byte pattern) and every slot are intact; counting collectors:
  *     refcnt equals the shadow count; GC_FINALIZED is set exactly when its finalizer ran;
- *     rc-gen: GC_TRACKED exactly when the shadow has it in a list, GC_UNTRACKED exactly
+ *     lists: GC_TRACKED exactly when the shadow has it in a list, GC_UNTRACKED exactly
  *     when detached
  *   - finalizers run at most once per object, and only for objects the shadow freed (or,
  *     for boehm, found unreachable); the exact collectors run exactly the expected ones
  *   - weakrefs: a live target is returned; a dead target's weakref is cleared, and its
  *     callback ran exactly once if the weakref is alive (at most once otherwise, only
  *     after its target died); boehm: a weakref to a reachable object is never cleared
- *   - gc_check() == 0; objects_live, finalizers_run and (rc-gen) the per-generation
+ *   - gc_check() == 0; objects_live, finalizers_run and (lists) the per-generation
  *     collections/collected/uncollectable counts and live_in_generation add up
- *   - collect's return value is what the shadow found (rc-gen), 0 for the others
- *   - rc-gen after collect(2): every unreachable object is freed or reachable from the
+ *   - collect's return value is what the shadow found (lists), 0 for the others
+ *   - lists, after collect(2): every unreachable object is freed or reachable from the
  *     uncollectable list (legacy finalizers); automatic collections happen only inside
- *     gc_new, never while disabled
- * At the end the mutator lets go of everything: rc-gen collects (only uncollectable
+ *     gc_new and gc_weakref_new (each allocates a GC object), never while disabled
+ * At the end the mutator lets go of everything: rc-gen and rc-inc collect (only uncollectable
  * garbage stays); rc must be left holding exactly what cyclic garbage reaches (the leak,
  * counted in objects_live), which the target then breaks by hand; manual frees the
  * unreachable as it goes (a perfect program); all must reach 0 live (boehm: unasserted).
@@ -124,7 +135,7 @@ typedef struct shadow {
     int slot[MAX_SLOTS]; /* shadow index of each slot's value, -1 = NULL */
     long ext;            /* references the mutator holds */
     long count;          /* counting collectors: ext + roots + slots of live objects */
-    int gen;             /* rc-gen: 0..2, GARBAGE, UNTRACKED, DETACHED */
+    int gen;             /* rc-gen: 0..2 (rc-inc: 0 young, 1 old), GARBAGE, UNTRACKED, DETACHED */
     int target;          /* weakref: shadow index of the target, -1 once cleared */
     uint32_t target_id;  /* weakref: the target's id (boehm: the index may be reused) */
     uintptr_t target_hidden;
@@ -140,7 +151,9 @@ typedef struct state {
     gc_heap *heap;
     const char *name;
     unsigned caps;
-    bool counting, generations, manual, conservative;
+    bool counting, lists, manual, conservative;
+    bool incremental; /* rc-inc: shadow lists 0 (young) and 1 (old: both spaces) */
+    bool eager;       /* rc-gen with untrack=eager (byte 1, bit 7) */
     bool failed;
     uint32_t epoch;
     const uint8_t *in, *end;
@@ -151,7 +164,7 @@ typedef struct state {
     uint64_t fin_expected;  /* finalizers the shadow expects to have run */
     uint8_t fin_seen[MAX_IDS], fin_due[MAX_IDS], cb_seen[MAX_IDS], cb_due[MAX_IDS], gone[MAX_IDS];
     uint64_t fin_calls_total; /* finalizer calls of this input */
-    unsigned news;          /* gc_new calls since `before`: automatic collections happen there only */
+    unsigned news;          /* GC allocations (gc_new, gc_weakref_new) since `before`: automatic collections come there */
     uint32_t fin_calls[MAX_IDS], cb_calls[MAX_IDS]; /* ids seen during the current op */
     size_t nfin_calls, ncb_calls;
     gc_stats before;        /* stats at the start of the op */
@@ -340,9 +353,9 @@ static int op_new(void) {
     }
     shadow *s = &S.obj[i];
     *s = (shadow){.alive = true, .id = S.next_id++, .type = t, .payload = payload, .hidden = ~(uintptr_t)o,
-                  .ext = 1, .count = 1, .gen = !S.generations || !TYPES[t].slots ? UNTRACKED
-                                                 : TYPES[t].finalize ? 0
-                                                                     : DETACHED, /* born untracked */
+                  .ext = 1, .count = 1, .gen = !S.lists || !TYPES[t].slots          ? UNTRACKED
+                                                 : S.eager && !TYPES[t].finalize ? DETACHED /* born untracked */
+                                                                                 : 0,
                   .target = -1};
     for (int k = 0; k < MAX_SLOTS; k++) s->slot[k] = -1;
     payload_head *p = gc_payload(o);
@@ -420,13 +433,14 @@ static void op_weakref(int target, bool callback) {
     if (i < 0 || S.next_id >= MAX_IDS) return;
     uint32_t id = S.next_id++;
     gc_object *w = gc_weakref_new(S.heap, ptr(target), callback ? fuzz_weak_callback : NULL, (void *)(uintptr_t)id);
+    S.news++; /* a weakref is a GC allocation: it may trigger a collection (_PyObject_GC_Link) */
     if (w == NULL) {
         FAIL("%s: gc_weakref_new returned NULL with no limit", S.name);
         return;
     }
     shadow *s = &S.obj[i];
     *s = (shadow){.alive = true, .weak = true, .has_cb = callback, .id = id, .type = -1, .hidden = ~(uintptr_t)w,
-                  .ext = 1, .count = 1, .gen = S.generations ? 0 : UNTRACKED, .target = target,
+                  .ext = 1, .count = 1, .gen = S.lists ? 0 : UNTRACKED, .target = target,
                   .target_id = S.obj[target].id, .target_hidden = S.obj[target].hidden};
     for (int k = 0; k < MAX_SLOTS; k++) s->slot[k] = -1;
     S.obj[target].weakly = true;
@@ -434,7 +448,7 @@ static void op_weakref(int target, bool callback) {
     pin(i);
 }
 
-/* ---- rc-gen's collection on the shadow graph (docs/gc.md, rc_gen.c's steps) ------- */
+/* ---- a collection on the shadow graph (docs/gc.md, rc_gen.c's steps) ------- */
 
 typedef struct found {
     size_t collectable, uncollectable;
@@ -443,7 +457,7 @@ typedef struct found {
 /* A survivor the collection untracks: no finalizer, no weakref to it, not a weakref, and
  * no slot holding a container (an object in a list or detached; weakrefs are in lists). */
 static bool detaches(const shadow *o) {
-    if (o->weak || o->weakly || TYPES[o->type].slots == 0 || TYPES[o->type].finalize) return false;
+    if (!S.eager || o->weak || o->weakly || TYPES[o->type].slots == 0 || TYPES[o->type].finalize) return false;
     for (uint32_t s = 0; s < TYPES[o->type].slots; s++)
         if (o->slot[s] >= 0 && S.obj[o->slot[s]].gen != UNTRACKED) return false;
     return true;
@@ -453,7 +467,7 @@ static bool detaches(const shadow *o) {
  * member, 2 collectable, 3 uncollectable (legacy finalizers and all they reach). */
 static found shadow_collect(int g) {
     found f = {0, 0};
-    if (!S.generations) return f;
+    if (!S.lists) return f;
     long refs[OBJECTS];
     bool member[OBJECTS];
     for (int i = 0; i < OBJECTS; i++) {
@@ -475,7 +489,7 @@ static found shadow_collect(int g) {
         if (member[i] && !S.obj[i].mark && S.obj[i].type >= 0 && TYPES[S.obj[i].type].legacy_finalizer)
             stack[top++] = i;
     spread(stack, top, member, 3);
-    int old_gen = g + 1 < GC_GENERATIONS ? g + 1 : g;
+    int old_gen = S.incremental ? 1 : g + 1 < GC_GENERATIONS ? g + 1 : g;
     int doomed[OBJECTS], n = 0;
     for (int i = 0; i < OBJECTS; i++) {
         if (!member[i]) continue;
@@ -553,7 +567,7 @@ static void check_object(int i) {
             return;
         }
     }
-    if (S.generations && (((o->flags & GC_TRACKED) != 0) != (s->gen >= 0) ||
+    if (S.lists && (((o->flags & GC_TRACKED) != 0) != (s->gen >= 0) ||
                           ((o->flags & GC_UNTRACKED) != 0) != (s->gen == DETACHED)))
         FAIL("%s: object %u: flags %#x, but the shadow has it %s", S.name, s->id, o->flags,
              s->gen == DETACHED ? "untracked" : s->gen >= 0 ? "in a list" : "never tracked");
@@ -616,7 +630,9 @@ static void check_stats(void) {
              (unsigned long long)st.finalizers_run, (unsigned long long)S.fin_calls_total,
              (unsigned long long)S.fin_expected);
     for (int g = 0; g <= GC_GENERATIONS; g++) {
-        size_t real = gc_live_in_generation(S.heap, g), want = S.generations ? in_gen[g] : 0;
+        if (S.incremental && g == 2) continue; /* counted with space 1: the shadow has one old list */
+        size_t real = gc_live_in_generation(S.heap, g), want = S.lists ? in_gen[g] : 0;
+        if (S.incremental && g == 1) real += gc_live_in_generation(S.heap, 2);
         if (real != want) FAIL("%s: %zu objects in generation list %d, the shadow has %zu", S.name, real, g, want);
     }
 }
@@ -646,7 +662,7 @@ static int replay_collections(bool explicit_one, int g_explicit, size_t returned
     gc_stats now = stats_now();
     int oldest = -1;
     uint64_t automatic = 0;
-    for (int g = 0; g < GC_GENERATIONS && S.generations && !S.failed; g++) {
+    for (int g = 0; g < GC_GENERATIONS && S.lists && !S.failed; g++) {
         uint64_t ran = now.collections[g] - S.before.collections[g];
         uint64_t want = explicit_one && g == g_explicit;
         if (ran < want || ran > want + 1) {
@@ -668,10 +684,10 @@ static int replay_collections(bool explicit_one, int g_explicit, size_t returned
                  f.collectable + f.uncollectable);
     }
     if (automatic > S.news)
-        FAIL("%s: %llu automatic collections outside gc_new (%u calls)", S.name, (unsigned long long)automatic, S.news);
+        FAIL("%s: %llu automatic collections outside GC allocations (%u calls)", S.name, (unsigned long long)automatic, S.news);
     if (automatic > 0 && !S.heap->enabled)
         FAIL("%s: an automatic collection while automatic collection is off", S.name);
-    if (explicit_one && !S.generations && returned != 0)
+    if (explicit_one && !S.lists && returned != 0)
         FAIL("%s: collect(%d) returned %zu, with nothing it could find", S.name, g_explicit, returned);
     S.before = now;
     S.news = 0;
@@ -681,7 +697,7 @@ static int replay_collections(bool explicit_one, int g_explicit, size_t returned
 /* After a full collection every unreachable object is gone, or reachable from the
  * uncollectable list. */
 static void check_full_collection(void) {
-    if (!S.generations || S.failed) return;
+    if (!S.lists || S.failed) return;
     mark_reachable();
     int stack[STACK], top = 0;
     for (int i = 0; i < OBJECTS; i++)
@@ -790,6 +806,7 @@ static void run_op(void) {
     }
     case 12: case 13:
         g = next_byte() % GC_GENERATIONS;
+        if (S.incremental && g == 1) g = GC_GENERATIONS - 1; /* no increments (see the top) */
         returned = gc_collect(S.heap, g);
         explicit_collect = true;
         break;
@@ -816,7 +833,7 @@ static void teardown(void) {
     if (S.failed) return;
     settle();
     verify();
-    if (S.generations) {
+    if (S.lists) {
         S.before = stats_now();
         S.news = 0;
         size_t returned = gc_collect(S.heap, GC_GENERATIONS - 1);
@@ -830,7 +847,7 @@ static void teardown(void) {
         gc_collect(S.heap, GC_GENERATIONS - 1);
         verify();
     }
-    if (S.failed || S.conservative || S.generations) return; /* rc-gen: only uncollectable garbage is left */
+    if (S.failed || S.conservative || S.lists) return; /* lists: only uncollectable garbage is left */
     gc_stats st = stats_now();
     if (st.objects_live != 0)
         FAIL("%s: %llu objects live after the mutator let go of everything", S.name,
@@ -859,9 +876,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     gc_config cfg = {0};
     mm_error err = {{0}};
     if (heap->collector->caps & GC_CAP_GENERATIONS) {
-        snprintf(options, sizeof options, "threshold0=%zu,threshold1=%zu,threshold2=%zu", T0[data[1] & 7],
-                 T12[(data[1] >> 3) & 3], T12[(data[1] >> 5) & 3]);
+        snprintf(options, sizeof options, "threshold0=%zu,threshold1=%zu,threshold2=%zu%s", T0[data[1] & 7],
+                 T12[(data[1] >> 3) & 3], T12[(data[1] >> 5) & 3], (data[1] & 0x80) ? ",untrack=eager" : "");
         cfg.options = options;
+    } else if (heap->collector->caps & GC_CAP_INCREMENTAL) {
+        cfg.options = "threshold0=0"; /* no automatic increments (see the top) */
     }
     S.heap = gc_open_named(S.name, &cfg, &err);
     if (S.heap == NULL) {
@@ -870,7 +889,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     S.caps = S.heap->collector->caps;
     S.counting = S.caps & GC_CAP_COUNTS;
-    S.generations = S.caps & GC_CAP_GENERATIONS;
+    S.incremental = S.caps & GC_CAP_INCREMENTAL;
+    S.lists = (S.caps & GC_CAP_GENERATIONS) || S.incremental;
+    S.eager = (S.caps & GC_CAP_GENERATIONS) && (data[1] & 0x80);
     S.manual = S.caps & GC_CAP_DELETE;
     S.conservative = !S.counting && !S.manual;
     S.root_loc = calloc(ROOTS, sizeof *S.root_loc);

@@ -5,7 +5,7 @@ import statistics
 import tempfile
 import unittest
 
-from harness import results, table
+from harness import plan, results, table
 from harness.tests.support import error_line, mmbench
 
 GC_TINY = ["--workloads", "binary-trees,rings,nested,pymix-gc", "--repetitions", "1",
@@ -63,21 +63,45 @@ class GcTableTest(unittest.TestCase):
         self.assertNotIn("vs manual/system", table.gc_rows(data)[0])
 
 
+class ConfiguredNameTest(unittest.TestCase):
+    """A heap run with collector options other than the defaults is named after them."""
+    class Reg:
+        collectors = [{"name": "rc-gen", "options": "threshold0=2000,untrack=cpython,placement=append"},
+                      {"name": "boehm", "options": ""}]
+
+    def test_defaults_keep_the_plain_name(self):
+        self.assertEqual(plan.configured("rc-gen/pool", self.Reg, {}), "rc-gen/pool")
+        self.assertEqual(plan.configured("rc-gen/pool", self.Reg, {"rc-gen.untrack": "cpython",
+                                                                    "binary-trees.depth": "16"}), "rc-gen/pool")
+        self.assertEqual(plan.configured("boehm", self.Reg, {"rc-gen.untrack": "eager"}), "boehm")
+
+    def test_a_deviation_shows_in_the_name(self):
+        name = plan.configured("rc-gen/pool", self.Reg, {"rc-gen.untrack": "eager", "rc-gen.placement": "holder-first",
+                                                         "rc-gen.threshold0": "2000"})
+        self.assertEqual(name, "rc-gen[untrack=eager,placement=holder-first]/pool")
+        self.assertEqual(plan.heap_of(name), "rc-gen/pool")
+        self.assertEqual(plan.heap_of("rc-gen/pool"), "rc-gen/pool")
+
+
 class GcListTest(unittest.TestCase):
     def test_list_json_names_the_collectors(self):
         done = mmbench("list", "--json")
         self.assertEqual(done.returncode, 0, done.stderr)
         data = json.loads(done.stdout)
         names = [c["name"] for c in data["collectors"]]
-        for name in ["manual", "rc", "rc-gen", "boehm"]:
+        for name in ["manual", "rc", "rc-gen", "rc-inc", "boehm"]:
             self.assertIn(name, names)
+        options = {c["name"]: c["options"] for c in data["collectors"]}
+        self.assertIn("untrack=cpython", options["rc-gen"])  # the defaults are CPython's
+        self.assertIn("resurrection=always", options["rc-gen"])
         self.assertIn("system", data["gc_default_allocators"])
         kinds = {w["name"]: w["kind"] for w in data["workloads"]}
         self.assertEqual([kinds[w] for w in ["binary-trees", "rings", "nested", "pymix-gc"]], ["gc"] * 4)
 
     def test_bad_collector_input_is_one_line_and_exit_2(self):
         for args, message in [(["run", "--collectors", "nope"], "unknown collector 'nope'"),
-                              (["run", "--param", "rc-gen.threshold0=x"], "rc-gen: option threshold0=x is invalid")]:
+                              (["run", "--param", "rc-gen.threshold0=x"], "rc-gen: option threshold0=x is invalid"),
+                              (["run", "--param", "rc-gen.untrack=lazy"], "rc-gen: option untrack=lazy is invalid")]:
             with self.subTest(args=args):
                 done = mmbench(*args)
                 self.assertEqual(done.returncode, 2, done.stderr)
@@ -106,10 +130,10 @@ class GcRunTest(unittest.TestCase):
     def test_default_matrix_names(self):
         names = [b["name"] for b in self.data["benchmarks"]]
         for w in ["binary-trees", "rings", "nested", "pymix-gc"]:
-            for heap in ["manual/system", "rc/system", "rc-gen/system", "boehm"]:
+            for heap in ["manual/system", "rc/system", "rc-gen/system", "rc-inc/system", "boehm"]:
                 self.assertIn(f"{w}/{heap}", names)
         self.assertTrue(all(b["kind"] == "gc" and b["error"] is None for b in self.data["benchmarks"]))
-        self.assertEqual([c["name"] for c in self.data["collectors"]], ["manual", "rc", "rc-gen", "boehm"])
+        self.assertEqual([c["name"] for c in self.data["collectors"]], ["manual", "rc", "rc-gen", "rc-inc", "boehm"])
 
     def test_counters_follow_the_design(self):
         rings = 2 * 10 * 21
@@ -128,6 +152,16 @@ class GcRunTest(unittest.TestCase):
             self.assertEqual(m["check_failures"], 0, b["name"])
             self.assertLessEqual(m["pause_p50_ns"], m["pause_p99_ns"])
             self.assertLessEqual(m["pause_p99_ns"], m["pause_max_ns"])
+            # one definition of a pause: the collections are some of the pauses
+            self.assertLessEqual(m["gc_collection_pauses"], m["gc_pauses"], b["name"])
+            self.assertLessEqual(m["collection_pause_max_ns"], m["pause_max_ns"], b["name"])
+            self.assertLessEqual(m["collection_time_frac"], m["gc_time_frac"], b["name"])
+        for heap in ["rc/system", "manual/system"]:  # no collections: their pauses are cascades
+            self.assertEqual(self.bench(f"binary-trees/{heap}")["gc_collection_pauses"], 0)
+        self.assertGreater(self.bench("binary-trees/rc/system")["gc_pauses"], 0)
+        # rc-gen runs rc's cascades, plus collections
+        self.assertGreaterEqual(self.bench("binary-trees/rc-gen/system")["gc_pauses"],
+                                self.bench("binary-trees/rc/system")["gc_pauses"])
 
     def test_gc_table_is_separate(self):
         self.assertIn("ns/object", self.done.stdout)
