@@ -541,6 +541,9 @@ def layout(fig, style, series, notes):
     height = style.height or max(top + rows * ph + (rows - 1) * gap_h + bottom, y if beside else 0)
     if beside:
         width = grid_w + max(w for _, _, w in blocks) + 0.1
+    if not style.fixed_width:  # the title and the longest note line fit too (a one-panel grid is narrow)
+        title_w = _text_w(fig.title, style, 1.35) if style.titled else 0.0
+        width = max(width, min(style.width, max([title_w] + [w for _, _, w in blocks]) + 0.2))
     return Layout(width, height, cols, rows, first, top, pw, ph, gap_w, gap_h, legends)
 
 

@@ -121,6 +121,16 @@ class FiguresTest(unittest.TestCase):
         self.assertEqual(names, ["time_per_op", "fragmentation", "time_vs_memory"])
         self.assertEqual(plot.figures({"benchmarks": []}), [])
 
+    def test_a_one_panel_figure_is_as_wide_as_its_title_and_notes(self):
+        data = synthetic(workloads=("churn",), heaps=HEAPS, gc_workloads=("binary-trees",))
+        style = plot.STYLES["default"][0]
+        long_note = "dot: p50; thick to p99; thin to the longest pause (the heap's marker), a long line"
+        for fig in plot.figures(data):
+            lay = plot.layout(fig, style, [], [long_note])
+            self.assertGreaterEqual(lay.width + 1e-9, plot._text_w(fig.title, style, 1.35) + 0.2, fig.name)
+            self.assertGreaterEqual(lay.width + 1e-9, plot._legend_block([long_note], style, 0)[2] + 0.2, fig.name)
+            self.assertLessEqual(lay.width, style.width, fig.name)
+
     def test_bump_is_the_floor_not_a_dot(self):
         data = synthetic()
         churn = plot.time_per_op(data).panels[0]
