@@ -110,8 +110,8 @@ static void check(wl_workload *w, const char *label, const char *setup, const mm
         tap_skip("%s", mm_strategy_unavailable(s));
         return;
     }
-    if (w->refuses_no_free && !(s->caps & MM_CAP_FREE)) {
-        tap_skip("%s refuses %s, which %s", label, s->name, w->refuses_no_free);
+    if (wl_refusal(w, s)) {
+        tap_skip("%s refuses %s, which %s", label, s->name, wl_refusal(w, s));
         return;
     }
     outcome o;

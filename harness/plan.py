@@ -201,12 +201,28 @@ def unavailable(registry, config):
 def benchmarks(registry, config):
     """The benchmark names of this run, as [(name, workload, strategy)]; for a GC workload
     the "strategy" is the heap, COLLECTOR/STRATEGY (heaps). Strategies that cannot run
-    here (unavailable peers) are left out; see unavailable()."""
-    skipped = unavailable(registry, config)
-    strategies = [s for s in registry.select("allocators", config.allocators) if s not in skipped]
+    here (unavailable peers) and pairs a workload refuses are left out; see skipped()."""
+    skipped_here = skipped(registry, config)
+    strategies = [s for s in registry.select("allocators", config.allocators) if s not in skipped_here]
     workloads = registry.select("workloads", config.workloads)
     gc_heaps = heaps(registry, config)
-    return [(f"{w}/{s}", w, s) for w in workloads for s in (gc_heaps if registry.is_gc(w) else strategies)]
+    return [(f"{w}/{s}", w, s) for w in workloads for s in (gc_heaps if registry.is_gc(w) else strategies)
+            if f"{w}/{s}" not in skipped_here]
+
+
+def refused(registry, config):
+    """{WORKLOAD/STRATEGY: reason} for the selected pairs a workload refuses (`large` on a
+    strategy that never frees: mmbench_bench --list-json's refuses_no_free): never a
+    benchmark, so never a failure."""
+    wanted = set(registry.select("allocators", config.allocators))
+    never_frees = [s["name"] for s in registry.strategies if s["name"] in wanted and "free" not in s.get("caps", [])]
+    return {f"{w['name']}/{s}": w["refuses_no_free"] for w in registry.workloads if w.get("refuses_no_free")
+            and w["name"] in registry.select("workloads", config.workloads) for s in never_frees}
+
+
+def skipped(registry, config):
+    """What the run leaves out, with the reason: unavailable strategies and refused pairs."""
+    return {**unavailable(registry, config), **refused(registry, config)}
 
 
 def heaps(registry, config):

@@ -63,7 +63,7 @@ def start(config, registry, selected):
                            if c["name"] in {b[2].split("/")[0] for b in selected if registry.is_gc(b[1])}],
             "workloads": [dict(w, params=registry.workload_params(w["name"], params))
                           for w in registry.workloads if w["name"] in {b[1] for b in selected}],
-            "skipped": plan.unavailable(registry, config),
+            "skipped": plan.skipped(registry, config),
             "jobs": jobs,
         }
         j = journal.Journal.create(stage.dir, the_plan)

@@ -105,7 +105,10 @@ static void list_json(void) {
         printf(", \"origin\": ");
         json_string(w->origin);
         printf(", \"kind\": \"%s\"", w->collected ? "gc" : "alloc");
-        printf(", \"threads\": %d, \"params\": [", w->threads);
+        printf(", \"threads\": %d, \"refuses_no_free\": ", w->threads);
+        if (w->refuses_no_free) json_string(w->refuses_no_free);
+        else printf("null");
+        printf(", \"params\": [");
         for (size_t k = 0; k < w->param_count; k++) {
             const wl_param *p = &w->params[k];
             printf("%s{\"name\": ", k ? ", " : "");
@@ -351,6 +354,7 @@ int main(int argc, char **argv) {
         if (wl_workloads[w]->collected) continue; /* GC workloads: gc_bench_register below */
         for (size_t s = 0; s < mm_strategy_count && n < sizeof cases / sizeof *cases; s++) {
             if (mm_strategy_unavailable(mm_strategies[s])) continue;
+            if (wl_refusal(wl_workloads[w], mm_strategies[s])) continue; /* never a benchmark (--list-json says why) */
             bench_case *k = &cases[n++];
             *k = (bench_case){.workload = wl_workloads[w], .strategy = mm_strategies[s], .options = options[s],
                               .limit = limit, .budget = sampling.budget};

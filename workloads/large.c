@@ -66,10 +66,7 @@ out:
 wl_workload wl_large;
 
 static void large_run(wl_ctx *c) {
-    if (!(c->heap->strategy->caps & MM_CAP_FREE)) {
-        c->error = wl_large.refuses_no_free;
-        return;
-    }
+    if ((c->error = wl_refusal(&wl_large, c->heap->strategy)) != NULL) return;
     if (c->timer) large_body(c, false);
     else large_body(c, true);
 }

@@ -37,6 +37,10 @@ wl_workload *wl_workload_find(const char *name) {
     return NULL;
 }
 
+const char *wl_refusal(const wl_workload *w, const mm_strategy *s) {
+    return w->refuses_no_free && !(s->caps & MM_CAP_FREE) ? w->refuses_no_free : NULL;
+}
+
 const char *wl_param_set(wl_workload *w, const char *name, const char *text, char *buf, size_t cap) {
     wl_param *p = NULL;
     for (size_t i = 0; i < w->param_count; i++)

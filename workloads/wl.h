@@ -90,6 +90,10 @@ typedef struct wl_workload {
     const char *refuses_no_free; /* non-NULL: why a strategy without MM_CAP_FREE cannot run it */
 } wl_workload;
 
+/* Why `w` cannot run on strategy `s` (refuses_no_free for a strategy that never frees),
+ * or NULL: such a pair is never registered as a benchmark. */
+const char *wl_refusal(const wl_workload *w, const mm_strategy *s);
+
 /* The registry, from workloads.def. */
 extern wl_workload *const wl_workloads[];
 extern const size_t wl_workload_count;

@@ -4,10 +4,11 @@ behind one lock) run on a thread-safe strategy (system, bare), a single-threaded
 frees (pool) and one that does not (bump), with the same operations everywhere; and the
 false-sharing pair."""
 import os
+import subprocess
 import tempfile
 import unittest
 
-from harness import results
+from harness import paths, results
 from harness.tests.support import mmbench
 
 CHURNING = ["larson-1", "larson-2", "larson-n", "prodcons-1", "prodcons-2", "prodcons-n"]
@@ -79,3 +80,36 @@ class ThreadWorkloadsTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RefusedPairTest(unittest.TestCase):
+    """A workload that refuses a strategy (`large` on bump, which never frees) is left out
+    of the run with the reason, never run and reported as a failure: a plain run on a
+    fresh machine exits 0."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        out = os.path.join(cls.tmp.name, "run")
+        cls.done = mmbench("run", "--out", out, "--workloads", "large", "--allocators", "bump,pool",
+                           "--param", "large.steps=20", "--param", "large.live=2", "--param", "large.min_size=65536",
+                           "--param", "large.max_size=131072", "--repetitions", "1", "--programs", "none",
+                           "--sweep", "none", "--no-charts")
+        cls.data = results.load(out) if cls.done.returncode == 0 else None
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_the_run_leaves_the_pair_out_and_says_why(self):
+        self.assertEqual(self.done.returncode, 0, self.done.stderr[-2000:])
+        self.assertEqual([b["name"] for b in self.data["benchmarks"]], ["large/pool"])
+        self.assertIn("never frees", self.data["skipped"]["large/bump"])
+        self.assertIn("skipping large/bump: never frees", self.done.stderr)
+
+    def test_the_binary_registers_no_such_benchmark(self):
+        listed = subprocess.run([paths.bench_binary(), "--benchmark_list_tests=true"], capture_output=True, text=True,
+                                check=True).stdout.split()
+        listed = [name.split("/iterations:")[0] for name in listed]  # Google Benchmark's suffix
+        self.assertIn("large/pool", listed)
+        self.assertNotIn("large/bump", listed)
