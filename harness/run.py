@@ -38,7 +38,7 @@ def execute(config):
         raise UserError(f"--reference: unknown strategy '{config.reference}' "
                         f"(valid: {', '.join(registry.strategy_names())})")
     selected = plan.benchmarks(registry, config)
-    for name, reason in plan.skipped(registry, config).items():
+    for name, reason in plan.unavailable(registry, config).items():
         print(f"mmbench: skipping {name}: {reason}", file=sys.stderr)
     validate_with_binary(config.params, config.limit)
     if config.programs:

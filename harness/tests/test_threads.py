@@ -84,8 +84,9 @@ if __name__ == "__main__":
 
 class RefusedPairTest(unittest.TestCase):
     """A workload that refuses a strategy (`large` on bump, which never frees) is left out
-    of the run with the reason, never run and reported as a failure: a plain run on a
-    fresh machine exits 0."""
+    of the run, its reason in results.json's "skipped", never run and reported as a
+    failure: a plain run on a fresh machine exits 0 (and says nothing of it on stderr,
+    where a bad input's error stays the one line)."""
 
     @classmethod
     def setUpClass(cls):
@@ -105,7 +106,6 @@ class RefusedPairTest(unittest.TestCase):
         self.assertEqual(self.done.returncode, 0, self.done.stderr[-2000:])
         self.assertEqual([b["name"] for b in self.data["benchmarks"]], ["large/pool"])
         self.assertIn("never frees", self.data["skipped"]["large/bump"])
-        self.assertIn("skipping large/bump: never frees", self.done.stderr)
 
     def test_the_binary_registers_no_such_benchmark(self):
         listed = subprocess.run([paths.bench_binary(), "--benchmark_list_tests=true"], capture_output=True, text=True,
