@@ -159,7 +159,8 @@ ALLOCATOR_COLUMNS = columns("ns_per_op", "peak_live", "peak_footprint", "frag", 
                             "rss_peak")
 # shown only when some benchmark has them: whole-process time (hyperfine), exact counts (--counts)
 OPTIONAL_COLUMNS = columns("process_s", "instructions_per_op", "cycles_per_op")
-# the measured process's own accounting: in table.csv (the default tables stay narrow)
+# the measured process's own accounting: all in table.csv; system seconds and minor faults
+# in the tables too where they tell strategies apart (table.differs)
 PROCESS_COLUMNS = columns("user_seconds", "sys_seconds", "minor_faults", "major_faults")
 # a GC workload's operation is one object created
 # pauses: all of them (cascades and collections), then the collections alone (docs/metrics.md)

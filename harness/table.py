@@ -72,9 +72,27 @@ def reference(data):
 
 
 def columns(data):
-    """The allocator table's columns for this run."""
+    """The allocator table's columns for this run: the process's own accounting
+    (PROCESS_COLUMNS) only where it differs (differs())."""
     present = {k for b in data["benchmarks"] for k in (b.get("metrics") or {})}
-    return metrics.ALLOCATOR_COLUMNS + [c for c in metrics.OPTIONAL_COLUMNS if c.metric.key in present]
+    return (metrics.ALLOCATOR_COLUMNS + [c for c in metrics.OPTIONAL_COLUMNS if c.metric.key in present] +
+            [c for c in metrics.PROCESS_COLUMNS if c.metric.key not in ("user_seconds", "major_faults")
+             and differs(data, c.metric.key)])
+
+
+# the least a process's system seconds or minor faults must reach to be worth a column
+PROCESS_FLOOR = {"sys_seconds": 0.05, "minor_faults": 1000}
+
+
+def differs(data, key):
+    """Whether `key` (system seconds, minor faults) tells strategies apart: on some workload
+    one strategy's median is at least twice another's and past PROCESS_FLOOR."""
+    by_workload = {}
+    for b in data["benchmarks"]:
+        m = (b.get("metrics") or {}).get(key)
+        if b.get("kind") != "gc" and m and m.get("median") is not None:
+            by_workload.setdefault(b["workload"], []).append(m["median"])
+    return any(max(v) >= PROCESS_FLOOR[key] and max(v) >= 2 * min(v) for v in by_workload.values() if len(v) > 1)
 
 
 def rows(data):
@@ -296,7 +314,8 @@ def csv_text(data):
     (PROCESS_COLUMNS), then every collector counter."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    keys = [c.metric.key for c in columns(data) + metrics.PROCESS_COLUMNS]
+    keys = [c.metric.key for c in columns(data)]
+    keys += [c.metric.key for c in metrics.PROCESS_COLUMNS if c.metric.key not in keys]
     keys += [m.key for m in metrics.from_source("collector") if m.key not in keys]
     w.writerow(["workload", "strategy", "error"] + keys + ["ns_per_op_low", "ns_per_op_high", "clock", "repetitions"])
     for b in data["benchmarks"]:

@@ -189,3 +189,21 @@ class RepetitionsTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ProcessColumnsTest(unittest.TestCase):
+    """System seconds and minor faults join the tables where they tell strategies apart."""
+
+    @staticmethod
+    def data(sys_a, sys_b):
+        return {"benchmarks": [{"workload": "w", "strategy": s, "kind": "alloc",
+                                "metrics": {"sys_seconds": {"median": v}, "minor_faults": {"median": 10}}}
+                               for s, v in (("a", sys_a), ("b", sys_b))]}
+
+    def test_shown_where_one_strategy_doubles_another_past_the_floor(self):
+        self.assertTrue(table.differs(self.data(0.01, 0.3), "sys_seconds"))
+        self.assertFalse(table.differs(self.data(0.2, 0.3), "sys_seconds"))      # within 2x
+        self.assertFalse(table.differs(self.data(0.001, 0.004), "sys_seconds"))  # under the floor
+        headings = [c.heading for c in table.columns(self.data(0.01, 0.3))]
+        self.assertIn("sys s", headings)
+        self.assertNotIn("minor faults", headings)
