@@ -120,9 +120,13 @@ def compiler_flags():
     return " ".join(flags) or None
 
 
+def load_average():
+    """[1, 5, 15 minutes] of the machine's load average, or None where there is none."""
+    return list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+
+
 def collect():
     gcc = _command(["gcc", "--version"])
-    load = os.getloadavg() if hasattr(os, "getloadavg") else None
     return {
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
@@ -134,7 +138,7 @@ def collect():
         "python": platform.python_version(),
         "bazel": _command(["bazel", "--version"]),
         **source_tree(),
-        "load_average": list(load) if load else None,
+        "load_average": load_average(),  # at the start; results.json adds load_average_end
         "cpu_governor": _read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
         "aslr": _read("/proc/sys/kernel/randomize_va_space"),
         "transparent_hugepages": _read("/sys/kernel/mm/transparent_hugepage/enabled"),

@@ -2,11 +2,14 @@
 
 github-action-benchmark   the "customSmallerIsBetter" tool: a JSON array of
                           {name, unit, value, range?, extra?}; name is "BENCHMARK METRIC",
-                          range is "± stddev", extra says the spread and repetitions
+                          range is "± half the 95% interval of the median" (min..max where
+                          no interval was recorded), extra says which and over how many
 bencher                   Bencher Metric Format (BMF): {benchmark: {measure: {value,
                           lower_value?, upper_value?}}}; measures are slugs
-                          (ns-per-op, instructions-per-op, ...); lower/upper are the min
-                          and max of the samples
+                          (ns-per-op, instructions-per-op, ...); lower/upper are the 95%
+                          interval of the median (min and max where none was recorded)
+
+The bounds are the ones the tables and charts show (stats.whisker).
 
 Only lower-is-better metrics of the catalog (metrics.py) are exported, allocator and
 collector ones alike (both targets want one direction), and only benchmarks that ran; a
@@ -14,7 +17,7 @@ failed benchmark has no value to give. Units are the catalog's.
 """
 import json
 
-from harness import metrics
+from harness import metrics, stats
 
 
 def _values(data):
@@ -33,9 +36,11 @@ def github_action_benchmark(data):
     out = []
     for name, key, m in _values(data):
         entry = {"name": f"{name} {key}", "unit": metrics.METRICS[key].unit, "value": m["median"]}
-        if m.get("n", 1) > 1:
-            entry["range"] = f"± {m.get('stddev', 0):.6g}"
-            entry["extra"] = f"median of {m['n']} samples; spread {m.get('spread', 0):.1%}"
+        low, high, how = stats.whisker(m)
+        if how:
+            entry["range"] = f"± {(high - low) / 2:.6g}"
+            bounds = "95% interval of the median" if how == "ci" else "min to max"
+            entry["extra"] = f"median of {m['n']} processes; {bounds} [{low:.6g}, {high:.6g}]"
         out.append(entry)
     return out
 
@@ -44,8 +49,9 @@ def bencher(data):
     out = {}
     for name, key, m in _values(data):
         measure = {"value": m["median"]}
-        if isinstance(m.get("min"), (int, float)) and isinstance(m.get("max"), (int, float)):
-            measure["lower_value"], measure["upper_value"] = m["min"], m["max"]
+        low, high, how = stats.whisker(m)
+        if how:
+            measure["lower_value"], measure["upper_value"] = low, high
         out.setdefault(name, {})[key.replace("_", "-")] = measure
     return out
 

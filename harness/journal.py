@@ -93,14 +93,15 @@ class Journal:
 
     def steps(self):
         """Every measurement of the plan, in order: interleaved gbench repetitions, then one
-        hyperfine series per main benchmark, then callgrind counts."""
+        hyperfine series per main benchmark, then callgrind counts of every job (sweep points
+        too: instructions are the exact way to see a cost grow)."""
         cfg = self.plan["config"]
         out = [(job, "gbench", rep) for rep in range(1, cfg["repetitions"] + 1) for job in self.plan["jobs"]]
         mains = [job for job in self.plan["jobs"] if not job.get("sweep")]
         if cfg.get("hyperfine_runs"):
             out += [(job, "hyperfine", 1) for job in mains]
         if cfg.get("counts"):
-            out += [(job, "counts", 1) for job in mains]
+            out += [(job, "counts", 1) for job in self.plan["jobs"]]
         return out
 
     def missing(self):

@@ -139,7 +139,8 @@ RUN_OPTIONS = [
                  "failure (default: 30 + 10 x budget; 0: none)"),
     _option("--counts", action="store_true", help="also count instructions per operation under callgrind (exact; slow)"),
     _option("--sweep", replay=False, metavar="SPEC",
-            help=f"live-set sweep: auto, none, or WORKLOAD.KEY=V1,V2,... (several joined by ;) "
+            help=f"live-set sweep: auto (churn's live at 1k, 10k, 100k), thorough (and 1M), none, or "
+                 f"WORKLOAD.KEY=V1,V2,... (several joined by ;) "
                  f"(default: {suite_default('sweep')})"),
     _option("--no-charts", dest="charts", action="store_false", help="skip the charts (tables and report only)"),
     _option("--wide", action="store_true",

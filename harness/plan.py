@@ -45,10 +45,10 @@ from harness.programs import benchmark_programs
 SUITES = {
     "quick": {"repetitions": 1, "max_repetitions": 1, "max_time": 0, "samples": 3, "warmup": 0, "hyperfine_runs": 0,
               "budget": 0.2, "sweep": "none", "programs": "none"},
-    "default": {"repetitions": 4, "max_repetitions": 8, "max_time": 360, "samples": 4, "warmup": 1,
+    "default": {"repetitions": 4, "max_repetitions": 8, "max_time": 360, "samples": 3, "warmup": 1,
                 "hyperfine_runs": 0, "budget": 1.0, "sweep": "auto", "programs": "sqlite"},
     "full": {"repetitions": 5, "max_repetitions": 20, "max_time": 0, "samples": 10, "warmup": 1, "hyperfine_runs": 3,
-             "budget": 3.0, "sweep": "auto", "programs": "all"},
+             "budget": 3.0, "sweep": "thorough", "programs": "all"},
 }
 DEFAULT_SUITE = "default"
 REFERENCE = summary.REFERENCE  # what each strategy's time is divided by, round by round (--reference)
@@ -204,10 +204,22 @@ def benchmarks(registry, config):
     here (unavailable peers) and pairs a workload refuses are left out; see skipped()."""
     skipped_here = skipped(registry, config)
     strategies = [s for s in registry.select("allocators", config.allocators) if s not in skipped_here]
-    workloads = registry.select("workloads", config.workloads)
+    workloads = selected_workloads(registry, config)
     gc_heaps = heaps(registry, config)
     return [(f"{w}/{s}", w, s) for w in workloads for s in (gc_heaps if registry.is_gc(w) else strategies)
             if f"{w}/{s}" not in skipped_here]
+
+
+def selected_workloads(registry, config):
+    """The workloads of this run, in registry order: those --workloads names ("all": every
+    one); without --workloads, the suite's. Only the full suite measures a workload the
+    binary marks full_suite_only (--list-json: the thread workloads' -shared twins, which
+    time the one-lock layer); a plain run leaves them out to stay within its time."""
+    names = registry.select("workloads", config.workloads)
+    if config.workloads is not None or config.suite == "full":
+        return names
+    thorough = {w["name"] for w in registry.workloads if w.get("full_suite_only")}
+    return [name for name in names if name not in thorough]
 
 
 def refused(registry, config):
@@ -217,7 +229,7 @@ def refused(registry, config):
     wanted = set(registry.select("allocators", config.allocators))
     never_frees = [s["name"] for s in registry.strategies if s["name"] in wanted and "free" not in s.get("caps", [])]
     return {f"{w['name']}/{s}": w["refuses_no_free"] for w in registry.workloads if w.get("refuses_no_free")
-            and w["name"] in registry.select("workloads", config.workloads) for s in never_frees}
+            and w["name"] in selected_workloads(registry, config) for s in never_frees}
 
 
 def skipped(registry, config):

@@ -40,7 +40,7 @@ import os
 import zlib
 from dataclasses import dataclass, field, replace
 
-from harness import metrics, results, summary, table
+from harness import metrics, results, stats, summary, table
 
 MIB = 1024 * 1024
 LOG_SPAN = 20  # a panel's values spanning more than this ratio get a logarithmic axis
@@ -160,17 +160,6 @@ def _group(entries):
     return out
 
 
-def whisker(m):
-    """(low, high, how) of one timed metric's summary: its 95% interval of the median when
-    recorded, else min..max of the repetitions; (None, None, None) for a single sample."""
-    ci = m.get("ci95")
-    if isinstance(ci, (list, tuple)) and len(ci) == 2 and all(isinstance(v, (int, float)) for v in ci):
-        return ci[0], ci[1], "ci"
-    if m.get("n", 1) > 1 and "min" in m and "max" in m:
-        return m["min"], m["max"], "range"
-    return None, None, None
-
-
 def _whisker_note(hows):
     hows = {h for h in hows if h}
     if not hows:
@@ -191,7 +180,7 @@ def _time_dots(name, title, axis, entries, reference_name=None):
             if b["strategy"] == FLOOR:
                 panel.floor = m["median"]
                 continue
-            low, high, how = whisker(m)
+            low, high, how = stats.whisker(m)
             hows.append(how)
             panel.series[b["strategy"]] = (m["median"], low, high)
             if b["strategy"] == reference_name:
@@ -301,7 +290,7 @@ def cost_growth(data):
         for s, pts in by.items():
             line = []
             for x, m in sorted(pts, key=lambda t: t[0]):
-                low, high, how = whisker(m)
+                low, high, how = stats.whisker(m)
                 hows.append(how)
                 line.append((x, m["median"], low, high))
             panel.series[s] = line

@@ -42,12 +42,12 @@ def start(config, registry, selected):
     try:
         config = plan.prepare(selected, config).with_preload(registry)  # e.g. records the trace a replay needs
         params = dict(config.params)
-        jobs = [{"name": name, "bench": name, "workload": w, "strategy": s, "params": dict(params), "sweep": None,
-                 "kind": "gc" if registry.is_gc(w) else "alloc"}
+        jobs = [{"name": name, "bench": name, "workload": w, "strategy": s, "params": dict(params), "sweep": None}
                 for name, w, s in selected]
         jobs += sweep.jobs(selected, sweeps, params, lambda w: registry.workload_params(w, params))
         threads = {w["name"]: w.get("threads", 1) for w in registry.workloads}
         for job in jobs:  # a GC heap with collector options is named after them (plan.configured)
+            job["kind"] = "gc" if registry.is_gc(job["workload"]) else "alloc"  # sweep points too
             job["clock"] = config.clock_of(threads.get(job["workload"], 1))
             label = plan.configured(job["strategy"], registry, params) if registry.is_gc(job["workload"]) else None
             if label and label != job["strategy"]:
@@ -265,6 +265,7 @@ def _measure_and_publish(j, config, folder, stage):
     data["programs"] = _read_programs(folder)
     data["elapsed_seconds"] = round(time.monotonic() - started, 1)
     _note_context(folder, data)
+    data["environment"]["load_average_end"] = env.load_average()
     write_outputs(folder, data, charts=config.charts)
     if stage:
         stage.publish()

@@ -163,6 +163,18 @@ def summary(values, within=None, interval=False):
     return out
 
 
+def whisker(m):
+    """(low, high, how) of one metric's summary in results.json: the 95% interval of its
+    median when recorded (how "ci"), else min..max of the repetitions ("range");
+    (None, None, None) for a single sample. Charts draw it, exports give it."""
+    ci = m.get("ci95")
+    if isinstance(ci, (list, tuple)) and len(ci) == 2 and all(isinstance(v, (int, float)) for v in ci):
+        return ci[0], ci[1], "ci"
+    if m.get("n", 1) > 1 and "min" in m and "max" in m:
+        return m["min"], m["max"], "range"
+    return None, None, None
+
+
 def _ranks(values):
     """Average ranks (1-based) of `values`, ties sharing the mean of their ranks; and the tie groups' sizes."""
     order = sorted(range(len(values)), key=lambda i: values[i])

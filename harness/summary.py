@@ -107,6 +107,15 @@ MOST_ADVISED = 30  # more processes than this per cell are not worth advising: t
 PLAIN_RUN_PROCESSES = 4  # a plain run's (plan.SUITES): fewer than that, advise those first
 
 
+def _load_during(environment):
+    """' (load X on N cores)' for the advice: the 1-minute load average at the run's start
+    and, when recorded, at its end ('X to Y'), the two moments a run can read it; else ''."""
+    cores = environment.get("cores")
+    loads = [(environment.get(key) or [None])[0] for key in ("load_average", "load_average_end")]
+    loads = [f"{load:.1f}" for load in loads if load is not None]
+    return f" (load {' to '.join(loads)} on {cores} cores)" if loads and cores else ""
+
+
 def stability(data):
     """One line on how far the run's times can be trusted, or None when every ns/op it
     measured is resolved (its 95% interval within ±stats.HALF_WIDTH of the median). The
@@ -123,8 +132,7 @@ def stability(data):
     widths = sorted(m.get("half_width", 1.0) for m in unresolved)
     needed = min(MOST_ADVISED, max(most + 1, math.ceil(most * (widths[len(widths) // 2] / stats.HALF_WIDTH) ** 2)))
     timed_out = config.get("max_time") and most < (config.get("max_repetitions") or 0)
-    load, cores = (environment.get("load_average") or [None])[0], environment.get("cores")
-    busy = f" (load {load:.1f} on {cores} cores)" if load is not None and cores else ""
+    busy = _load_during(environment)
     processes = f"{fewest}-{most} processes" if fewest < most else f"{most} process{'es' if most > 1 else ''}"
     rerun = (f"--repetitions {PLAIN_RUN_PROCESSES}" if most < PLAIN_RUN_PROCESSES else
              f"--max-repetitions {needed}{' --max-time 0' if timed_out else ''}")

@@ -108,6 +108,9 @@ static void list_json(void) {
         printf(", \"threads\": %d, \"refuses_no_free\": ", w->threads);
         if (w->refuses_no_free) json_string(w->refuses_no_free);
         else printf("null");
+        printf(", \"full_suite_only\": ");
+        if (w->full_suite_only) json_string(w->full_suite_only);
+        else printf("null");
         printf(", \"params\": [");
         for (size_t k = 0; k < w->param_count; k++) {
             const wl_param *p = &w->params[k];

@@ -88,6 +88,8 @@ typedef struct wl_workload {
     void (*run)(wl_ctx *c); /* runs one pass; see wl_next */
     bool collected;         /* a GC workload: runs on a collector, named W/COLLECTOR/STRATEGY (gc_bench.c) */
     const char *refuses_no_free; /* non-NULL: why a strategy without MM_CAP_FREE cannot run it */
+    const char *full_suite_only; /* non-NULL: why a run measures it only in the full suite or when
+                                  * named (the harness's choice; the binary registers it always) */
 } wl_workload;
 
 /* Why `w` cannot run on strategy `s` (refuses_no_free for a strategy that never frees),

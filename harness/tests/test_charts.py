@@ -154,15 +154,15 @@ class FiguresTest(unittest.TestCase):
         data = synthetic(["system", "pool"], sweep=False)
         self.assertEqual(plot.time_per_op(data).notes[0][1], "whiskers: min to max of the repetitions")
         m = data["benchmarks"][0]["metrics"]["ns_per_op"]
-        self.assertEqual(plot.whisker(m), (m["min"], m["max"], "range"))
+        self.assertEqual(stats.whisker(m), (m["min"], m["max"], "range"))
         m["ci95"] = [26.0, 27.0]
-        self.assertEqual(plot.whisker(m), (26.0, 27.0, "ci"))
+        self.assertEqual(stats.whisker(m), (26.0, 27.0, "ci"))
         self.assertEqual(plot.time_per_op(data).panels[0].series["system"], (m["median"], 26.0, 27.0))
         self.assertIn("min to max where none was recorded", plot.time_per_op(data).notes[0][1])
         for b in data["benchmarks"]:
             b["metrics"]["ns_per_op"]["ci95"] = [1.0, 2.0]
         self.assertEqual(plot.time_per_op(data).notes[0][1], "whiskers: 95% interval of the median")
-        self.assertEqual(plot.whisker({"median": 3.0, "n": 1}), (None, None, None))
+        self.assertEqual(stats.whisker({"median": 3.0, "n": 1}), (None, None, None))
 
     def test_log_axes_only_where_values_span_more_than_20x(self):
         self.assertTrue(plot._log([1.0, 25.0]))

@@ -66,3 +66,26 @@ class CountsTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SweepCountsTest(unittest.TestCase):
+    """A sweep's points are counted like the main benchmarks, and a collector workload's
+    points are collector entries (kind gc), as its main benchmark is."""
+
+    def test_each_point_is_counted_and_keeps_its_workloads_kind(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "run")
+            done = mmbench("run", "--out", out, "--workloads", "binary-trees", "--collectors", "rc",
+                           "--allocators", "pool", "--param", "binary-trees.depth=8", "--param", "binary-trees.runs=1",
+                           "--sweep", "binary-trees.depth=6,8", "--repetitions", "1", "--warmup", "0",
+                           "--programs", "none", "--no-charts", "--counts")
+            self.assertEqual(done.returncode, 0, done.stderr[-3000:])
+            data = results.load(out)
+        main = next(b for b in data["benchmarks"] if b["name"] == "binary-trees/rc/pool")
+        point = next(b for b in data["sweep"] if b["name"] == "binary-trees/rc/pool/depth=6")
+        self.assertEqual((main["kind"], point["kind"]), ("gc", "gc"))
+        for entry in (main, point):
+            self.assertEqual(entry["samples"]["counts_completed"], [1.0], entry["name"])
+        # a tree of depth 6 is a quarter of one of depth 8: fewer instructions in all
+        self.assertLess(point["samples"]["instructions_per_op"][0] * point["samples"]["ops"][0],
+                        main["samples"]["instructions_per_op"][0] * main["samples"]["ops"][0])

@@ -5,7 +5,8 @@ import os
 import tempfile
 import unittest
 
-from harness import cli, options, plan, results, stats
+from harness import cli, options, plan, results, stats, sweep
+from harness.registry import Registry
 from harness.tests.support import mmbench
 
 
@@ -35,8 +36,30 @@ class SuiteOptionsTest(unittest.TestCase):
     def test_the_full_suite_is_the_whole_matrix(self):
         config = resolved("--suite", "full")
         self.assertEqual((config.repetitions, config.warmup, config.hyperfine_runs, config.budget, config.sweep,
-                          config.programs), (5, 1, 3, 3.0, "auto", ("cpython-tests", "sqlite", "gcc")))
+                          config.programs), (5, 1, 3, 3.0, "thorough", ("cpython-tests", "sqlite", "gcc")))
         self.assertEqual(config.timeout, 60)
+
+    def test_the_one_lock_twins_are_the_full_suites_or_named(self):
+        registry = Registry.load()
+        shared = [w["name"] for w in registry.workloads if w.get("full_suite_only")]
+        self.assertIn("larson-2-shared", shared)
+        self.assertTrue(all(name.endswith("-shared") for name in shared), shared)
+
+        def workloads(*argv):
+            return {w for _, w, _ in plan.benchmarks(registry, resolved(*argv))}
+        for argv in [(), ("--suite", "quick")]:
+            self.assertFalse(workloads(*argv) & set(shared), argv)
+            self.assertIn("larson-2", workloads(*argv))
+        self.assertLessEqual(set(shared), workloads("--suite", "full"))
+        self.assertLessEqual(set(shared), workloads("--workloads", "all"))
+        self.assertEqual(workloads("--workloads", "larson-2-shared,churn"), {"larson-2-shared", "churn"})
+
+    def test_the_full_suite_sweeps_further(self):
+        registry = Registry.load()
+        self.assertEqual(sweep.parse("auto", registry, {"churn"}), [("churn", "live", [1000, 10000, 100000])])
+        self.assertEqual(sweep.parse("thorough", registry, {"churn"}),
+                         [("churn", "live", [1000, 10000, 100000, 1000000])])
+        self.assertEqual(sweep.parse("thorough", registry, {"pair"}), [])
 
     def test_an_option_on_the_command_line_wins_over_its_suite(self):
         config = resolved("--suite", "quick", "--repetitions", "7", "--budget", "0", "--sweep", "auto")

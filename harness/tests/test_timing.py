@@ -111,6 +111,8 @@ class AdviceTest(unittest.TestCase):
         self.assertTrue(line.startswith("2 of 3 ns/op cells not resolved to ±5%"), line)
         self.assertRegex(line, r"rerun with --max-repetitions \d+ --max-time 0, or with fewer other jobs")
         self.assertIn("load 2.5 on 2 cores", line)
+        data["environment"]["load_average_end"] = [6.0, 3.9, 2.6]  # the neighbours came during the run
+        self.assertIn("load 2.5 to 6.0 on 2 cores", summary.stability(data))
         self.assertIsNone(summary.stability({"benchmarks": [bench("system", [100.0, 100.5, 99.5])]}))
 
     def test_a_single_process_run_is_advised_a_plain_runs_processes_first(self):

@@ -215,6 +215,17 @@ class ExportTest(unittest.TestCase):
         for measure in out["churn/system"]:
             self.assertLessEqual(len(measure), 64)  # a Measure slug's documented limit
 
+    def test_the_bounds_are_the_interval_the_tables_show(self):
+        data = json.loads(json.dumps(self.DATA))
+        m = data["benchmarks"][0]["metrics"]["ns_per_op"]
+        m.update(min=9.0, max=14.0, ci95=[10.25, 10.75])
+        bmf = json.loads(export.render(data, "bencher"))["churn/system"]["ns-per-op"]
+        self.assertEqual((bmf["lower_value"], bmf["upper_value"]), (10.25, 10.75))
+        gab = next(e for e in json.loads(export.render(data, "github-action-benchmark"))
+                   if e["name"] == "churn/system ns_per_op")
+        self.assertEqual(gab["range"], "± 0.25")
+        self.assertIn("95% interval of the median [10.25, 10.75]", gab["extra"])
+
     def test_github_action_benchmark_custom_smaller_is_better(self):
         out = json.loads(export.render(self.DATA, "github-action-benchmark"))
         jsonschema.validate(out, GAB_SCHEMA)
