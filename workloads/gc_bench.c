@@ -9,7 +9,8 @@
  *   gc_collected, gc_uncollectable), gc_finalizers, gc_leaked (objects alive at the end:
  *   rc's leaked cycles), gc_time_frac (time in pauses / wall time), pause_max_ns,
  *   pause_p50_ns, pause_p99_ns, gc_pauses, peak_footprint (the allocator's, or libgc's
- *   heap), rss_peak, check_failures. boehm keeps no object counts: no gc_leaked/collected.
+ *   heap), rss_peak, check_failures, pauses_realtime (1 if the counted pass ran at
+ *   real-time priority: never, as gc_pass says). boehm keeps no object counts: no gc_leaked/collected.
  * GC workloads have no metered pass: the counters come from the first timed pass of the
  * process (the one pass with the driver's defaults; the warm-up when there is one), the
  * times from the samples (wl.h, wl_sample_passes).
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/resource.h>
 
 typedef struct gc_case {
@@ -35,6 +37,7 @@ typedef struct gc_case {
     /* the first pass's counters (reported), and what every pass adds */
     gc_stats stats;
     uint64_t wall_ns;
+    bool pauses_realtime; /* the counted pass ran at real-time priority (it should not) */
     double footprint;
     bool counted;
     size_t check_failures;
@@ -88,8 +91,8 @@ void gc_bench_check_options(const bench_options *collector_options) {
     }
 }
 
-/* One timed pass (wl_pass_fn) on a fresh heap; the first of a process keeps its counters. */
-static int64_t gc_pass(void *arg, int index, wl_timer *timer, const char **error) {
+/* One timed pass on a fresh heap (gc_pass); the first of a process keeps its counters. */
+static int64_t gc_pass_on_fresh_heap(void *arg, int index, wl_timer *timer, const char **error) {
     gc_case *k = arg;
     mm_error err = {{0}};
     gc_config cfg = {.limit = k->limit, .options = k->options, .alloc_options = k->alloc_options};
@@ -126,6 +129,16 @@ static int64_t gc_pass(void *arg, int index, wl_timer *timer, const char **error
     gc_close(h);
     *error = c.error;
     return c.error ? -1 : c.ops;
+}
+
+/* One timed pass (wl_pass_fn). The first of a process, whose counters are kept, runs at
+ * the normal priority (wl_realtime_suspend says why): its pauses are wall time. */
+static int64_t gc_pass(void *arg, int index, wl_timer *timer, const char **error) {
+    bool suspended = index == 0 && wl_realtime_suspend();
+    if (index == 0) ((gc_case *)arg)->pauses_realtime = sched_getscheduler(0) == SCHED_FIFO;
+    int64_t ops = gc_pass_on_fresh_heap(arg, index, timer, error);
+    wl_realtime_resume(suspended);
+    return ops;
 }
 
 static void run_gc_passes(wl_bench *b, void *arg) {
@@ -165,6 +178,7 @@ static void run_gc_passes(wl_bench *b, void *arg) {
     wl_bench_counter(b, "peak_footprint", k->footprint);
     wl_bench_counter(b, "rss_peak", (double)ru.ru_maxrss * 1024.0);
     wl_bench_counter(b, "check_failures", (double)k->check_failures);
+    wl_bench_counter(b, "pauses_realtime", k->pauses_realtime);
     wl_bench_counter(b, "sink", (double)(k->sink & 1));
 }
 

@@ -127,6 +127,16 @@ static void realtime_off(void) {
     sched_setscheduler(0, SCHED_OTHER, &p);
 }
 
+bool wl_realtime_suspend(void) {
+    if (sched_getscheduler(0) != SCHED_FIFO) return false;
+    realtime_off();
+    return true;
+}
+
+void wl_realtime_resume(bool suspended) {
+    if (suspended) realtime_on();
+}
+
 bool wl_sample_passes(wl_bench *b, const wl_sampling *how, wl_pass_fn pass, void *arg) {
     int64_t ops = 0;
     int taken = 0, index = 0;

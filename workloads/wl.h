@@ -187,6 +187,14 @@ typedef int64_t (*wl_pass_fn)(void *arg, int index, wl_timer *timer, const char 
  * Returns false when a pass failed (the benchmark is then marked failed with its error). */
 bool wl_sample_passes(wl_bench *b, const wl_sampling *how, wl_pass_fn pass, void *arg);
 
+/* A process at real-time priority (wl_run_benchmark) goes back to the normal one until
+ * wl_realtime_resume(true); false (nothing to resume) when it was not at real-time priority.
+ * For a pass whose pauses are timed on the wall clock: back-to-back real-time processes
+ * exhaust the kernel's real-time share (sched_rt_runtime_us, 950 ms of each second), and
+ * its throttle, a stop of up to 50 ms, would land inside whatever pause is being timed. */
+bool wl_realtime_suspend(void);
+void wl_realtime_resume(bool suspended);
+
 /* Runs `run(b, arg)`, a whole benchmark of `threads` threads, at real-time priority when
  * `how` asks for it and the system allows it (see wl_sampling), and reports the counter
  * `realtime` (1 when it did). */

@@ -2,10 +2,11 @@
 import json
 import os
 import statistics
+import subprocess
 import tempfile
 import unittest
 
-from harness import plan, results, table
+from harness import paths, plan, results, table
 from harness.tests.support import error_line, mmbench
 
 GC_TINY = ["--workloads", "binary-trees,rings,nested,pymix-gc", "--repetitions", "1",
@@ -179,3 +180,20 @@ class GcRunTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class PausePriorityTest(unittest.TestCase):
+    """The pass whose pauses are reported runs at the normal priority, the samples at
+    real-time priority: back-to-back real-time processes use up the kernel's real-time
+    share, and its throttle (a stop of up to 50 ms) landed inside timed pauses."""
+
+    def test_the_counted_pass_leaves_real_time_priority_and_the_samples_keep_it(self):
+        done = subprocess.run([paths.bench_binary(), "--benchmark_filter=^binary-trees/rc-gen/pool/",
+                               "--param=binary-trees.depth=6", "--param=binary-trees.runs=1", "--samples=2",
+                               "--warmups=1", "--realtime", "--benchmark_format=json"],
+                              capture_output=True, text=True, check=True)
+        run = json.loads(done.stdout)["benchmarks"][0]
+        if not run["realtime"]:
+            self.skipTest("this user may not use real-time priority (root, CAP_SYS_NICE or RLIMIT_RTPRIO)")
+        self.assertEqual(run["pauses_realtime"], 0)
+        self.assertGreater(run["gc_pauses"], 0)
