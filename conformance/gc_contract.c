@@ -711,6 +711,72 @@ static void check_untracked_death(gc_heap *h) {
     finish(h);
 }
 
+/* rc-inc's increments as 3.14.0 runs them (gc_collect_increment), the rules its pauses
+ * follow from (docs/gc.md, "Where rc-inc's pauses come from"): a rooted chain of 100 r,
+ * then objects the mutator alone holds (y: young, never marked).
+ *   - the first increment of a scavenge only marks, and marks everything the roots reach
+ *     whatever its work (mark_at_start has no budget), subtracting the count twice
+ *     (its own decrement and its caller's, CPython gh-141890);
+ *   - an increment whose work is below 0 does nothing: the young generation stays;
+ *   - a collecting increment takes the whole young generation, however far past its work;
+ *   - when the pending space is empty the spaces flip and the next increment marks the
+ *     rooted chain again, all of it. */
+static void check_incremental_marking(gc_heap *h) {
+    if (!incremental(h)) {
+        tap_skip("%s has no increments", current);
+        gc_close(h);
+        return;
+    }
+    gc_set_enabled(h, false); /* only the explicit increments below */
+    enum { CHAIN = 100, FEW = 10, MANY = 200, MORE = 150 };
+    gc_object *r = make(h, &node), *y[FEW + MANY + MORE];
+    if (!r) return;
+    gc_object *tail = r;
+    for (int i = 1; i < CHAIN; i++) {
+        gc_object *o = make(h, &node);
+        if (!o) return;
+        gc_store(h, tail, 0, o);
+        release(h, o);
+        tail = o;
+    }
+    gc_root_add(h, &r);
+    gc_collect(h, 2); /* the chain ends pending, work_to_do 0, the next increment marks */
+    EXPECT(gc_live_in_generation(h, 2) == CHAIN, "after a full collection the chain is pending (%zu)",
+           gc_live_in_generation(h, 2));
+    for (int i = 0; i < FEW; i++) y[i] = make(h, &node);
+    gc_collect(h, 1); /* work 0 + 10 new + 110/100 = 11: it marks 100, work 11 - 2 * 100 */
+    EXPECT(gc_live_in_generation(h, 1) == CHAIN && gc_live_in_generation(h, 2) == 0,
+           "the marking increment marked the whole rooted chain, past its work of 11 (visited %zu, pending %zu)",
+           gc_live_in_generation(h, 1), gc_live_in_generation(h, 2));
+    EXPECT(gc_live_in_generation(h, 0) == FEW && stats(h).collected[1] == 0,
+           "and collected nothing: the young generation stays (%zu)", gc_live_in_generation(h, 0));
+    gc_collect(h, 1); /* work -189 + 0 */
+    EXPECT(gc_live_in_generation(h, 0) == FEW && gc_live_in_generation(h, 1) == CHAIN,
+           "an increment whose work is below 0 does nothing (young %zu)", gc_live_in_generation(h, 0));
+    for (int i = FEW; i < FEW + MANY; i++) y[i] = make(h, &node);
+    gc_collect(h, 1); /* work -189 + 200 + 310/100 = 14: it takes all 210 young; pending is empty */
+    EXPECT(gc_live_in_generation(h, 0) == 0 && gc_live_in_generation(h, 1) == 0 &&
+               gc_live_in_generation(h, 2) == CHAIN + FEW + MANY,
+           "the collecting increment took all %d young objects past its work of 14, and the spaces flipped "
+           "(young %zu, visited %zu, pending %zu)",
+           FEW + MANY, gc_live_in_generation(h, 0), gc_live_in_generation(h, 1), gc_live_in_generation(h, 2));
+    gc_collect(h, 1); /* work 0: the next scavenge starts by marking */
+    EXPECT(gc_live_in_generation(h, 1) == CHAIN && gc_live_in_generation(h, 2) == FEW + MANY,
+           "the next scavenge marked the rooted chain again, all of it (visited %zu, pending %zu)",
+           gc_live_in_generation(h, 1), gc_live_in_generation(h, 2));
+    for (int i = FEW + MANY; i < FEW + MANY + MORE; i++) y[i] = make(h, &node);
+    gc_collect(h, 1); /* work -200 + 150 + 460/100 = -46 (54 were it counted once) */
+    EXPECT(gc_live_in_generation(h, 0) == MORE,
+           "the marked count was subtracted twice: 150 new objects leave the work below 0 (young %zu)",
+           gc_live_in_generation(h, 0));
+    EXPECT(stats(h).collections[1] == 5 && collected_total(h) == 0, "five increments, nothing collected");
+    gc_root_remove(h, &r);
+    release(h, r);
+    for (int i = 0; i < FEW + MANY + MORE; i++) release(h, y[i]);
+    EXPECT(live(h) == 0, "all freed (live %llu)", (unsigned long long)live(h));
+    finish(h);
+}
+
 /* Survivors found late: the one outside reference is to the newest object and the links
  * run backwards and across the list, so a generation-0 scan first sends every other member
  * to the unreachable list, then rescues the live ones one by one from the middle of it.
@@ -1239,6 +1305,7 @@ int main(void) {
         GC_CASE("weakref-callbacks-reach-garbage-bug1055820", check_weakref_callbacks_reach_garbage(h));
         GC_CASE("counts-after-collections", check_counts_after_collections(h));
         GC_CASE("untracked-death", check_untracked_death(h));
+        GC_CASE("incremental-marking", check_incremental_marking(h));
         GC_CASE("automatic-collection", check_automatic(h, false));
         GC_CASE("disabled-collection", check_automatic(h, true));
         GC_CASE("finalizer-once-resurrection", check_resurrection(h, false));

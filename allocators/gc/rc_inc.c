@@ -40,6 +40,12 @@
  *                everything reachable from them that is young or pending into `visited`
  *                without collecting it. The mutator's own C locals are seen, as by every
  *                collection, only as counts from outside.
+ *   pauses       the long increments, all as 3.14.0 runs them: a marking one (everything
+ *                the roots reach, in one step: mark_at_start has no budget), the one after
+ *                a new root (mark_stacks marks all it reaches), and the first collecting
+ *                one after a mark, which takes the whole young generation grown while the
+ *                mark, subtracted twice, kept the work below 0 (docs/gc.md, "Where its
+ *                pauses come from"; conformance: gc.incremental-marking).
  *   permanent    gc_freeze (_PyGC_Freeze) moves young and both old spaces there; gc_unfreeze
  *                puts it back into the visited space.
  * No deviation from 3.14.0 is an option: rc-inc has its thresholds only.
