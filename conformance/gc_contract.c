@@ -1015,6 +1015,61 @@ static void check_resurrection_mid_collection(gc_heap *h) {
     finish(h);
 }
 
+/* test_gc's test_resurrection_does_not_block_cleanup_of_other_objects: N self-loops are
+ * garbage beside a self-loop Z whose finalizer resurrects it (stores it into the keeper,
+ * CPython's `zs.append(self)`). Z alone: nothing is collected or counted. Z beside N
+ * others: exactly the N are collected and counted, Z survives whole and usable. Let go,
+ * the resurrected ones are collected by the next collection, not finalized again. */
+static void check_resurrection_not_blocking(gc_heap *h) {
+    enum { N = 100 };
+    if (!exact(h)) {
+        tap_skip("%s does not collect cycles exactly", h->collector->name);
+        gc_close(h);
+        return;
+    }
+    gc_set_enabled(h, false);
+    keeper = make(h, &node);
+    fin.resurrect = true;
+    gc_object *z[2];
+    for (int round = 0; round < 3; round++) {
+        if (round != 1)
+            for (int i = 0; i < N; i++) {
+                gc_object *a = make(h, &node);
+                gc_store(h, a, 0, a);
+                release(h, a);
+            }
+        if (round > 0) {
+            z[round - 1] = make(h, &fnode);
+            gc_store(h, z[round - 1], 0, z[round - 1]);
+            release(h, z[round - 1]);
+        }
+        const gc_stats before = stats(h);
+        const size_t found = gc_collect(h, 2), want = round == 1 ? 0 : N;
+        const gc_stats after = stats(h);
+        EXPECT(found == want && after.collected[2] - before.collected[2] == want &&
+                   after.uncollectable[2] == before.uncollectable[2],
+               "round %d: collect found %zu, counted %llu collected and %llu uncollectable (want %zu and 0)", round,
+               found, (unsigned long long)(after.collected[2] - before.collected[2]),
+               (unsigned long long)(after.uncollectable[2] - before.uncollectable[2]), want);
+        EXPECT(live(h) == 1 + (uint64_t)round && fin.calls == (unsigned)round,
+               "round %d: the keeper and %d resurrected are left (live %llu, finalizers %u)", round, round,
+               (unsigned long long)live(h), fin.calls);
+    }
+    EXPECT(keeper->slot[0] == z[0] && keeper->slot[1] == z[1], "the keeper holds both resurrected objects");
+    EXPECT(intact(z[0]) && intact(z[1]) && z[0]->slot[0] == z[0] && z[1]->slot[0] == z[1] &&
+               (z[1]->flags & GC_FINALIZED),
+           "each came back whole, finalized once");
+    gc_store(h, z[1], 1, z[0]); /* usable: the mutator stores into a resurrected object */
+    EXPECT(z[1]->slot[1] == z[0] && gc_check(h) == 0, "a resurrected object takes a store; the heap is sound");
+    fin.resurrect = false;
+    gc_store(h, keeper, 0, NULL), gc_store(h, keeper, 1, NULL);
+    EXPECT(gc_collect(h, 2) == 2 && fin.calls == 2 && live(h) == 1,
+           "let go, both are collected without a second finalization (live %llu, finalizers %u)",
+           (unsigned long long)live(h), fin.calls);
+    release(h, keeper);
+    finish(h);
+}
+
 /* What CPython's test_gc calls "boom" and bug21435: a finalizer of cyclic garbage empties
  * its own slot, so other garbage dies by count in the middle of the collection and gives
  * back references to the object being finalized (which the collector holds across the
@@ -1314,6 +1369,7 @@ int main(void) {
         GC_CASE("finalizer-breaks-links", check_finalizer_effects(h, false));
         GC_CASE("collect-in-finalizer", check_finalizer_effects(h, true));
         GC_CASE("resurrection-mid-collection", check_resurrection_mid_collection(h));
+        GC_CASE("resurrection-not-blocking-others", check_resurrection_not_blocking(h));
         GC_CASE("finalizer-frees-garbage-boom", check_finalizer_frees_garbage(h, false));
         GC_CASE("finalizer-frees-garbage-bug21435", check_finalizer_frees_garbage(h, true));
         GC_CASE("threshold-option", check_threshold_option(h));

@@ -430,3 +430,9 @@ size_t cycle_freeze(cycle_heap *h, gc_head *const *lists, size_t count) {
     }
     return moved;
 }
+
+size_t cycle_unfreeze(cycle_heap *h, gc_head *to, uint32_t to_id) {
+    const size_t moved = list_set_id(&h->permanent, to_id);
+    list_merge(&h->permanent, to);
+    return moved;
+}

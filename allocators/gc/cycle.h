@@ -260,6 +260,9 @@ size_t cycle_check(cycle_heap *h, gc_head *const *lists, size_t count);
 /* Moves every object of `lists[0..count)` into the permanent generation (gc.freeze);
  * returns how many moved. */
 size_t cycle_freeze(cycle_heap *h, gc_head *const *lists, size_t count);
+/* Moves the permanent generation to the end of list `to` (id `to_id`), gc.unfreeze;
+ * returns how many moved. */
+size_t cycle_unfreeze(cycle_heap *h, gc_head *to, uint32_t to_id);
 
 /* Debug-only validators (MM_DEBUG: the ASan+UBSan test builds), as CPython's
  * validate_list: every member of `l` is alive, tracked, carries an id in first..last and

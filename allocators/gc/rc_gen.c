@@ -239,9 +239,7 @@ static size_t gen_freeze(gc_heap *heap) {
 
 static size_t gen_unfreeze(gc_heap *heap) {
     gen_heap *h = gen_of(heap);
-    size_t n = list_set_id(&h->cy.permanent, id_of_gen(GC_GENERATIONS - 1));
-    list_merge(&h->cy.permanent, &h->gen[GC_GENERATIONS - 1]);
-    return n;
+    return cycle_unfreeze(&h->cy, &h->gen[GC_GENERATIONS - 1], id_of_gen(GC_GENERATIONS - 1));
 }
 
 const gc_collector gc_rc_gen = {

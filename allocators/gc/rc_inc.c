@@ -407,9 +407,7 @@ static size_t inc_freeze(gc_heap *heap) {
 
 static size_t inc_unfreeze(gc_heap *heap) {
     inc_heap *h = inc_of(heap);
-    size_t n = list_set_id(&h->cy.permanent, id_old(h->visited));
-    list_merge(&h->cy.permanent, visited_list(h));
-    return n;
+    return cycle_unfreeze(&h->cy, visited_list(h), id_old(h->visited));
 }
 
 const gc_collector gc_rc_inc = {

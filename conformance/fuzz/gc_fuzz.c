@@ -3,13 +3,12 @@
  * reachability oracle.
  *
  * Input format (every byte string is a valid input; a short one just ends early)
- *   byte 0      heap: one of the variants below (a variant, fuzz.h): the default part of
- *               the collector x allocator matrix (gc_matrix_list(GC_MATRIX_DEFAULT):
- *               "rc/system", "rc/pool", ..., a collector with its own allocator alone, "boehm")
- *   byte 1      rc-gen's thresholds: threshold0 = T0[b & 7], threshold1 = T12[(b>>3) & 3],
- *               threshold2 = T12[(b>>5) & 3] (small, so automatic collections happen),
- *               and bit 7: untrack=eager (rc-gen's option); rc-inc opens with threshold0=0;
- *               ignored by the others
+ *   byte 0      heap: one of the variants below (a variant, fuzz.h): the whole collector x
+ *               allocator matrix (gc_matrix_list(GC_MATRIX_ALL): "rc/system", "rc/bump",
+ *               ..., a collector with its own allocator alone, "boehm")
+ *   byte 1      thresholds: threshold0 = T0[b & 7], threshold1 = T12[(b>>3) & 3] (rc-gen
+ *               and rc-inc), threshold2 = T12[(b>>5) & 3] (small, so automatic collections
+ *               happen), and bit 7: untrack=eager (rc-gen's options); ignored by the others
  *   then ops    one opcode byte each, op = byte % 16, then the op's operand bytes. An
  *               object operand picks among the objects the mutator may use now (byte %
  *               how many); an op whose operand has no candidate does nothing.
@@ -23,7 +22,10 @@
  *     11   weakref get; with byte & 1 and a counting collector, a live target is incref'd
  *          (the mutator revives it through the weakref, as Python code can)
  *     12 13 collect(generation byte % 3)
- *     14   automatic collection on/off (byte & 1)
+ *     14   byte < 128: automatic collection on/off (byte & 1); else by byte & 3: 0 gc_freeze,
+ *          1 gc_unfreeze, 2 churn, 3 churn of rings (op_churn: chains of 2 + byte % 31
+ *          objects made and dropped 1 + byte times; thousands of allocations, enough to
+ *          carry rc-inc's work_to_do from -5000 into increments that scan)
  *     15   drop every reference the mutator holds to an object
  *
  * Shadow graph: per object its type, payload size, unique id, slots (as shadow objects),
@@ -42,11 +44,19 @@
  * generation 0. The tracking rules of tuples and dicts are conformance's
  * (gc.untracking): a fuzzer's stores into any holder break the tuple's "filled before
  * anyone holds it".
- *   rc-inc: the shadow has the young list (0) and one old list (1, both spaces). Young
- *   collections (collect(0)) and full ones (collect(2)) are replayed exactly; an
- *   increment's region depends on its work budget and the old spaces' order, which the
- *   shadow does not model, so the fuzzer runs none (threshold0=0, and collect(1) is a
- *   full collection here); conformance/gc_contract.c checks increments.
+ *   rc-inc: the shadow has the young list (0) and the two old spaces (1, 2) and computes
+ *   rc_inc.c's state: the young count, heap size, work_to_do, which space is visited,
+ *   whether the next increment marks, the roots as frames (add order, visited). Young
+ *   collections (collect(0)), full ones (collect(2)) and increments (automatic, or
+ *   collect(1)) are replayed: an increment's work, its marking from the roots, its region
+ *   (young, then the first pending object and the pending objects it reaches, while the
+ *   region is smaller than the work), what it collects and where survivors go, the flip
+ *   when pending is empty. The one thing read rather than predicted is the order of the
+ *   pending list (read_pending_order, from the gc heads before each operation that may
+ *   run an increment): it decides which pending object an increment takes first, and
+ *   following every reordering a collection makes would be writing the collector twice.
+ *   A weakref that outlives its callback moves to the collection's destination, from
+ *   any list but the uncollectable one. gc_freeze/gc_unfreeze: the shadow's FROZEN.
  * Reachable = from the roots and the mutator's references, through slots.
  *
  * Checked after every operation (the oracle)
@@ -61,10 +71,12 @@
  *     callback ran exactly once if the weakref is alive (at most once otherwise, only
  *     after its target died); boehm: a weakref to a reachable object is never cleared
  *   - gc_check() == 0; objects_live, finalizers_run and (lists) the per-generation
- *     collections/collected/uncollectable counts and live_in_generation add up
+ *     collections/collected/uncollectable counts and live_in_generation add up (rc-inc:
+ *     per space, and gc.get_count()'s three counts exactly); freeze and unfreeze move
+ *     what the shadow moves
  *   - collect's return value is what the shadow found (lists), 0 for the others
  *   - lists, after collect(2): every unreachable object is freed or reachable from the
- *     uncollectable list (legacy finalizers); automatic collections happen only inside
+ *     uncollectable list (legacy finalizers) or the permanent generation; automatic collections happen only inside
  *     gc_new and gc_weakref_new (each allocates a GC object), never while disabled
  * At the end the mutator lets go of everything: rc-gen and rc-inc collect (only uncollectable
  * garbage stays); rc must be left holding exactly what cyclic garbage reaches (the leak,
@@ -79,6 +91,7 @@
  * object addresses hidden (complemented) so they keep nothing alive; roots are in
  * malloc'd memory, which libgc does not scan unless told by gc_root_add.
  */
+#include "allocators/gc/cycle.h" /* rc-inc's pending order: the gc head in front of each object */
 #include "allocators/gc/gc.h"
 #include "conformance/fuzz/fuzz.h"
 
@@ -90,9 +103,10 @@ enum {
     OBJECTS = 64,   /* shadow objects alive at once */
     ROOTS = 8,
     MAX_SLOTS = 8,
-    MAX_IDS = 8192, /* objects per input */
-    MAX_HEAPS = 32,
-    GARBAGE = GC_GENERATIONS, /* rc-gen's uncollectable list, as live_in_generation numbers it */
+    MAX_IDS = 1 << 15, /* objects per input (a churn makes thousands) */
+    MAX_HEAPS = 64,
+    GARBAGE = GC_LIST_GARBAGE, /* the uncollectable list, as live_in_generation numbers it */
+    FROZEN = GC_LIST_PERMANENT, /* gc_freeze's permanent generation */
     UNTRACKED = -1, /* never in a list: no slots (rc-gen), or no generations at all */
     DETACHED = -2,  /* rc-gen: a container a collection untracked (it held no container) */
 };
@@ -135,7 +149,8 @@ typedef struct shadow {
     int slot[MAX_SLOTS]; /* shadow index of each slot's value, -1 = NULL */
     long ext;            /* references the mutator holds */
     long count;          /* counting collectors: ext + roots + slots of live objects */
-    int gen;             /* rc-gen: 0..2 (rc-inc: 0 young, 1 old), GARBAGE, UNTRACKED, DETACHED */
+    int gen;             /* rc-gen: 0..2 (rc-inc: 0 young, 1 old space 0, 2 old space 1), GARBAGE, FROZEN,
+                            UNTRACKED, DETACHED */
     int target;          /* weakref: shadow index of the target, -1 once cleared */
     uint32_t target_id;  /* weakref: the target's id (boehm: the index may be reused) */
     uintptr_t target_hidden;
@@ -144,8 +159,23 @@ typedef struct shadow {
 
 typedef struct root {
     bool added;
-    int value; /* shadow index, -1 */
+    int value;    /* shadow index, -1 */
+    uint32_t seq; /* when it was added: rc-inc's roots are frames, newest last */
+    bool visited; /* rc-inc: marked from since it was added (mark_stacks stops after it) */
 } root;
+
+/* rc-inc's state as the shadow computes it (allocators/gc/rc_inc.c, "work", "increment"). */
+typedef struct inc_shadow {
+    long young_count;   /* objects tracked minus untracked since the last collection, >= 0 */
+    long work;          /* work_to_do */
+    long scale;         /* threshold1, at least 2 */
+    int visited;        /* the old space that is visited: shadow gen 1 + visited */
+    bool marking;       /* the next increment with work >= 0 starts a scavenge: it only marks */
+    uint64_t old_count[2];
+    uint32_t root_seq;
+    int pending_rank[OBJECTS]; /* before the op's increment: each pending object's place in the
+                                  real pending list (-1: not pending); read, not predicted */
+} inc_shadow;
 
 typedef struct state {
     gc_heap *heap;
@@ -168,6 +198,7 @@ typedef struct state {
     uint32_t fin_calls[MAX_IDS], cb_calls[MAX_IDS]; /* ids seen during the current op */
     size_t nfin_calls, ncb_calls;
     gc_stats before;        /* stats at the start of the op */
+    inc_shadow inc;         /* rc-inc only */
 } state;
 
 static state S;
@@ -189,8 +220,8 @@ static gc_matrix_heap heaps[MAX_HEAPS];
 static size_t heap_count;
 
 static void list_heaps(void) {
-    if (heap_count == 0) heap_count = gc_matrix_list(GC_MATRIX_DEFAULT, heaps, MAX_HEAPS);
-    if (heap_count > MAX_HEAPS) heap_count = MAX_HEAPS; /* MAX_HEAPS is far above the default matrix */
+    if (heap_count == 0) heap_count = gc_matrix_list(GC_MATRIX_ALL, heaps, MAX_HEAPS);
+    if (heap_count > MAX_HEAPS) heap_count = MAX_HEAPS; /* MAX_HEAPS is above the whole matrix */
 }
 
 size_t fuzz_variant_count(void) {
@@ -235,6 +266,7 @@ static void shadow_die(int i) {
     shadow *o = &S.obj[i];
     o->alive = false;
     if (o->id < MAX_IDS) S.gone[o->id] = 1;
+    if (S.incremental && o->gen >= 0 && S.inc.young_count > 0) S.inc.young_count--; /* untracked as it dies */
     if (o->type >= 0 && TYPES[o->type].finalize && !o->finalized && !S.conservative) {
         o->finalized = true;
         S.fin_due[o->id] = 1;
@@ -339,12 +371,14 @@ static void pin(int i) {
     if (S.conservative) pinned[i] = S.obj[i].ext > 0 ? ptr(i) : NULL;
 }
 
-/* A new object held by the mutator; -1 if the table, the ids or the heap ran out. */
-static int op_new(void) {
-    uint8_t t = next_byte() % TYPE_COUNT, sz = next_byte();
+static void read_pending_order(void);
+
+/* A new object of type t held by the mutator; -1 if the table, the ids or the heap ran out. */
+static int new_object(uint8_t t, uint8_t sz) {
     int i = free_record();
     if (i < 0 || S.next_id >= MAX_IDS) return -1;
     size_t payload = sizeof(payload_head) + (size_t)(sz % 12) * 16 + (sz >> 7);
+    read_pending_order(); /* an increment may run inside */
     gc_object *o = gc_new(S.heap, &TYPES[t], payload);
     S.news++;
     if (o == NULL) {
@@ -364,7 +398,13 @@ static int op_new(void) {
     for (size_t k = 0; k < payload - sizeof *p; k++) bytes[k] = (unsigned char)(s->id * 31u + k);
     pin(i);
     o = NULL;
+    if (S.incremental && s->gen >= 0) S.inc.young_count++; /* tracked at birth (the increment came after) */
     return i;
+}
+
+static int op_new(void) {
+    uint8_t t = next_byte() % TYPE_COUNT;
+    return new_object(t, next_byte());
 }
 
 static void op_store(int holder, uint8_t slot_byte, int value) {
@@ -397,7 +437,7 @@ static void op_root_toggle(int r) {
     if (!rt->added) {
         S.root_loc[r] = NULL;
         gc_root_add(S.heap, &S.root_loc[r]);
-        *rt = (root){.added = true, .value = -1};
+        *rt = (root){.added = true, .value = -1, .seq = ++S.inc.root_seq};
         return;
     }
     gc_root_remove(S.heap, &S.root_loc[r]);
@@ -432,6 +472,7 @@ static void op_weakref(int target, bool callback) {
     int i = free_record();
     if (i < 0 || S.next_id >= MAX_IDS) return;
     uint32_t id = S.next_id++;
+    read_pending_order();
     gc_object *w = gc_weakref_new(S.heap, ptr(target), callback ? fuzz_weak_callback : NULL, (void *)(uintptr_t)id);
     S.news++; /* a weakref is a GC allocation: it may trigger a collection (_PyObject_GC_Link) */
     if (w == NULL) {
@@ -445,6 +486,7 @@ static void op_weakref(int target, bool callback) {
     for (int k = 0; k < MAX_SLOTS; k++) s->slot[k] = -1;
     S.obj[target].weakly = true;
     if (S.obj[target].gen == DETACHED) S.obj[target].gen = 0; /* a weakref's target is tracked */
+    if (S.incremental) S.inc.young_count++;
     pin(i);
 }
 
@@ -463,16 +505,14 @@ static bool detaches(const shadow *o) {
     return true;
 }
 
-/* One collection of generations 0..g: returns what it found. Shadow marks: 1 reachable
- * member, 2 collectable, 3 uncollectable (legacy finalizers and all they reach). */
-static found shadow_collect(int g) {
+/* One collection of the `member` objects (cycle.h, "One collection of a region"), whose
+ * survivors go to list `dest`: returns what it found. Shadow marks: 1 reachable member, 2
+ * collectable, 3 uncollectable (legacy finalizers and all they reach). */
+static found shadow_collect_region(const bool *member, int dest) {
     found f = {0, 0};
-    if (!S.lists) return f;
     long refs[OBJECTS];
-    bool member[OBJECTS];
     for (int i = 0; i < OBJECTS; i++) {
         shadow *o = &S.obj[i];
-        member[i] = o->alive && o->gen >= 0 && o->gen <= g;
         refs[i] = member[i] ? o->count : 0;
         o->mark = 0;
     }
@@ -489,12 +529,11 @@ static found shadow_collect(int g) {
         if (member[i] && !S.obj[i].mark && S.obj[i].type >= 0 && TYPES[S.obj[i].type].legacy_finalizer)
             stack[top++] = i;
     spread(stack, top, member, 3);
-    int old_gen = S.incremental ? 1 : g + 1 < GC_GENERATIONS ? g + 1 : g;
     int doomed[OBJECTS], n = 0;
     for (int i = 0; i < OBJECTS; i++) {
         if (!member[i]) continue;
         shadow *o = &S.obj[i];
-        if (o->mark == 1) o->gen = detaches(o) ? DETACHED : old_gen;
+        if (o->mark == 1) o->gen = detaches(o) ? DETACHED : dest;
         else if (o->mark == 3) o->gen = GARBAGE, o->count++, f.uncollectable++; /* the list holds it */
         else o->mark = 2, doomed[n++] = i, f.collectable++;
     }
@@ -505,9 +544,14 @@ static found shadow_collect(int g) {
         o->count++; /* pinned while the garbage is taken apart */
         for (int w = 0; w < OBJECTS; w++)
             if (S.obj[w].alive && S.obj[w].weak && S.obj[w].target == doomed[k]) {
-                S.obj[w].target = -1;
-                S.obj[w].cb_due = true;
-                S.cb_due[S.obj[w].id] = 1;
+                shadow *k_ = &S.obj[w];
+                k_->target = -1;
+                k_->cb_due = true;
+                S.cb_due[k_->id] = 1;
+                /* a weakref outliving its callback moves to the destination, from wherever it
+                 * is but the uncollectable list (the permanent generation too: CPython's
+                 * handle_weakrefs moves it to `old`) */
+                if (k_->has_cb && k_->mark != 2 && k_->gen >= 0 && k_->gen != GARBAGE) k_->gen = dest;
             }
         if (o->type >= 0 && TYPES[o->type].finalize && !o->finalized) {
             o->finalized = true;
@@ -526,6 +570,164 @@ static found shadow_collect(int g) {
     }
     for (int k = 0; k < n; k++) shadow_decref(doomed[k]);
     return f;
+}
+
+static long heap_size(void) { /* tracked objects (rc-inc's heap_size) */
+    long n = 0;
+    for (int i = 0; i < OBJECTS; i++) n += S.obj[i].alive && S.obj[i].gen >= 0;
+    return n;
+}
+static int visited_gen(void) { return 1 + S.inc.visited; }
+static int pending_gen(void) { return 2 - S.inc.visited; }
+
+/* rc-inc's completed_scavenge: the spaces flip, the next increment marks. */
+static void shadow_completed_scavenge(void) {
+    S.inc.visited ^= 1;
+    S.inc.work = 0;
+    S.inc.marking = true;
+}
+
+/* One collection of generations 0..g (rc-inc: g 0 is gc_collect_young, 2 gc_collect_full). */
+static found shadow_collect(int g) {
+    found f = {0, 0};
+    if (!S.lists) return f;
+    bool member[OBJECTS];
+    for (int i = 0; i < OBJECTS; i++) member[i] = S.obj[i].alive && S.obj[i].gen >= 0 && S.obj[i].gen <= g;
+    if (!S.incremental) return shadow_collect_region(member, g + 1 < GC_GENERATIONS ? g + 1 : g);
+    S.inc.young_count = 0;
+    f = shadow_collect_region(member, visited_gen());
+    S.inc.young_count = 0;
+    if (g == 0) {
+        S.inc.old_count[S.inc.visited]++;
+    } else {
+        S.inc.old_count[0] = S.inc.old_count[1] = 0;
+        shadow_completed_scavenge();
+    }
+    return f;
+}
+
+/* The pending list's order, as the collector holds it, read before an operation that may
+ * run an increment (which objects an increment takes depends on it; the shadow predicts
+ * everything else). Every tracked object is a shadow object, so the one pending object no
+ * other pending object links to is the first. */
+static void read_pending_order(void) {
+    if (!S.incremental) return;
+    int next[OBJECTS], first = -1, n = 0;
+    bool linked_to[OBJECTS] = {false};
+    for (int i = 0; i < OBJECTS; i++) {
+        S.inc.pending_rank[i] = -1;
+        next[i] = -1;
+        if (!S.obj[i].alive || S.obj[i].gen != pending_gen()) continue;
+        n++;
+        gc_object *after = object_of(head_of(ptr(i))->next);
+        for (int j = 0; j < OBJECTS; j++)
+            if (S.obj[j].alive && S.obj[j].gen == pending_gen() && ptr(j) == after) next[i] = j, linked_to[j] = true;
+    }
+    for (int i = 0; i < OBJECTS; i++)
+        if (S.obj[i].alive && S.obj[i].gen == pending_gen() && !linked_to[i]) first = i;
+    int rank = 0;
+    for (int i = first; i >= 0 && rank < n && S.inc.pending_rank[i] < 0; i = next[i]) S.inc.pending_rank[i] = rank++;
+    if (rank != n) FAIL("%s: the pending list is not the shadow's %d pending objects", S.name, n);
+}
+
+/* rc-inc's mark_stacks (all roots at the start of a scavenge, else the newest down to and
+ * including the first already visited) and mark_all_reachable: everything they reach that
+ * is young or pending moves to the visited space. Returns how many moved. */
+static long shadow_mark_stacks(bool start) {
+    int order[ROOTS], n = 0;
+    for (int r = 0; r < ROOTS; r++)
+        if (S.roots[r].added) order[n++] = r;
+    for (int a = 1; a < n; a++) /* newest first */
+        for (int b = a; b > 0 && S.roots[order[b]].seq > S.roots[order[b - 1]].seq; b--) {
+            int t = order[b];
+            order[b] = order[b - 1], order[b - 1] = t;
+        }
+    int stack[STACK], top = 0;
+    for (int k = 0; k < n; k++) {
+        root *rt = &S.roots[order[k]];
+        if (rt->value >= 0) stack[top++] = rt->value;
+        if (!start && rt->visited) break;
+        rt->visited = true;
+    }
+    long marked = 0;
+    while (top > 0) {
+        shadow *o = &S.obj[stack[--top]];
+        if (!o->alive || (o->gen != 0 && o->gen != pending_gen())) continue;
+        o->gen = visited_gen();
+        marked++;
+        for (uint32_t s = 0; o->type >= 0 && s < TYPES[o->type].slots; s++)
+            if (o->slot[s] >= 0) stack[top++] = o->slot[s];
+    }
+    return marked;
+}
+
+/* Pulls into the increment every pending object that `from` reaches through pending
+ * objects (expand_region); returns how many joined (from not counted). */
+static long shadow_expand(bool *member, int from) {
+    int stack[STACK], top = 0;
+    long joined = 0;
+    stack[top++] = from;
+    while (top > 0) {
+        shadow *o = &S.obj[stack[--top]];
+        for (uint32_t s = 0; o->type >= 0 && s < TYPES[o->type].slots; s++) {
+            int v = o->slot[s];
+            if (v < 0 || member[v] || S.obj[v].gen != pending_gen()) continue;
+            member[v] = true, joined++;
+            stack[top++] = v;
+        }
+    }
+    return joined;
+}
+
+/* rc-inc's gc_collect_increment: returns what its collection found (nothing when its work
+ * is still negative, or when it only marks). */
+static found shadow_increment(void) {
+    found f = {0, 0};
+    long fresh = S.inc.young_count, fraction = heap_size() / 10 / S.inc.scale;
+    if (fraction > 2 * fresh) fraction = 2 * fresh;
+    S.inc.young_count = 0;
+    S.inc.work += fresh + fraction;
+    if (S.inc.work < 0) return f;
+    if (S.inc.marking) {
+        S.inc.work -= 2 * shadow_mark_stacks(true); /* mark_at_start and its caller both subtract */
+        S.inc.marking = false;
+        return f;
+    }
+    S.inc.work -= shadow_mark_stacks(false);
+    bool member[OBJECTS];
+    long size = 0;
+    for (int i = 0; i < OBJECTS; i++) {
+        member[i] = S.obj[i].alive && S.obj[i].gen == 0;
+        size += member[i];
+    }
+    for (int rank = 0; size < S.inc.work; rank++) {
+        int first = -1;
+        for (int i = 0; i < OBJECTS; i++)
+            if (S.inc.pending_rank[i] == rank) first = i;
+        if (first < 0) break;
+        if (!S.obj[first].alive || member[first] || S.obj[first].gen != pending_gen()) continue;
+        member[first] = true;
+        size += 1 + shadow_expand(member, first);
+    }
+    f = shadow_collect_region(member, visited_gen());
+    S.inc.work -= size;
+    bool pending_left = false;
+    for (int i = 0; i < OBJECTS; i++) pending_left |= S.obj[i].alive && S.obj[i].gen == pending_gen();
+    if (!pending_left) shadow_completed_scavenge();
+    return f;
+}
+
+/* gc_freeze and gc_unfreeze on the shadow: returns how many moved. */
+static size_t shadow_freeze(bool freeze) {
+    size_t moved = 0;
+    for (int i = 0; i < OBJECTS; i++) {
+        shadow *o = &S.obj[i];
+        if (!o->alive || !S.lists) continue;
+        if (freeze && o->gen >= 0 && o->gen < GC_GENERATIONS) o->gen = FROZEN, moved++;
+        else if (!freeze && o->gen == FROZEN) o->gen = S.incremental ? visited_gen() : GC_GENERATIONS - 1, moved++;
+    }
+    if (freeze && S.incremental) S.inc.young_count = 0, S.inc.old_count[0] = S.inc.old_count[1] = 0;
+    return moved;
 }
 
 /* ---- the oracle ------------------------------------------------------------------ */
@@ -616,7 +818,7 @@ static void check_stats(void) {
              (unsigned long long)st.objects_live);
     if (S.conservative) return;
     uint64_t live = 0;
-    size_t in_gen[GC_GENERATIONS + 1] = {0};
+    size_t in_gen[FROZEN + 1] = {0};
     for (int i = 0; i < OBJECTS; i++) {
         if (!S.obj[i].alive) continue;
         live++;
@@ -629,12 +831,16 @@ static void check_stats(void) {
         FAIL("%s: %llu finalizers ran (%llu calls seen), the shadow expects %llu", S.name,
              (unsigned long long)st.finalizers_run, (unsigned long long)S.fin_calls_total,
              (unsigned long long)S.fin_expected);
-    for (int g = 0; g <= GC_GENERATIONS; g++) {
-        if (S.incremental && g == 2) continue; /* counted with space 1: the shadow has one old list */
-        size_t real = gc_live_in_generation(S.heap, g), want = S.lists ? in_gen[g] : 0;
-        if (S.incremental && g == 1) real += gc_live_in_generation(S.heap, 2);
+    for (int g = 0; g <= FROZEN; g++) { /* rc-inc: 1 is the visited space, 2 the pending one */
+        int shadow_gen = S.incremental && g == 1 ? visited_gen() : S.incremental && g == 2 ? pending_gen() : g;
+        size_t real = gc_live_in_generation(S.heap, g), want = S.lists ? in_gen[shadow_gen] : 0;
         if (real != want) FAIL("%s: %zu objects in generation list %d, the shadow has %zu", S.name, real, g, want);
     }
+    if (S.incremental && (st.count[0] != (uint64_t)S.inc.young_count || st.count[1] != S.inc.old_count[S.inc.visited] ||
+                          st.count[2] != S.inc.old_count[S.inc.visited ^ 1]))
+        FAIL("%s: counts (%llu, %llu, %llu), the shadow has (%ld, %llu, %llu)", S.name, (unsigned long long)st.count[0],
+             (unsigned long long)st.count[1], (unsigned long long)st.count[2], S.inc.young_count,
+             (unsigned long long)S.inc.old_count[S.inc.visited], (unsigned long long)S.inc.old_count[S.inc.visited ^ 1]);
 }
 
 /* Everything the oracle knows, after one operation. */
@@ -671,7 +877,7 @@ static int replay_collections(bool explicit_one, int g_explicit, size_t returned
         }
         automatic += ran - want;
         if (ran == 0) continue;
-        found f = shadow_collect(g);
+        found f = S.incremental && g == 1 ? shadow_increment() : shadow_collect(g);
         oldest = g;
         uint64_t collected = now.collected[g] - S.before.collected[g];
         uint64_t uncollectable = now.uncollectable[g] - S.before.uncollectable[g];
@@ -695,13 +901,13 @@ static int replay_collections(bool explicit_one, int g_explicit, size_t returned
 }
 
 /* After a full collection every unreachable object is gone, or reachable from the
- * uncollectable list. */
+ * uncollectable list or the permanent generation (which no collection scans). */
 static void check_full_collection(void) {
     if (!S.lists || S.failed) return;
     mark_reachable();
     int stack[STACK], top = 0;
     for (int i = 0; i < OBJECTS; i++)
-        if (S.obj[i].alive && S.obj[i].gen == GARBAGE) stack[top++] = i;
+        if (S.obj[i].alive && (S.obj[i].gen == GARBAGE || S.obj[i].gen == FROZEN)) stack[top++] = i;
     spread(stack, top, NULL, 1);
     for (int i = 0; i < OBJECTS; i++)
         if (S.obj[i].alive && !S.obj[i].mark)
@@ -745,6 +951,39 @@ static int pick_weakref(uint8_t b) {
     for (int i = 0; i < OBJECTS; i++)
         if (usable(i) && S.obj[i].weak) cand[n++] = i;
     return n ? cand[b % n] : -1;
+}
+
+/* gc_freeze or gc_unfreeze: the shadow predicts how many move, and where. */
+static void op_freeze(bool freeze) {
+    if (!(S.caps & GC_CAP_FREEZE)) return;
+    size_t moved = freeze ? gc_freeze(S.heap) : gc_unfreeze(S.heap), want = shadow_freeze(freeze);
+    if (moved != want)
+        FAIL("%s: %s moved %zu objects, the shadow %zu", S.name, freeze ? "freeze" : "unfreeze", moved, want);
+}
+
+/* Churn (two operand bytes: length, rounds): chains of 2..32 pairs, each held only through
+ * its head, made and dropped round after round (`ring`: the tail holds the head, so each
+ * round leaves a garbage cycle). Thousands of allocations in one operation: enough to lift
+ * rc-inc's work_to_do from -5000 (rc_inc.c, "work") into increments that collect. */
+static void op_churn(bool ring) {
+    const int length = 2 + next_byte() % 31, rounds = 1 + next_byte();
+    for (int r = 0; r < rounds && !S.failed; r++) {
+        int head = new_object(1, 0), tail = head;
+        replay_collections(false, 0, 0);
+        for (int k = 1; k < length && tail >= 0 && !S.failed; k++) {
+            int v = new_object(1, (uint8_t)k);
+            replay_collections(false, 0, 0);
+            if (v < 0 || S.failed) break;
+            op_store(tail, 0, v);
+            op_decref(v);
+            tail = v;
+        }
+        if (head < 0 || S.failed) break;
+        if (ring) op_store(tail, 1, head);
+        op_decref(head);
+        settle();
+        verify();
+    }
 }
 
 static void run_op(void) {
@@ -806,11 +1045,17 @@ static void run_op(void) {
     }
     case 12: case 13:
         g = next_byte() % GC_GENERATIONS;
-        if (S.incremental && g == 1) g = GC_GENERATIONS - 1; /* no increments (see the top) */
+        read_pending_order(); /* rc-inc: collect(1) is an increment */
         returned = gc_collect(S.heap, g);
         explicit_collect = true;
         break;
-    case 14: gc_set_enabled(S.heap, next_byte() & 1); break;
+    case 14: {
+        uint8_t b = next_byte();
+        if (!(b & 0x80)) gc_set_enabled(S.heap, b & 1);
+        else if ((b & 3) < 2) op_freeze(!(b & 1));
+        else op_churn(b & 1);
+        break;
+    }
     default: {
         int i = pick(next_byte(), false, true);
         while (i >= 0 && S.obj[i].ext > 0 && !S.failed) op_decref(i);
@@ -880,7 +1125,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                  T12[(data[1] >> 3) & 3], T12[(data[1] >> 5) & 3], (data[1] & 0x80) ? ",untrack=eager" : "");
         cfg.options = options;
     } else if (heap->collector->caps & GC_CAP_INCREMENTAL) {
-        cfg.options = "threshold0=0"; /* no automatic increments (see the top) */
+        snprintf(options, sizeof options, "threshold0=%zu,threshold1=%zu", T0[data[1] & 7], T12[(data[1] >> 3) & 3]);
+        cfg.options = options;
+        S.inc = (inc_shadow){.work = -5000, .scale = T12[(data[1] >> 3) & 3] < 2 ? 2 : (long)T12[(data[1] >> 3) & 3],
+                             .marking = true};
     }
     S.heap = gc_open_named(S.name, &cfg, &err);
     if (S.heap == NULL) {
