@@ -24,8 +24,8 @@ void fuzz_fail(const char *file, int line, const char *fmt, ...) {
 const char *__asan_default_options(void);
 const char *__asan_default_options(void) { return "allocator_may_return_null=1"; }
 
-/* The peers (allocators/peers.c) are dlopen'ed C++ libraries whose one-time internal
- * allocations (operator new inside libstdc++, with no frames of ours above them) stay
- * alive until exit by design; LeakSanitizer is told so, and nothing else. */
+/* libFuzzer's runtime is C++ and brings libstdc++, whose one-time internal
+ * allocations (operator new with no frames of ours above them) stay alive until exit
+ * by design; LeakSanitizer is told so, and nothing else. */
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void) { return "leak:libstdc++.so\n"; }
