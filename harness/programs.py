@@ -10,6 +10,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import tempfile
 
@@ -82,6 +83,13 @@ os.waitpid(pid, 0)
 """
 
 
+def _signals_as_started_by_hand():
+    """preexec_fn of every program: SIGINT at its default. A shell starts a background job
+    (and some CI runners their steps) with SIGINT ignored, a program inherits that, and
+    CPython's test_threading, which interrupts itself, then fails on every strategy."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Program:
     def __init__(self, name, argv, stdin=None, env=None, match="stdout", full=False, needs_free=False):
         self.name, self.argv, self.stdin, self.env, self.match, self.full = name, argv, stdin, env or {}, match, full
@@ -110,7 +118,7 @@ class Program:
         env = preload.environment(strategy, base) if strategy else base
         with tempfile.TemporaryDirectory() as tmp:  # gcc, python -m test write beside them
             return subprocess.run(self.argv, input=self.stdin, env=env, capture_output=True, text=True,
-                                  timeout=timeout, cwd=tmp)
+                                  timeout=timeout, cwd=tmp, preexec_fn=_signals_as_started_by_hand)
 
     def essence(self, done):
         """What must be the same on every strategy."""
@@ -144,7 +152,8 @@ def peak_rss(program, strategy):
     env = preload.environment(strategy, base) if strategy else base
     with tempfile.TemporaryDirectory() as tmp:
         proc = subprocess.Popen(program.argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, env=env, cwd=tmp, text=True)
+                                stderr=subprocess.DEVNULL, env=env, cwd=tmp, text=True,
+                                preexec_fn=_signals_as_started_by_hand)
         if program.stdin:
             proc.stdin.write(program.stdin)
         proc.stdin.close()

@@ -6,6 +6,7 @@ threads=shared (one heap behind one lock). One case per program and strategy, ge
 from the binary's registry, so strategies added to strategies.def are picked up.
 `./mmbench test --full` adds the heavier programs. Also: ./mmbench preload's user errors."""
 import os
+import signal
 import shutil
 import subprocess
 import unittest
@@ -214,3 +215,15 @@ class ProgramBenchmarkTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SignalsTest(unittest.TestCase):
+    def test_a_program_gets_sigint_at_its_default_even_from_a_background_harness(self):
+        probe = programs.Program("probe", [programs.PYTHON, "-c", "import signal; print(signal.getsignal(signal.SIGINT))"])
+        before = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as in a job a shell put in the background
+        try:
+            done = probe.run()
+        finally:
+            signal.signal(signal.SIGINT, before)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("default_int_handler", done.stdout)
