@@ -123,8 +123,9 @@ class Journal:
                 todo.append((job, kind, n))
         return todo
 
-    def assemble(self):
-        """results.json's content from the plan and the measurements on disk."""
+    def assemble(self, load_average_end=None):
+        """results.json's content from the plan and the measurements on disk; the machine's
+        load average as the measuring ended, when given, joins the plan's environment."""
         have = self.records()
         missing = self.missing()
         plan = self.plan
@@ -166,6 +167,8 @@ class Journal:
                                           "skipped")
                 if key in plan}
         data.update(schema=results.SCHEMA, complete=not missing, missing=len(missing), **entries)
+        if load_average_end is not None:
+            data["environment"] = dict(data.get("environment") or {}, load_average_end=load_average_end)
         advice = summary.stability(data)
         if advice:
             data["warnings"] = [advice]

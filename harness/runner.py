@@ -261,11 +261,10 @@ def _measure_and_publish(j, config, folder, stage):
         return 130
     if not interrupted:
         _measure_programs(config, folder, data_strategies(j))
-    data = j.assemble()
+    data = j.assemble(load_average_end=env.load_average())
     data["programs"] = _read_programs(folder)
     data["elapsed_seconds"] = round(time.monotonic() - started, 1)
     _note_context(folder, data)
-    data["environment"]["load_average_end"] = env.load_average()
     write_outputs(folder, data, charts=config.charts)
     if stage:
         stage.publish()

@@ -5,9 +5,10 @@ suites' repetition options (plan.RunConfig). No test here times anything."""
 import io
 import itertools
 import statistics
+import tempfile
 import unittest
 
-from harness import plan, progress, stats, summary, table
+from harness import journal, plan, progress, stats, summary, table
 from harness.errors import UserError
 
 
@@ -114,6 +115,18 @@ class AdviceTest(unittest.TestCase):
         data["environment"]["load_average_end"] = [6.0, 3.9, 2.6]  # the neighbours came during the run
         self.assertIn("load 2.5 to 6.0 on 2 cores", summary.stability(data))
         self.assertIsNone(summary.stability({"benchmarks": [bench("system", [100.0, 100.5, 99.5])]}))
+
+    def test_the_advice_in_results_json_gives_the_load_as_the_measuring_ended(self):
+        job = {"name": "churn/pool", "bench": "churn/pool", "workload": "churn", "strategy": "pool", "params": {},
+               "sweep": None, "kind": "alloc"}
+        with tempfile.TemporaryDirectory() as tmp:
+            j = journal.Journal.create(tmp, {"config": {"repetitions": 4}, "jobs": [job],
+                                             "environment": {"load_average": [0.5, 0.5, 0.5], "cores": 2}})
+            for n, value in enumerate([40.0, 60.0, 50.0, 30.0], 1):
+                j.record(job, "gbench", n, sample={"ns_per_op": value})
+            data = j.assemble(load_average_end=[6.0, 3.0, 2.0])
+        self.assertEqual(data["environment"]["load_average_end"], [6.0, 3.0, 2.0])
+        self.assertIn("(load 0.5 to 6.0 on 2 cores)", data["warnings"][0])
 
     def test_a_single_process_run_is_advised_a_plain_runs_processes_first(self):
         one = bench("pool", [50.0])
