@@ -218,8 +218,8 @@ def selected_workloads(registry, config):
     names = registry.select("workloads", config.workloads)
     if config.workloads is not None or config.suite == "full":
         return names
-    thorough = {w["name"] for w in registry.workloads if w.get("full_suite_only")}
-    return [name for name in names if name not in thorough]
+    full_only = {w["name"] for w in registry.workloads if w.get("full_suite_only")}
+    return [name for name in names if name not in full_only]
 
 
 def refused(registry, config):
@@ -228,8 +228,9 @@ def refused(registry, config):
     benchmark, so never a failure."""
     wanted = set(registry.select("allocators", config.allocators))
     never_frees = [s["name"] for s in registry.strategies if s["name"] in wanted and "free" not in s.get("caps", [])]
+    workloads = set(selected_workloads(registry, config))
     return {f"{w['name']}/{s}": w["refuses_no_free"] for w in registry.workloads if w.get("refuses_no_free")
-            and w["name"] in selected_workloads(registry, config) for s in never_frees}
+            and w["name"] in workloads for s in never_frees}
 
 
 def skipped(registry, config):

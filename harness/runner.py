@@ -49,7 +49,7 @@ def start(config, registry, selected):
         for job in jobs:  # a GC heap with collector options is named after them (plan.configured)
             job["kind"] = "gc" if registry.is_gc(job["workload"]) else "alloc"  # sweep points too
             job["clock"] = config.clock_of(threads.get(job["workload"], 1))
-            label = plan.configured(job["strategy"], registry, params) if registry.is_gc(job["workload"]) else None
+            label = plan.configured(job["strategy"], registry, params) if job["kind"] == "gc" else None
             if label and label != job["strategy"]:
                 job["name"] = f"{job['workload']}/{label}{job['name'][len(job['bench']):]}"
                 job["strategy"] = label

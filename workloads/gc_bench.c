@@ -10,7 +10,8 @@
  *   rc's leaked cycles), gc_time_frac (time in pauses / wall time), pause_max_ns,
  *   pause_p50_ns, pause_p99_ns, gc_pauses, peak_footprint (the allocator's, or libgc's
  *   heap), rss_peak, check_failures, pauses_realtime (1 if the counted pass ran at
- *   real-time priority: never, as gc_pass says). boehm keeps no object counts: no gc_leaked/collected.
+ *   real-time priority: never, as gc_pass says). boehm keeps no object counts: no
+ *   gc_leaked/collected.
  * GC workloads have no metered pass: the counters come from the first timed pass of the
  * process (the one pass with the driver's defaults; the warm-up when there is one), the
  * times from the samples (wl.h, wl_sample_passes).
@@ -21,10 +22,10 @@
 #include "workloads/wl.h"
 
 #include <gc/gc.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
 #include <sys/resource.h>
 
 typedef struct gc_case {
@@ -134,8 +135,11 @@ static int64_t gc_pass_on_fresh_heap(void *arg, int index, wl_timer *timer, cons
 /* One timed pass (wl_pass_fn). The first of a process, whose counters are kept, runs at
  * the normal priority (wl_realtime_suspend says why): its pauses are wall time. */
 static int64_t gc_pass(void *arg, int index, wl_timer *timer, const char **error) {
-    bool suspended = index == 0 && wl_realtime_suspend();
-    if (index == 0) ((gc_case *)arg)->pauses_realtime = sched_getscheduler(0) == SCHED_FIFO;
+    bool suspended = false;
+    if (index == 0) {
+        suspended = wl_realtime_suspend();
+        ((gc_case *)arg)->pauses_realtime = sched_getscheduler(0) == SCHED_FIFO;
+    }
     int64_t ops = gc_pass_on_fresh_heap(arg, index, timer, error);
     wl_realtime_resume(suspended);
     return ops;

@@ -384,7 +384,9 @@ static const char *sharing_validate(const double *param) {
 /* The one-lock twins measure the lock layer (the drop-in's threads=shared), not a strategy:
  * a plain run leaves them out (docs/harness.md, "Suites"). */
 #define FULL_SUITE_ONLY_PER_THREAD NULL
-#define FULL_SUITE_ONLY_SHARED "in-house strategies behind one lock (the drop-in's threads=shared): a layer, not a strategy; in the full suite, or when named"
+#define FULL_SUITE_ONLY_SHARED                                                                  \
+    "in-house strategies behind one lock (the drop-in's threads=shared): a layer, not a "        \
+    "strategy; in the full suite, or when named"
 #define PER_THREAD_TEXT " (in-house strategies: per-thread heaps)"
 #define SHARED_TEXT " (in-house strategies: one heap behind one mutex)"
 #define LARSON_TEXT "server simulation: each thread churns its slot set, sets move between threads every round"
