@@ -127,7 +127,8 @@ RUN_OPTIONS = [
                  "default (about 10 minutes), full (every option at its most thorough); "
                  "an option given here overrides its suite (docs/harness.md)"),
     _option("--warmup", type=runs, metavar="N",
-            help=f"unrecorded timed passes in each process before its samples (default: {suite_default('warmup')})"),
+            help=("unrecorded timed passes in each process after its metered or counted pass, "
+                  f"before its samples (default: {suite_default('warmup')})")),
     _option("--hyperfine-runs", type=runs, metavar="N",
             help=f"whole-process runs of each benchmark under hyperfine (default: {suite_default('hyperfine_runs')}; "
                  "0: none)"),

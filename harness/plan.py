@@ -35,17 +35,19 @@ from harness.programs import benchmark_programs
 #   max_repetitions  more rounds, for the benchmarks whose ns/op is not yet resolved (its
 #                    95% interval within ±stats.HALF_WIDTH), while the run's measuring
 #                    stays within max_time seconds (0: no limit)
-#   samples, warmup  timed passes recorded in each process, after `warmup` unrecorded
-#                    ones; the samples stop early once they have taken `budget` seconds
+#   samples, warmup  timed passes recorded in each process, after its untimed first pass
+#                    (metered or counted: the warm-up every process has) and `warmup`
+#                    unrecorded ones; the samples stop early once they have taken
+#                    `budget` seconds
 # quick is a smoke run of the whole matrix in about a minute and a half on 2 cores;
 # default is a plain `./mmbench run` (at least 4 processes: the fewest with which
-# compare's U test can reach p < 0.05), about 10 minutes; full measures everything at its
-# most thorough. `trace replay` takes the same suites (it has no sweep and no programs).
+# compare's U test can reach p < 0.05; more only while the measuring stays within 9
+# minutes), about 10 minutes; full measures everything at its most thorough. `trace replay` takes the same suites (it has no sweep and no programs).
 # Why, and what each costs: docs/harness.md.
 SUITES = {
     "quick": {"repetitions": 1, "max_repetitions": 1, "max_time": 0, "samples": 3, "warmup": 0, "hyperfine_runs": 0,
               "budget": 0.2, "sweep": "none", "programs": "none"},
-    "default": {"repetitions": 4, "max_repetitions": 8, "max_time": 360, "samples": 3, "warmup": 1,
+    "default": {"repetitions": 4, "max_repetitions": 8, "max_time": 540, "samples": 3, "warmup": 0,
                 "hyperfine_runs": 0, "budget": 1.0, "sweep": "auto", "programs": "sqlite"},
     "full": {"repetitions": 5, "max_repetitions": 20, "max_time": 0, "samples": 10, "warmup": 1, "hyperfine_runs": 3,
              "budget": 3.0, "sweep": "thorough", "programs": "all"},

@@ -23,8 +23,9 @@
  * internal_frag, rss_peak, check_failures (over every pass), completed, ops_checksum, from
  * the metered pass; samples, wall_ns_per_op.K, cpu_ns_per_op.K and ops from the samples;
  * realtime (wl_run_benchmark).
- * With the defaults (one sample, no warm-up) a process runs exactly the metered pass and
- * one timed pass, which is what `--counts` counts.
+ * With the defaults (one sample, no warm-up) a process runs exactly its untimed first pass
+ * (metered, or a GC workload's counted pass: gc_bench.c) and one timed pass, the one
+ * `--counts` counts.
  */
 #include "allocators/gc/gc.h"
 #include "allocators/mm.h"
@@ -185,8 +186,7 @@ static bool metered_pass(bench_case *k, wl_bench *b) {
 }
 
 /* One timed pass (wl_pass_fn): the same operations, no metering, the loop under `timer`. */
-static int64_t timed_pass(void *arg, int index, wl_timer *timer, const char **error) {
-    (void)index;
+static int64_t timed_pass(void *arg, wl_timer *timer, const char **error) {
     bench_case *k = arg;
     wl_ctx c;
     mm_error err = {{0}};

@@ -10,11 +10,12 @@
  *   rc's leaked cycles), gc_time_frac (time in pauses / wall time), pause_max_ns,
  *   pause_p50_ns, pause_p99_ns, gc_pauses, peak_footprint (the allocator's, or libgc's
  *   heap), rss_peak, check_failures, pauses_realtime (1 if the counted pass ran at
- *   real-time priority: never, as gc_pass says). boehm keeps no object counts: no
+ *   real-time priority: never, as counted_pass says). boehm keeps no object counts: no
  *   gc_leaked/collected.
- * GC workloads have no metered pass: the counters come from the first timed pass of the
- * process (the one pass with the driver's defaults; the warm-up when there is one), the
- * times from the samples (wl.h, wl_sample_passes).
+ * GC workloads have no metered pass. In its place each process first runs the counted
+ * pass: untimed, at the normal priority (wl_realtime_suspend says why), the one whose
+ * counters and pauses are reported. The times come from the samples that follow it
+ * (wl.h, wl_sample_passes), so no sample is ever the counted pass.
  */
 #include "workloads/gc_bench.h"
 
@@ -92,9 +93,8 @@ void gc_bench_check_options(const bench_options *collector_options) {
     }
 }
 
-/* One timed pass on a fresh heap (gc_pass); the first of a process keeps its counters. */
-static int64_t gc_pass_on_fresh_heap(void *arg, int index, wl_timer *timer, const char **error) {
-    gc_case *k = arg;
+/* One pass on a fresh heap; the counted one keeps its counters. */
+static int64_t gc_pass_on_fresh_heap(gc_case *k, bool counted, wl_timer *timer, const char **error) {
     mm_error err = {{0}};
     gc_config cfg = {.limit = k->limit, .options = k->options, .alloc_options = k->alloc_options};
     gc_heap *h = gc_open_named(k->name, &cfg, &err);
@@ -113,7 +113,7 @@ static int64_t gc_pass_on_fresh_heap(void *arg, int index, wl_timer *timer, cons
     uint64_t started = gc_now_ns();
     k->workload->run(&c);
     wl_timer_stop(timer); /* a loop left early (an error) */
-    if (index == 0) {
+    if (counted) {
         k->wall_ns = gc_now_ns() - started;
         gc_stats_get(h, &k->stats);
         if (h->alloc) {
@@ -132,23 +132,28 @@ static int64_t gc_pass_on_fresh_heap(void *arg, int index, wl_timer *timer, cons
     return c.error ? -1 : c.ops;
 }
 
-/* One timed pass (wl_pass_fn). The first of a process, whose counters are kept, runs at
- * the normal priority (wl_realtime_suspend says why): its pauses are wall time. */
-static int64_t gc_pass(void *arg, int index, wl_timer *timer, const char **error) {
-    bool suspended = false;
-    if (index == 0) {
-        suspended = wl_realtime_suspend();
-        ((gc_case *)arg)->pauses_realtime = sched_getscheduler(0) == SCHED_FIFO;
-    }
-    int64_t ops = gc_pass_on_fresh_heap(arg, index, timer, error);
+/* The counted pass: first in the process, untimed, at the normal priority: its pauses are
+ * wall time (wl_realtime_suspend says why). */
+static bool counted_pass(wl_bench *b, gc_case *k) {
+    wl_timer untimed = {0};
+    const char *error = NULL;
+    bool suspended = wl_realtime_suspend();
+    k->pauses_realtime = sched_getscheduler(0) == SCHED_FIFO;
+    int64_t ops = gc_pass_on_fresh_heap(k, true, &untimed, &error);
     wl_realtime_resume(suspended);
-    return ops;
+    if (ops < 0) wl_bench_fail(b, error);
+    return ops >= 0;
+}
+
+/* A warm-up or a sample (wl_pass_fn), at the process's priority. */
+static int64_t timed_pass(void *arg, wl_timer *timer, const char **error) {
+    return gc_pass_on_fresh_heap(arg, false, timer, error);
 }
 
 static void run_gc_passes(wl_bench *b, void *arg) {
     gc_case *k = arg;
     k->check_failures = 0;
-    if (!wl_sample_passes(b, sampling, gc_pass, k)) return;
+    if (!counted_pass(b, k) || !wl_sample_passes(b, sampling, timed_pass, k)) return;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     const gc_stats *s = &k->stats;

@@ -139,12 +139,12 @@ void wl_realtime_resume(bool suspended) {
 
 bool wl_sample_passes(wl_bench *b, const wl_sampling *how, wl_pass_fn pass, void *arg) {
     int64_t ops = 0;
-    int taken = 0, index = 0;
+    int taken = 0;
     double spent = 0;
     for (int w = 0; w < how->warmups; w++) {
         wl_timer timer = {0};
         const char *error = NULL;
-        if (pass(arg, index++, &timer, &error) < 0) {
+        if (pass(arg, &timer, &error) < 0) {
             wl_bench_fail(b, error);
             return false;
         }
@@ -153,7 +153,7 @@ bool wl_sample_passes(wl_bench *b, const wl_sampling *how, wl_pass_fn pass, void
         wl_timer timer = {.collects = true};
         const char *error = NULL;
         double started = wl_now();
-        int64_t n = pass(arg, index++, &timer, &error);
+        int64_t n = pass(arg, &timer, &error);
         spent += wl_now() - started;
         if (n < 0) {
             wl_bench_fail(b, error);

@@ -12,11 +12,13 @@
  *              A workload's body is written once, as an always-inline function taking
  *              `metered` as a constant, so the timed pass carries no metering code at all
  *              (WL_PASSES below makes its run function from it).
- *   sample     one timed pass whose clocks are recorded. A process runs the metered pass,
- *              then `warmups` timed passes unrecorded, then up to `samples` recorded ones
- *              (wl_sampling, wl_sample_passes): each a whole pass of the same operations
- *              from a fresh heap, so samples are alike by construction, whatever shape
- *              the workload has over time (gen's phases, a trace's program).
+ *   sample     one timed pass whose clocks are recorded. A process runs its untimed first
+ *              pass (an allocator workload's metered pass, a GC workload's counted pass:
+ *              the process's warm-up), then `warmups` timed passes unrecorded, then up to
+ *              `samples` recorded ones (wl_sampling, wl_sample_passes): each a whole pass
+ *              of the same operations from a fresh heap, so samples are alike by
+ *              construction, whatever shape the workload has over time (gen's phases, a
+ *              trace's program).
  *   step       one unit of a workload's timed loop; an operation is one alloc or one free.
  *
  * The meter's definitions are the project's metrics (docs/metrics.md):
@@ -159,16 +161,17 @@ static inline bool wl_next(wl_ctx *c, int64_t *left) {
 }
 
 /* How a process samples (the driver's --warmups, --samples, --budget and --realtime):
- * after the metered pass, `warmups` timed passes unrecorded, then recorded ones until
- * there are `samples`, or until the recorded passes (setup and teardown included) have
- * taken `budget` seconds (0: no limit); at least one is always recorded. With `realtime`,
- * a single-threaded benchmark runs at the lowest real-time priority (SCHED_FIFO 1) when
- * the system allows it (root, CAP_SYS_NICE or RLIMIT_RTPRIO), its metered pass too (so
- * the budget cuts it at the same step however busy the machine is), but for a GC workload's
- * counted pass (gc_bench.c, wl_realtime_suspend): other jobs then
- * wait for it instead of preempting it (the kernel still keeps 5% of each CPU for them,
- * sched_rt_runtime_us). Workloads with threads of their own stay at the normal priority:
- * at real-time priority they could take every core. */
+ * after the untimed first pass (metered or counted), `warmups` timed passes unrecorded,
+ * then recorded ones until there are `samples`, or until the recorded passes (setup and
+ * teardown included) have taken `budget` seconds (0: no limit); at least one is always
+ * recorded. With `realtime`, a single-threaded benchmark runs at the lowest real-time
+ * priority (SCHED_FIFO 1) when the system allows it (root, CAP_SYS_NICE or
+ * RLIMIT_RTPRIO), its metered pass too (so the budget cuts it at the same step however
+ * busy the machine is), but for a GC workload's counted pass (gc_bench.c,
+ * wl_realtime_suspend): other jobs then wait for it instead of preempting it (the kernel
+ * still keeps 5% of each CPU for them, sched_rt_runtime_us). Workloads with threads of
+ * their own stay at the normal priority: at real-time priority they could take every
+ * core. */
 typedef struct wl_sampling {
     int warmups;
     int samples;
@@ -177,9 +180,8 @@ typedef struct wl_sampling {
 } wl_sampling;
 
 /* One timed pass of a benchmark: runs it under `timer` and returns the operations of its
- * timed loop, or -1 with *error set (the benchmark failed). `index` counts the passes
- * from 0 (the first warm-up, or the first sample when there is none). */
-typedef int64_t (*wl_pass_fn)(void *arg, int index, wl_timer *timer, const char **error);
+ * timed loop, or -1 with *error set (the benchmark failed). */
+typedef int64_t (*wl_pass_fn)(void *arg, wl_timer *timer, const char **error);
 
 /* Runs a benchmark's timed passes as `how` says and reports them as counters: `samples`
  * (how many were recorded), `wall_ns_per_op.K` and `cpu_ns_per_op.K` for K = 1..samples
