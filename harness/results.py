@@ -8,6 +8,8 @@ file in the same folder, then rename).
 
 results.json (schema "mmbench.results/1"):
   schema, created, command, environment{...}, complete, missing, warnings[...],
+  elapsed_seconds (the command's time from its start, build check and replay trace
+  included, to its charts drawn: all but writing the files),
   config{repetitions, warmup, params, limit, hyperfine_runs, counts, sweep[...]},
   strategies[{name, summary, caps}], workloads[{name, summary, params{...}}],
   benchmarks[{name, workload, strategy, params, error, status,

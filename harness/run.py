@@ -10,6 +10,7 @@ work to runner.py, which measures, journals, resumes and publishes.
 """
 import subprocess
 import sys
+import time
 
 from harness import build, deps, measure, paths, plan, programs, runner
 from harness.errors import UserError
@@ -30,6 +31,7 @@ def validate_with_binary(params, limit):
 
 def execute(config):
     """A fresh run of `config` (plan.RunConfig); returns the exit status."""
+    began = time.monotonic()
     deps.ensure(deps.RUN)
     deps.offer(deps.OPTIONAL)  # peers and real programs: skipped with a note where absent
     build.build()
@@ -43,11 +45,12 @@ def execute(config):
     validate_with_binary(config.params, config.limit)
     if config.programs:
         build.build(targets=(programs.preload.PRELOAD_TARGET,))
-    return runner.start(config, registry, selected)
+    return runner.start(config, registry, selected, began)
 
 
 def resume(path, charts=True, wide=False):
     """The rest of the run in `path` (or path.partial), with the options of its plan."""
+    began = time.monotonic()
     deps.ensure(deps.RUN)
     deps.offer(deps.OPTIONAL)
-    return runner.resume(path, charts, wide)
+    return runner.resume(path, began, charts, wide)

@@ -33,9 +33,10 @@ from harness.registry import Registry
 OUTPUTS = ("results.json", "table.md", "table.csv")
 
 
-def start(config, registry, selected):
+def start(config, registry, selected, began):
     """Plans the `selected` benchmarks ([(name, workload, strategy)], plan.benchmarks) of
-    `config`, stages config.out and measures; returns the exit status."""
+    `config`, stages config.out and measures; returns the exit status. `began`: when the
+    command began (time.monotonic()), so the run's time covers its build and inputs."""
     sweeps = sweep.parse(config.sweep, registry, {w for _, w, _ in selected})
     deps.ensure((deps.COUNTS if config.counts else []) + (deps.HYPERFINE if config.hyperfine_runs else []))
     stage = results.Staging(config.out)  # refuses an existing --out before any work is done
@@ -70,7 +71,7 @@ def start(config, registry, selected):
     except BaseException:
         stage.discard()
         raise
-    return _measure_and_publish(j, config, stage.dir, stage)
+    return _measure_and_publish(j, config, stage.dir, stage, began)
 
 
 def _locate(path):
@@ -84,7 +85,7 @@ def _locate(path):
     raise UserError(f"--resume {path}: no such run (nor {os.path.basename(path)}.partial)")
 
 
-def resume(path, charts=True, wide=False):
+def resume(path, began, charts=True, wide=False):
     """Takes the measurements missing from the run in `path` (or path.partial) with the
     options its plan recorded (plan.RunConfig.from_plan), and publishes it."""
     folder = _locate(path)
@@ -104,7 +105,7 @@ def resume(path, charts=True, wide=False):
         raise UserError(f"--resume {path}: the binary no longer has strategy {', '.join(gone)}")
     todo = j.missing()
     print(f"mmbench: resuming {os.path.relpath(out)}: {len(todo)} measurement(s) missing", file=sys.stderr)
-    return _measure_and_publish(j, config, folder, None)
+    return _measure_and_publish(j, config, folder, None, began)
 
 
 def _take(j, config, job, kind, n):
@@ -232,10 +233,12 @@ def _extra_rounds(j, config, shown, timing, failed, started):
     return False
 
 
-def _measure_and_publish(j, config, folder, stage):
+def _measure_and_publish(j, config, folder, stage, began):
     """Takes the journal's missing measurements into `folder` (config.out, or its
     .partial), then writes results, tables, charts and report and publishes the folder as
-    config.out (stage: a fresh run's Staging; None when resuming)."""
+    config.out (stage: a fresh run's Staging; None when resuming). The run's
+    elapsed_seconds count from `began`, the command's start (its build check and, for a
+    replay, the trace it records included), to its charts drawn."""
     out = config.out
     started = time.monotonic()
     todo = j.missing()
@@ -263,9 +266,8 @@ def _measure_and_publish(j, config, folder, stage):
         _measure_programs(config, folder, data_strategies(j))
     data = j.assemble(load_average_end=env.load_average())
     data["programs"] = _read_programs(folder)
-    data["elapsed_seconds"] = round(time.monotonic() - started, 1)
     _note_context(folder, data)
-    write_outputs(folder, data, charts=config.charts)
+    write_outputs(folder, data, began, charts=config.charts)
     if stage:
         stage.publish()
     elif folder != out:  # a resumed DIR.partial becomes DIR once it is written
@@ -278,7 +280,7 @@ def _measure_and_publish(j, config, folder, stage):
               file=sys.stderr)
     for warning in data.get("warnings", []):
         print(f"mmbench: warning: {warning}", file=sys.stderr)
-    print(f"\nresults: {where}  ({progress.clock_text(time.monotonic() - started)} in all)", file=sys.stderr)
+    print(f"\nresults: {where}  ({progress.clock_text(time.monotonic() - began)} in all)", file=sys.stderr)
     if interrupted:
         return 130
     return 1 if any(b.get("error") for b in data["benchmarks"] + data["sweep"]) else 0
@@ -326,13 +328,16 @@ def _note_context(folder, data):
             "Debian's libbenchmark is built as DEBUG; it times nothing here (the passes time themselves)")
 
 
-def write_outputs(folder, data, charts=True):
-    """results.json and the tables, then charts and the HTML report (each file atomic)."""
+def write_outputs(folder, data, began, charts=True):
+    """The charts, then results.json (its elapsed_seconds: from `began` to here, the
+    charts drawn), the tables and the HTML report (each file atomic). A chart that fails
+    leaves the run unpublished, its measurements in the journal for --resume."""
+    made = plot.make_all(data, folder, quiet=True) if charts else []
+    data["elapsed_seconds"] = round(time.monotonic() - began, 1)
     results.write_atomic(os.path.join(folder, "results.json"), json.dumps(data, indent=1) + "\n")
     results.write_atomic(os.path.join(folder, "table.md"), table.markdown(data))
     results.write_atomic(os.path.join(folder, "table.csv"), table.csv_text(data))
     if data.get("programs"):
         results.write_atomic(os.path.join(folder, "programs.txt"), programs.table(data["programs"]))
-    made = plot.make_all(data, folder, quiet=True) if charts else []
     report.write(data, folder, made)
 

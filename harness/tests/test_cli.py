@@ -1,10 +1,16 @@
 """The command line as a user meets it: names, bad input, exit statuses."""
+import contextlib
+import io
 import json
 import os
 import tempfile
+import time
 import unittest
+from unittest import mock
 
+from harness import build, run
 from harness.tests.support import TINY, error_line, mmbench
+from harness.tests.test_suites import resolved
 
 
 class ListTest(unittest.TestCase):
@@ -89,3 +95,27 @@ class BadInputTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ElapsedTest(unittest.TestCase):
+    """A run's elapsed_seconds is the command's time, not only its measuring: the build
+    check and a replay's trace are part of what a user waits for."""
+
+    def test_the_runs_time_counts_from_the_commands_start(self):
+        real_build = build.build
+
+        def slow_build(*args, **kwargs):
+            real_build(*args, **kwargs)
+            time.sleep(2.0)
+
+        with tempfile.TemporaryDirectory() as tmp, mock.patch.object(build, "build", slow_build), \
+                contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            out = os.path.join(tmp, "r")
+            self.assertEqual(run.execute(resolved(*TINY, "--allocators", "system", "--out", out)), 0)
+            with open(os.path.join(out, "results.json")) as f:
+                data = json.load(f)
+            measuring = 0.0
+            for name in os.listdir(os.path.join(out, "measured")):
+                with open(os.path.join(out, "measured", name)) as f:
+                    measuring += json.load(f).get("seconds") or 0
+        self.assertGreaterEqual(data["elapsed_seconds"], 2.0 + measuring - 0.05)
