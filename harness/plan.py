@@ -42,7 +42,8 @@ from harness.programs import benchmark_programs
 # quick is a smoke run of the whole matrix in about a minute and a half on 2 cores;
 # default is a plain `./mmbench run` (at least 4 processes: the fewest with which
 # compare's U test can reach p < 0.05; more only while the measuring stays within 9
-# minutes), about 10 minutes; full measures everything at its most thorough. `trace replay` takes the same suites (it has no sweep and no programs).
+# minutes), about 10 minutes; full measures everything at its most thorough. `trace
+# replay` takes the same suites (it has no sweep and no programs).
 # Why, and what each costs: docs/harness.md.
 SUITES = {
     "quick": {"repetitions": 1, "max_repetitions": 1, "max_time": 0, "samples": 3, "warmup": 0, "hyperfine_runs": 0,

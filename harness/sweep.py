@@ -3,8 +3,9 @@
 `--sweep auto` (the default suite's) sweeps random-replacement churn's `live` over 1k, 10k
 and 100k blocks, when churn is selected, and `--sweep thorough` (the full suite's) adds 1M
 (each 1M process spends seconds filling its live set, the list-scanning fits many): the
-steady state where cost growth means the strategy and nothing else (the thread workloads, whose setup is not budgeted, and pair,
-whose live set is a handful of blocks, would only make the run longer);
+steady state where cost growth means the strategy and nothing else (the thread workloads,
+whose setup is not budgeted, and pair, whose live set is a handful of blocks, would only
+make the run longer);
 `--sweep none` turns it off; `--sweep churn.live=1000,50000` names the points. The point
 equal to the main benchmark's own setting is not measured twice: the main benchmark is
 that point. Each point is its own job, "W/S/KEY=VALUE", measured and repeated like the

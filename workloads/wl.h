@@ -167,11 +167,11 @@ static inline bool wl_next(wl_ctx *c, int64_t *left) {
  * recorded. With `realtime`, a single-threaded benchmark runs at the lowest real-time
  * priority (SCHED_FIFO 1) when the system allows it (root, CAP_SYS_NICE or
  * RLIMIT_RTPRIO), its metered pass too (so the budget cuts it at the same step however
- * busy the machine is), but for a GC workload's counted pass (gc_bench.c,
- * wl_realtime_suspend): other jobs then wait for it instead of preempting it (the kernel
- * still keeps 5% of each CPU for them, sched_rt_runtime_us). Workloads with threads of
- * their own stay at the normal priority: at real-time priority they could take every
- * core. */
+ * busy the machine is): other jobs then wait for it instead of preempting it (the kernel
+ * still keeps 5% of each CPU for them, sched_rt_runtime_us). A GC workload's counted pass
+ * is the exception: it runs at the normal priority (gc_bench.c, wl_realtime_suspend).
+ * Workloads with threads of their own stay at the normal priority: at real-time priority
+ * they could take every core. */
 typedef struct wl_sampling {
     int warmups;
     int samples;

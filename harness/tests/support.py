@@ -4,7 +4,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import deps, paths
+from harness import cli, deps, options, paths
 
 MMBENCH = os.path.join(paths.ROOT, "mmbench")
 # A run small enough for a test: a few thousand operations per benchmark, no sweep, no charts.
@@ -12,6 +12,11 @@ TINY = ["--workloads", "churn", "--param", "churn.live=500", "--param", "churn.s
         "--no-charts", "--warmup", "0", "--programs", "none"]
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def resolved(*argv, command=("run",), **fixed):
+    """The RunConfig the command line builds from `argv`."""
+    return options.run_config(cli.make_parser().parse_args([*command, *argv]), **fixed)
 
 
 def mmbench(*args, timeout=600, env=None):

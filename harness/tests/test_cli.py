@@ -9,8 +9,7 @@ import unittest
 from unittest import mock
 
 from harness import build, run
-from harness.tests.support import TINY, error_line, mmbench
-from harness.tests.test_suites import resolved
+from harness.tests.support import TINY, error_line, mmbench, resolved
 
 
 class ListTest(unittest.TestCase):
@@ -93,10 +92,6 @@ class BadInputTest(unittest.TestCase):
             self.assertEqual(os.listdir(tmp), [])
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class ElapsedTest(unittest.TestCase):
     """A run's elapsed_seconds is the command's time, not only its measuring: the build
     check and a replay's trace are part of what a user waits for."""
@@ -119,3 +114,7 @@ class ElapsedTest(unittest.TestCase):
                 with open(os.path.join(out, "measured", name)) as f:
                     measuring += json.load(f).get("seconds") or 0
         self.assertGreaterEqual(data["elapsed_seconds"], 2.0 + measuring - 0.05)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -5,14 +5,9 @@ import os
 import tempfile
 import unittest
 
-from harness import cli, options, plan, results, stats, sweep
+from harness import plan, results, stats, sweep
 from harness.registry import Registry
-from harness.tests.support import mmbench
-
-
-def resolved(*argv, command=("run",), **fixed):
-    """The RunConfig the command line builds from `argv`."""
-    return options.run_config(cli.make_parser().parse_args([*command, *argv]), **fixed)
+from harness.tests.support import mmbench, resolved
 
 
 class SuiteOptionsTest(unittest.TestCase):
