@@ -102,7 +102,8 @@ RUN_OPTIONS = [
     _option("--repetitions", type=positive_int, metavar="N",
             help=f"processes measuring each benchmark, in interleaved rounds (default: {suite_default('repetitions')})"),
     _option("--max-repetitions", type=positive_int, metavar="N",
-            help="more rounds, up to N, for the benchmarks whose ns/op is not yet within ±5%% (its 95%% interval) "
+            help="more rounds, up to N, for the benchmarks whose ns/op, or ratio to the reference, is not yet "
+                 "within ±5%% (its 95%% interval) "
                  f"(default: {suite_default('max_repetitions')})"),
     _option("--max-time", type=seconds, metavar="SECONDS",
             help="start no more of those rounds once the run has measured for this long "

@@ -4,7 +4,8 @@ Figures (FIGURES; each only when the results hold its data):
   time_per_op      allocator workloads: each strategy's median ns per operation, a dot on
                    its row; whiskers: the 95% interval of the median where results.json has
                    one (metrics.ns_per_op.ci95), else min..max of the repetitions (the
-                   legend says which); bump, the floor, as a dashed line
+                   legend says which); bump as a dashed line: it frees nothing, so it is not
+                   a choice; the least allocator work, not a bound on time (reuse can beat it)
   time_per_object  collector workloads: the same per object, each heap on its row; the
                    no-GC baseline (summary.GC_REFERENCE) as a dotted line
   fragmentation    peak footprint / peak live (Johnstone & Wilson's measure 4); a workload
@@ -12,7 +13,7 @@ Figures (FIGURES; each only when the results hold its data):
                    (summary.too_small);
                    bump is left out (it frees nothing: its footprint is all it ever allocated)
   time_vs_memory   ns/op against peak footprint, one point per strategy; the Pareto front (no
-                   other strategy both faster and smaller) ringed and joined; bump as the floor;
+                   other strategy both faster and smaller) ringed and joined; bump's time as a line;
                    too small to judge, as fragmentation
   cost_growth      ns/op as the swept parameter grows (the sweep), one panel per sweep
   pauses           collector workloads: each heap's pause p50, p99 and max on its row, in µs
@@ -45,6 +46,10 @@ from harness import metrics, results, stats, summary, table
 MIB = 1024 * 1024
 LOG_SPAN = 20  # a panel's values spanning more than this ratio get a logarithmic axis
 FLOOR = summary.FLOOR
+# What bump's dashed line is: the least work an allocator can do, not a bound on time. Its
+# blocks are always fresh memory, so a strategy that reuses memory still in cache can beat
+# it (docs/bump.md counts where).
+BUMP_NOTE = "bump: a pointer increment that frees nothing, the least allocator work; not a floor of time"
 
 # ---- looks: one colour and marker per name, in every run --------------------------------------
 # Okabe & Ito's colour-blind-safe eight for the allocators, Paul Tol's muted set for the
@@ -191,7 +196,7 @@ def _time_dots(name, title, axis, entries, reference_name=None):
         return None
     notes = _whisker_note(hows)
     if any(p.floor is not None for p in panels):
-        notes.append(("floor", "bump: the floor (a pointer increment; it frees nothing)"))
+        notes.append(("floor", BUMP_NOTE))
     if any(p.reference for p in panels):
         notes.append(("reference", f"{reference_name}: no collector, explicit delete"))
     return Figure(name, title, DOTS, axis, panels, fields=("median", "low", "high"), notes=notes)
@@ -265,7 +270,7 @@ def time_vs_memory(data):
         return None
     notes = [("front", "Pareto front: nothing else both faster and smaller")]
     if any(p.floor is not None for p in panels):
-        notes.append(("floor", "bump's time: the floor (its footprint grows with the run)"))
+        notes.append(("floor", BUMP_NOTE + "; its footprint grows with the run"))
     return Figure("time_vs_memory", "Time against memory (best: lower left)", SCATTER, "ns/op", panels,
                   other_axis="peak footprint (MiB)", fields=("footprint_mib", "ns_per_op", "pareto"), notes=notes)
 
@@ -547,7 +552,7 @@ def _legend_items(fig, k):
             series.append((Line2D([], [], color=lk.colour, marker=lk.marker, markersize=6 * k,
                                   markerfacecolor=lk.colour if lk.built_here else "white",
                                   linestyle="--" if name == FLOOR else ("-" if fig.kind == LINES else "none")),
-                           f"{name} (the floor)" if name == FLOOR else name))
+                           f"{name} (frees nothing)" if name == FLOOR else name))
     notes = []
     for what, text in fig.notes:
         handle = {

@@ -42,7 +42,8 @@ TABLE_IDS = ("winners", "ratios", "ratios-gc", "allocators", "collectors", "prog
              "configuration")
 CAPTIONS = {
     "time_per_op": "Time per allocator operation on each workload: the dot is the median; the dashed line is bump, "
-                   "the floor no allocator that frees can beat.",
+                   "which frees nothing: the least allocator work, but every block it hands out is fresh memory, "
+                   "so an allocator that reuses blocks still in cache can come in under it.",
     "time_per_object": "Time per object on each collector workload; the dotted line is the program managing memory "
                        "by hand on the C library's malloc.",
     "fragmentation": "Memory held from the OS per byte live, at the peaks (Johnstone & Wilson's measure 4). "
@@ -116,7 +117,7 @@ def _winners(data):
     if not found:
         return []
     parts = ["<h2>Who wins</h2>",
-             "<p class=\"note\">Per workload: the fastest and the smallest (bump, the floor, frees nothing and is "
+             "<p class=\"note\">Per workload: the fastest and the smallest (bump frees nothing and is "
              "not in the running).</p>",
              _table(_winner_rows(found), "winners", numeric_from=2, text_columns=(3, 5))]
     for what, ident, ref in (("alloc", "ratios", summary.REFERENCE), ("gc", "ratios-gc", summary.GC_REFERENCE)):

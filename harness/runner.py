@@ -3,8 +3,9 @@
 A fresh run plans every measurement (journal.py), stages the folder as DIR.partial, and
 takes the measurements one by one, journaling each as it finishes: the rounds of
 --repetitions, then extra rounds (up to --max-repetitions) for the benchmarks whose ns/op
-is not yet resolved (stats.HALF_WIDTH), each with its workload's reference in the same
-round so that its ratio has a pair, while the measuring stays within --max-time, then
+or its ratio to its workload's reference is not yet resolved (stats.HALF_WIDTH), each with
+that reference in the same round so that its ratio has a pair, while the measuring stays
+within --max-time, then
 hyperfine and callgrind. The terminal gets a machine header first and a progress line
 with the time left (progress.py), and at the end the tables, split to its width. Then:
   - everything done: results.json, tables, charts and report are written and DIR.partial
@@ -33,6 +34,15 @@ from harness.registry import Registry
 OUTPUTS = ("results.json", "table.md", "table.csv")
 
 
+def _own(params, workload, strategy):
+    """The --params (NAME.KEY) that concern one benchmark: its workload's, its allocator's
+    and its collector's (a heap "rc-gen/pool" names both). The run's other parameters are
+    not this benchmark's: a churn job recorded with the replay's trace would read as if it
+    depended on it."""
+    names = {workload, *strategy.split("/")}
+    return {k: v for k, v in params.items() if k.split(".", 1)[0] in names}
+
+
 def start(config, registry, selected, began):
     """Plans the `selected` benchmarks ([(name, workload, strategy)], plan.benchmarks) of
     `config`, stages config.out and measures; returns the exit status. `began`: when the
@@ -48,6 +58,7 @@ def start(config, registry, selected, began):
         jobs += sweep.jobs(selected, sweeps, params, lambda w: registry.workload_params(w, params))
         threads = {w["name"]: w.get("threads", 1) for w in registry.workloads}
         for job in jobs:  # a GC heap with collector options is named after them (plan.configured)
+            job["params"] = _own(job["params"], job["workload"], job["strategy"])
             job["kind"] = "gc" if registry.is_gc(job["workload"]) else "alloc"  # sweep points too
             job["clock"] = config.clock_of(threads.get(job["workload"], 1))
             label = plan.configured(job["strategy"], registry, params) if job["kind"] == "gc" else None
@@ -190,6 +201,21 @@ def unresolved(entry):
     return not entry.get("error") and m is not None and m.get("unstable", True)
 
 
+def widest(entry, reference):
+    """The wider of a benchmark's two intervals, each as a half-width over its median: its
+    ns/op's and, when `reference` (its workload's reference entry, None for the reference
+    itself) ran, its ratio to it round by round (the number a paper quotes: both must be
+    resolved). 0 when the benchmark failed or has no ns/op."""
+    m = (entry.get("metrics") or {}).get("ns_per_op")
+    if entry.get("error") or m is None:
+        return 0.0
+    width = m.get("half_width", 1.0) if m.get("unstable", True) else 0.0
+    if reference is not None and not reference.get("error"):
+        ratio = stats.per_round(results.by_round(entry, "ns_per_op"), results.by_round(reference, "ns_per_op"))
+        width = max(width, stats.ratio_half_width(ratio))
+    return width
+
+
 def reference_of(config, entry):
     """The benchmark a main benchmark's ratio is taken to, in its workload."""
     name = table.GC_BASELINE if entry.get("kind") == "gc" else config.reference
@@ -198,13 +224,18 @@ def reference_of(config, entry):
 
 def _extra_rounds(j, config, shown, timing, failed, started):
     """Rounds past --repetitions, up to --max-repetitions, for the main benchmarks whose
-    ns/op is unresolved, each with its workload's reference, the widest intervals first,
-    while the measuring stays within --max-time. Returns True when Ctrl-C stopped it."""
+    ns/op or ratio to the reference is unresolved (widest), each with its workload's
+    reference, the widest intervals first, while the measuring stays within --max-time.
+    Returns True when Ctrl-C stopped it."""
     jobs = {job["name"]: job for job in j.plan["jobs"] if not job.get("sweep")}
     for n in range(config.repetitions + 1, config.max_repetitions + 1):
         entries = {b["name"]: b for b in j.assemble()["benchmarks"]}
-        open_names = sorted((b["name"] for b in entries.values() if unresolved(b) and b["name"] in jobs),
-                            key=lambda name: -entries[name]["metrics"]["ns_per_op"].get("half_width", 1.0))
+        width = {}
+        for name, b in entries.items():
+            ref = reference_of(config, b)
+            if name in jobs:
+                width[name] = widest(b, entries.get(ref) if ref != name else None)
+        open_names = sorted((name for name, w in width.items() if w > stats.HALF_WIDTH), key=lambda name: -width[name])
         if not open_names:
             return False
         have = j.records()
@@ -223,11 +254,11 @@ def _extra_rounds(j, config, shown, timing, failed, started):
                 chosen.append(member)
                 cost += guess
         if not chosen:
-            shown.say(f"mmbench: {len(open_names)} benchmark(s) not yet within ±{stats.HALF_WIDTH:.0%}; "
-                      f"--max-time {config.max_time:g} s leaves no room for round {n}")
+            shown.say(f"mmbench: {len(open_names)} benchmark(s) not yet within ±{stats.HALF_WIDTH:.0%} (ns/op or "
+                      f"ratio); --max-time {config.max_time:g} s leaves no room for round {n}")
             return False
         shown.say(f"mmbench: round {n} of at most {config.max_repetitions}: {len(open_names)} benchmark(s) not yet "
-                  f"within ±{stats.HALF_WIDTH:.0%}, measuring {len(chosen)} again")
+                  f"within ±{stats.HALF_WIDTH:.0%} (ns/op or ratio), measuring {len(chosen)} again")
         if _take_steps(j, config, [(jobs[name], "gbench", n) for name in chosen], shown, timing, failed):
             return True
     return False

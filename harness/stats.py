@@ -260,6 +260,14 @@ class RoundRatio(NamedTuple):
     rounds: int     # rounds compared
 
 
+def ratio_half_width(ratio):
+    """A RoundRatio's interval as ns/op's half_width: half of it over its median; 1.0 (not
+    resolved) when there is none or a single round gave it."""
+    if ratio is None or ratio.rounds < 2 or not ratio.median:
+        return 1.0
+    return (ratio.high - ratio.low) / 2 / abs(ratio.median)
+
+
 def per_round(mine, theirs):
     """Two benchmarks compared round by round. mine and theirs are {round: value}; a round
     is one pass of the interleaved repetitions, so the two values of a pair were taken

@@ -221,7 +221,8 @@ def footnote(data):
                      "fragmentation (a heap's fixed cost would read as waste)")
     if any(b["strategy"] == summary.FLOOR and (b.get("metrics") or {}).get("peak_footprint") for b in data["benchmarks"]):
         notes.append(f"{summary.FLOOR}: frees nothing, so its footprint is every byte the run ever allocated and "
-                     "grows with the run's length, whatever is live; it is the floor of time, not a heap to choose")
+                     "grows with the run's length, whatever is live; it is the least allocator work, not a heap to choose "
+                     "(and not a floor of time: its blocks are always fresh memory)")
     if any(_completed(b.get("metrics")) < 1 for b in data["benchmarks"]):
         budget = (data.get("config") or {}).get("budget")
         notes.append(f"[N% of steps]: the time budget ({budget:g} s, --budget) stopped this strategy early; its "

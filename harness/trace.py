@@ -163,7 +163,7 @@ def report_overhead(out):
     fastest = min(ns, key=ns.get)
     line = f"\nreplay overhead: at most {ns[fastest]:.1f} ns/op per call (the fastest strategy, {fastest}"
     if "bump" in ns and fastest != "bump":
-        line += f"; bump, the usual floor, pays fresh-memory page faults here: {ns['bump']:.1f}"
+        line += f"; bump, the least allocator work, pays for fresh memory here: {ns['bump']:.1f}"
     print(line + ")")
     for s, v in ns.items():
         print(f"  {s:<12} {v:8.1f} ns/op  {v / ns[fastest]:5.2f}x")

@@ -16,7 +16,7 @@ class RunTest(unittest.TestCase):
         cls.out = os.path.join(cls.tmp.name, "run")
         # scoped to the two foundation strategies and churn, so new ones do not change the expectations
         cls.done = mmbench("run", "--out", cls.out, "--allocators", "system,bump", "--workloads", "churn",
-                       "--hyperfine-runs", "3", *TINY)
+                       "--hyperfine-runs", "3", *TINY, "--param", "bump.chunk=4M")
         cls.data = results.load(cls.out) if cls.done.returncode == 0 else None
         cls.strategies = ["system", "bump"]
 
@@ -91,6 +91,11 @@ class RunTest(unittest.TestCase):
         self.assertEqual(self.data["workloads"][0]["params"]["live"], 500)
         self.assertEqual(self.data["config"]["repetitions"], 2)
         self.assertTrue(self.data["complete"])
+        # each benchmark records the parameters that concern it: its workload's and its strategy's
+        params = {b["strategy"]: b["params"] for b in self.data["benchmarks"]}
+        self.assertEqual(params["system"], {"churn.live": "500", "churn.steps": "2000"})
+        self.assertEqual(params["bump"], {"churn.live": "500", "churn.steps": "2000", "bump.chunk": "4M"})
+        self.assertEqual(self.data["config"]["params"]["bump.chunk"], "4M")
 
     def test_tables_agree_with_results(self):
         with open(os.path.join(self.out, "table.csv")) as f:

@@ -1,14 +1,15 @@
 """Timing you can trust: the median's 95% interval (stats), ratios round by round, the
 `± x%` and `!` of a cell, the one-line stability advice (summary.stability), tables split to
 the terminal's width, the progress line and the machine header (progress.py), and the
-suites' repetition options (plan.RunConfig). No test here times anything."""
+suites' repetition options (plan.RunConfig), which cells the extra rounds measure again
+(runner.widest). No test here times anything."""
 import io
 import itertools
 import statistics
 import tempfile
 import unittest
 
-from harness import journal, plan, progress, stats, summary, table
+from harness import journal, plan, progress, results, runner, stats, summary, table
 from harness.errors import UserError
 
 
@@ -102,6 +103,33 @@ class WinnersTextTest(unittest.TestCase):
         self.assertTrue(all(len(line) <= 30 for line in table.winners_text(data, 30).splitlines()))
 
 
+class MoreRoundsTest(unittest.TestCase):
+    """Which benchmarks the extra rounds measure again (runner.widest): those whose ns/op
+    or whose ratio to the reference, round by round, is not yet within ±5%."""
+
+    def test_a_resolved_time_with_an_unresolved_ratio_is_measured_again(self):
+        # each cell's median is within ±5%, but a round slow for one is fast for the other
+        system = bench("system", [104.0] * 3 + [100.0] * 3 + [96.0] * 3)
+        pool = bench("pool", [48.0] * 3 + [50.0] * 3 + [52.0] * 3)
+        self.assertFalse(pool["metrics"]["ns_per_op"]["unstable"])
+        self.assertFalse(system["metrics"]["ns_per_op"]["unstable"])
+        ratio = stats.per_round(results.by_round(pool, "ns_per_op"), results.by_round(system, "ns_per_op"))
+        self.assertGreater(stats.ratio_half_width(ratio), stats.HALF_WIDTH)
+        self.assertEqual(runner.widest(pool, system), stats.ratio_half_width(ratio))
+        self.assertEqual(runner.widest(system, None), 0.0)  # the reference answers for its ns/op alone
+
+    def test_a_ratio_that_holds_round_by_round_closes_the_cell(self):
+        system = bench("system", [100.0, 60.0, 140.0, 100.0, 100.0, 80.0, 120.0, 100.0])
+        pool = bench("pool", [x / 2 for x in system["samples"]["ns_per_op"]])  # swings with the machine
+        self.assertTrue(pool["metrics"]["ns_per_op"]["unstable"])  # its own time is not resolved...
+        self.assertEqual(stats.ratio_half_width(stats.per_round(results.by_round(pool, "ns_per_op"),
+                                                                results.by_round(system, "ns_per_op"))), 0.0)
+        self.assertEqual(runner.widest(pool, system), pool["metrics"]["ns_per_op"]["half_width"])  # ...so it stays open
+        pool["error"] = "crashed"
+        self.assertEqual(runner.widest(pool, system), 0.0)  # a failed benchmark is not measured again
+        self.assertEqual(stats.ratio_half_width(None), 1.0)
+
+
 class AdviceTest(unittest.TestCase):
     def test_one_line_names_how_many_and_what_to_do(self):
         data = {"config": {"max_repetitions": 8, "max_time": 360}, "environment": {"load_average": [2.5], "cores": 2},
@@ -112,6 +140,8 @@ class AdviceTest(unittest.TestCase):
         self.assertTrue(line.startswith("2 of 3 ns/op cells not resolved to ±5%"), line)
         self.assertRegex(line, r"rerun with --max-repetitions \d+ --max-time 0, or with fewer other jobs")
         self.assertIn("load 2.5 on 2 cores", line)
+        data["config"]["samples"] = 3  # the spread is between processes: more of them, one sample each
+        self.assertRegex(summary.stability(data), r"rerun with --max-repetitions \d+ --samples 1 --max-time 0,")
         data["environment"]["load_average_end"] = [6.0, 3.9, 2.6]  # the neighbours came during the run
         self.assertIn("load 2.5 to 6.0 on 2 cores", summary.stability(data))
         self.assertIsNone(summary.stability({"benchmarks": [bench("system", [100.0, 100.5, 99.5])]}))
