@@ -17,7 +17,8 @@ Markdown) naming where it comes from:
              (0.47), lower:OTHER (rounds this one was lower in), rounds:OTHER (rounds
              compared), vs:OTHER (the ratio and the rounds it won: 0.87 (23/30))
   run FIELD  the run itself: elapsed_seconds, elapsed_minutes, benchmarks (how many),
-             sweep_points
+             sweep_points, resolved (benchmarks whose ns/op is resolved: its 95% interval
+             within ±5%)
 
 VALUE is the text the statistic formats to: a number, with a unit (MiB, µs, ms, %), a
 spread (±26%, ±26%!) or a round count ((23/30)) where the format has one. A marker inside
@@ -41,7 +42,14 @@ RUN_FIELDS = {
     "elapsed_minutes": lambda data: f"{data['elapsed_seconds'] / 60:.0f}",
     "benchmarks": lambda data: f"{len(data['benchmarks'])}",
     "sweep_points": lambda data: f"{len(data.get('sweep') or [])}",
+    "resolved": lambda data: f"{sum(_resolved(b) for b in data['benchmarks'])}",
 }
+
+
+def _resolved(entry):
+    """Whether a benchmark's ns/op is resolved (its interval within ±stats.HALF_WIDTH)."""
+    m = (entry.get("metrics") or {}).get("ns_per_op") or {}
+    return not entry.get("error") and m.get("unstable") is False
 
 
 class QuoteError(Exception):

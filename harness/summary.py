@@ -142,7 +142,10 @@ def stability(data):
     busy = _load_during(environment)
     processes = f"{fewest}-{most} processes" if fewest < most else f"{most} process{'es' if most > 1 else ''}"
     one_sample = " --samples 1" if (config.get("samples") or 1) > 1 else ""
+    head = (f"{len(unresolved)} of {len(cells)} ns/op cells not resolved to ±{stats.HALF_WIDTH:.0%} (95% interval; "
+            f"marked !) after {processes}: ")
+    if most >= MOST_ADVISED:  # more processes would not help: do not advise what the run did
+        return head + f"rerun with fewer other jobs on the machine{busy}"
     rerun = (f"--repetitions {PLAIN_RUN_PROCESSES}" if most < PLAIN_RUN_PROCESSES else
              f"--max-repetitions {needed}{one_sample}{' --max-time 0' if timed_out else ''}")
-    return (f"{len(unresolved)} of {len(cells)} ns/op cells not resolved to ±{stats.HALF_WIDTH:.0%} (95% interval; "
-            f"marked !) after {processes}: rerun with {rerun}, or with fewer other jobs on the machine{busy}")
+    return head + f"rerun with {rerun}, or with fewer other jobs on the machine{busy}"

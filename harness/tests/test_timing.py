@@ -158,6 +158,13 @@ class AdviceTest(unittest.TestCase):
         self.assertEqual(data["environment"]["load_average_end"], [6.0, 3.0, 2.0])
         self.assertIn("(load 0.5 to 6.0 on 2 cores)", data["warnings"][0])
 
+    def test_a_run_that_took_the_most_processes_advised_is_not_advised_more(self):
+        many = bench("pool", [50.0] * 200)
+        many["metrics"]["ns_per_op"] = {"median": 50.0, "n": summary.MOST_ADVISED, "half_width": 0.06, "unstable": True}
+        line = summary.stability({"config": {"max_repetitions": 200, "max_time": 1200}, "benchmarks": [many]})
+        self.assertIn(f"after {summary.MOST_ADVISED} processes: rerun with fewer other jobs on the machine", line)
+        self.assertNotIn("--max-repetitions", line)
+
     def test_a_single_process_run_is_advised_a_plain_runs_processes_first(self):
         one = bench("pool", [50.0])
         one["metrics"]["ns_per_op"] = {"median": 50.0, "n": 1, "half_width": 0.2, "unstable": True}
