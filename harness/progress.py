@@ -55,7 +55,8 @@ class Progress:
         line = f"[{step:>{width}}/{total}] {clock_text(self.elapsed())} elapsed{eta}  {name} {what}  {note}".rstrip()
         if self.tty:
             columns = shutil.get_terminal_size((100, 24)).columns
-            self.stream.write("\r" + line[:columns - 1] + "\x1b[K")
+            # a line redrawn in place must fit; a failure stays, so it is written whole (why it failed)
+            self.stream.write("\r" + (line if failed else line[:columns - 1]) + "\x1b[K")
             self.drawn = True
             if failed:  # a failure stays on the screen
                 self.stream.write("\n")

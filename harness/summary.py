@@ -122,28 +122,35 @@ def _load_during(environment):
 
 def stability(data):
     """One line on how far the run's times can be trusted, or None when every ns/op it
-    measured is resolved (its 95% interval within ±stats.HALF_WIDTH of the median). The
-    processes it advises are what the median unresolved cell needs if its interval
-    narrows as 1/sqrt(processes). A run recording several samples a process is advised
+    measured is resolved (its 95% interval within ±stats.HALF_WIDTH of the median), and so
+    is every ratio to the reference (round by round: the rounds the extra rounds also go
+    to). The processes it advises are what the median unresolved cell or ratio needs if
+    its interval narrows as 1/sqrt(processes). A run recording several samples a process is advised
     one: the interval is over processes, whose spread is most of the noise (docs/metrics.md),
     and a process of one sample costs its untimed pass and one timed pass, so as many
     processes take about half the time."""
     cells = [m for b in data.get("benchmarks", []) if not b.get("error")
              for m in [(b.get("metrics") or {}).get("ns_per_op")] if m]
-    unresolved = [m for m in cells if m.get("unstable", True)]
-    if not unresolved:
+    ratios = [r for w in winners(data) for name, r in w.ratios.items() if r and name != w.reference]
+    # (processes or rounds, half-width) of what is not resolved: ns/op cells, then ratios
+    pending = [(m["n"], m.get("half_width", 1.0)) for m in cells if m.get("unstable", True)]
+    open_cells = len(pending)
+    pending += [(r.rounds, stats.ratio_half_width(r)) for r in ratios if stats.ratio_half_width(r) > stats.HALF_WIDTH]
+    if not pending:
         return None
     config, environment = data.get("config") or {}, data.get("environment") or {}
-    most = max(m["n"] for m in unresolved)
-    fewest = min(m["n"] for m in unresolved)
-    widths = sorted(m.get("half_width", 1.0) for m in unresolved)
+    most = max(n for n, _ in pending)
+    fewest = min(n for n, _ in pending)
+    widths = sorted(width for _, width in pending)
     needed = min(MOST_ADVISED, max(most + 1, math.ceil(most * (widths[len(widths) // 2] / stats.HALF_WIDTH) ** 2)))
     timed_out = config.get("max_time") and most < (config.get("max_repetitions") or 0)
     busy = _load_during(environment)
     processes = f"{fewest}-{most} processes" if fewest < most else f"{most} process{'es' if most > 1 else ''}"
     one_sample = " --samples 1" if (config.get("samples") or 1) > 1 else ""
-    head = (f"{len(unresolved)} of {len(cells)} ns/op cells not resolved to ±{stats.HALF_WIDTH:.0%} (95% interval; "
-            f"marked !) after {processes}: ")
+    what = ([f"{open_cells} of {len(cells)} ns/op cells"] if open_cells else []) + \
+        ([f"{len(pending) - open_cells} of {len(ratios)} ratios to the reference"] if len(pending) > open_cells else [])
+    how = "95% interval; marked !" if open_cells else "95% interval, round by round"
+    head = f"{' and '.join(what)} not resolved to ±{stats.HALF_WIDTH:.0%} ({how}) after {processes}: "
     if most >= MOST_ADVISED:  # more processes would not help: do not advise what the run did
         return head + f"rerun with fewer other jobs on the machine{busy}"
     rerun = (f"--repetitions {PLAIN_RUN_PROCESSES}" if most < PLAIN_RUN_PROCESSES else

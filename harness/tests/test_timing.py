@@ -5,9 +5,11 @@ suites' repetition options (plan.RunConfig), which cells the extra rounds measur
 (runner.widest). No test here times anything."""
 import io
 import itertools
+import os
 import statistics
 import tempfile
 import unittest
+from unittest import mock
 
 from harness import journal, plan, progress, results, runner, stats, summary, table
 from harness.errors import UserError
@@ -137,7 +139,9 @@ class AdviceTest(unittest.TestCase):
                                bench("pool", [40.0, 60.0, 50.0, 30.0]), bench("bump", [10.0, 20.0, 5.0, 15.0])]}
         line = summary.stability(data)
         self.assertNotIn("\n", line)
-        self.assertTrue(line.startswith("2 of 3 ns/op cells not resolved to ±5%"), line)
+        # pool's and bump's ratios to system swing with their own times: not resolved either
+        self.assertTrue(line.startswith("2 of 3 ns/op cells and 2 of 2 ratios to the reference not resolved to ±5%"),
+                        line)
         self.assertRegex(line, r"rerun with --max-repetitions \d+ --max-time 0, or with fewer other jobs")
         self.assertIn("load 2.5 on 2 cores", line)
         data["config"]["samples"] = 3  # the spread is between processes: more of them, one sample each
@@ -157,6 +161,13 @@ class AdviceTest(unittest.TestCase):
             data = j.assemble(load_average_end=[6.0, 3.0, 2.0])
         self.assertEqual(data["environment"]["load_average_end"], [6.0, 3.0, 2.0])
         self.assertIn("(load 0.5 to 6.0 on 2 cores)", data["warnings"][0])
+
+    def test_resolved_times_with_a_loose_ratio_still_get_the_line(self):
+        system = bench("system", [104.0] * 3 + [100.0] * 3 + [96.0] * 3)
+        pool = bench("pool", [48.0] * 3 + [50.0] * 3 + [52.0] * 3)  # slow when system is fast
+        line = summary.stability({"config": {"reference": "system", "max_repetitions": 20}, "benchmarks": [system, pool]})
+        self.assertTrue(line.startswith("1 of 1 ratios to the reference not resolved to ±5% (95% interval, round by "
+                                        "round) after 9 processes: rerun with --max-repetitions "), line)
 
     def test_a_run_that_took_the_most_processes_advised_is_not_advised_more(self):
         many = bench("pool", [50.0] * 200)
@@ -203,6 +214,17 @@ class ProgressTest(unittest.TestCase):
         self.assertIn("\r[1/3] 0:00 elapsed, about 1:05 left  churn/pool rep 1  20.0 ns/op", text)
         self.assertIn("FAILED: crashed\x1b[K\n", text, "a failure stays on the screen")
         self.assertEqual(text.count("\n"), 1)
+
+    def test_a_failure_on_a_narrow_terminal_is_written_whole(self):
+        out = io.StringIO()
+        shown = progress.Progress(out, tty=True)
+        why = "FAILED: killed by SIGSEGV (signal 11) in the strategy under test"
+        with mock.patch.dict(os.environ, {"COLUMNS": "40"}):
+            shown.show(1, 2, "churn/pool", "rep 1", "20.0 ns/op", left=5)
+            shown.show(2, 2, "churn/bump", "rep 1", why, failed=True)
+        first, second = out.getvalue().split("\r")[1:]
+        self.assertLessEqual(len(first.replace("\x1b[K", "")), 39)  # redrawn in place: cut to fit
+        self.assertIn(why + "\x1b[K\n", second)  # it stays: all of it
 
     def test_a_log_gets_sparse_lines(self):
         out = io.StringIO()
