@@ -5,8 +5,7 @@ takes the measurements one by one, journaling each as it finishes: the rounds of
 --repetitions, then extra rounds (up to --max-repetitions) for the benchmarks whose ns/op
 or its ratio to its workload's reference is not yet resolved (stats.HALF_WIDTH), each with
 that reference in the same round so that its ratio has a pair, while the measuring stays
-within --max-time, then
-hyperfine and callgrind. The terminal gets a machine header first and a progress line
+within --max-time, then hyperfine and callgrind. The terminal gets a machine header first and a progress line
 with the time left (progress.py), and at the end the tables, split to its width. Then:
   - everything done: results.json, tables, charts and report are written and DIR.partial
     becomes DIR;
@@ -195,12 +194,6 @@ def _take_steps(j, config, steps, shown, timing, failed):
     return False
 
 
-def unresolved(entry):
-    """Whether a benchmark that ran has an ns/op not yet resolved (stats.HALF_WIDTH)."""
-    m = (entry.get("metrics") or {}).get("ns_per_op")
-    return not entry.get("error") and m is not None and m.get("unstable", True)
-
-
 def widest(entry, reference):
     """The wider of a benchmark's two intervals, each as a half-width over its median: its
     ns/op's and, when `reference` (its workload's reference entry, None for the reference
@@ -230,11 +223,8 @@ def _extra_rounds(j, config, shown, timing, failed, started):
     jobs = {job["name"]: job for job in j.plan["jobs"] if not job.get("sweep")}
     for n in range(config.repetitions + 1, config.max_repetitions + 1):
         entries = {b["name"]: b for b in j.assemble()["benchmarks"]}
-        width = {}
-        for name, b in entries.items():
-            ref = reference_of(config, b)
-            if name in jobs:
-                width[name] = widest(b, entries.get(ref) if ref != name else None)
+        refs = {name: reference_of(config, entries[name]) for name in jobs if name in entries}
+        width = {name: widest(entries[name], entries.get(ref) if ref != name else None) for name, ref in refs.items()}
         open_names = sorted((name for name, w in width.items() if w > stats.HALF_WIDTH), key=lambda name: -width[name])
         if not open_names:
             return False

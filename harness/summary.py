@@ -105,8 +105,8 @@ def winners(data, reference=None, gc_reference=GC_REFERENCE):
 
 
 # More processes than this per cell are not worth advising: the machine is the problem. On
-# this project's 2-core VM the issue's 15 cells needed up to 140 processes of one sample
-# each (results/timing-a, 6 minutes), so the cap sits above that.
+# this project's 2-core VM the timing check's noisiest cells needed about that many
+# processes of one sample each (README, "How stable the times are").
 MOST_ADVISED = 200
 PLAIN_RUN_PROCESSES = 4  # a plain run's (plan.SUITES): fewer than that, advise those first
 
@@ -125,10 +125,10 @@ def stability(data):
     measured is resolved (its 95% interval within ±stats.HALF_WIDTH of the median), and so
     is every ratio to the reference (round by round: the rounds the extra rounds also go
     to). The processes it advises are what the median unresolved cell or ratio needs if
-    its interval narrows as 1/sqrt(processes). A run recording several samples a process is advised
-    one: the interval is over processes, whose spread is most of the noise (docs/metrics.md),
-    and a process of one sample costs its untimed pass and one timed pass, so as many
-    processes take about half the time."""
+    its interval narrows as 1/sqrt(processes). A run recording several samples a process
+    is advised one: the interval is over processes, whose spread is most of the noise
+    (docs/metrics.md), and a process of one sample costs its untimed pass and one timed
+    pass, so as many processes take about half the time."""
     cells = [m for b in data.get("benchmarks", []) if not b.get("error")
              for m in [(b.get("metrics") or {}).get("ns_per_op")] if m]
     ratios = [r for w in winners(data) for name, r in w.ratios.items() if r and name != w.reference]

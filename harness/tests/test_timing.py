@@ -120,7 +120,7 @@ class MoreRoundsTest(unittest.TestCase):
         self.assertEqual(runner.widest(pool, system), stats.ratio_half_width(ratio))
         self.assertEqual(runner.widest(system, None), 0.0)  # the reference answers for its ns/op alone
 
-    def test_a_ratio_that_holds_round_by_round_closes_the_cell(self):
+    def test_a_ratio_that_holds_round_by_round_leaves_only_the_time_open(self):
         system = bench("system", [100.0, 60.0, 140.0, 100.0, 100.0, 80.0, 120.0, 100.0])
         pool = bench("pool", [x / 2 for x in system["samples"]["ns_per_op"]])  # swings with the machine
         self.assertTrue(pool["metrics"]["ns_per_op"]["unstable"])  # its own time is not resolved...
