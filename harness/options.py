@@ -103,11 +103,14 @@ RUN_OPTIONS = [
             help=f"processes measuring each benchmark, in interleaved rounds (default: {suite_default('repetitions')})"),
     _option("--max-repetitions", type=positive_int, metavar="N",
             help="more rounds, up to N, for the benchmarks whose ns/op, or ratio to the reference, is not yet "
-                 "within ±5%% (its 95%% interval) "
+                 "within --precision (its 95%% interval) "
                  f"(default: {suite_default('max_repetitions')})"),
     _option("--max-time", type=seconds, metavar="SECONDS",
             help="start no more of those rounds once the run has measured for this long "
                  f"(default: {suite_default('max_time')}; 0: no limit)"),
+    _option("--precision", type=probability, metavar="P",
+            help="the half-width (over the median, 95%% interval) at which those rounds stop, e.g. 3%% to take "
+                 "more processes than the table's ±5%% needs (default: 5%%; the `!` mark stays at ±5%%)"),
     _option("--samples", type=positive_int, metavar="N",
             help="timed passes recorded in each process, fewer when they pass the budget "
                  f"(default: {suite_default('samples')})"),

@@ -21,7 +21,7 @@ import os
 import sys
 import types
 
-from harness import metrics, paths, summary, trace
+from harness import metrics, paths, stats, summary, trace
 from harness.errors import UserError
 from harness.programs import benchmark_programs
 
@@ -32,9 +32,10 @@ from harness.programs import benchmark_programs
 # hyperfine runs, sweep and which real programs. An option given on the command line
 # always wins over its suite.
 #   repetitions      processes per benchmark, in interleaved rounds, always taken
-#   max_repetitions  more rounds, for the benchmarks whose ns/op is not yet resolved (its
-#                    95% interval within ±stats.HALF_WIDTH), while the run's measuring
-#                    stays within max_time seconds (0: no limit)
+#   max_repetitions  more rounds, for the benchmarks whose ns/op or ratio to the reference
+#                    is not yet within ±precision (its 95% interval; stats.HALF_WIDTH, the
+#                    table's `!`, unless --precision asks for tighter), while the run's
+#                    measuring stays within max_time seconds (0: no limit)
 #   samples, warmup  timed passes recorded in each process, after its untimed first pass
 #                    (metered or counted: the warm-up every process has) and `warmup`
 #                    unrecorded ones; the samples stop early once they have taken
@@ -81,6 +82,7 @@ class RunConfig:
     repetitions: int                # processes per benchmark, always taken
     max_repetitions: int            # at most, for benchmarks not yet resolved (>= repetitions)
     max_time: float                 # seconds the measuring may take before no more rounds start; 0: none
+    precision: float                # half-width over the median the extra rounds stop at (0.05: ±5%)
     samples: int                    # timed passes recorded per process, at most
     warmup: int                     # timed passes per process before them, unrecorded
     clock: str | None               # ns_per_op's clock (metrics.CLOCKS); None: the workload's default
@@ -112,7 +114,7 @@ class RunConfig:
     @classmethod
     def of(cls, suite=None, *, allocators=None, workloads=None, collectors=None, params=None, out=None,
            counts=False, limit=None, charts=True, clock=None, realtime=True, reference=None, wide=False,
-           **by_suite):
+           precision=None, **by_suite):
         """The config of a fresh run. The options a suite sets (SUITES), and the timeout,
         left out or None take the suite's value (default: the default suite); the timeout
         then follows the budget; --repetitions N without --max-repetitions asks for N
@@ -132,13 +134,15 @@ class RunConfig:
         values["programs"] = tuple(p.name for p in benchmark_programs(values["programs"]))
         return cls(suite=name, allocators=allocators, workloads=workloads, collectors=collectors,
                    params=params or {}, out=out or new_run_folder(), counts=counts, limit=limit, charts=charts,
-                   clock=clock, realtime=realtime, reference=reference or REFERENCE, wide=wide, **values)
+                   clock=clock, realtime=realtime, reference=reference or REFERENCE, wide=wide,
+                   precision=precision or stats.HALF_WIDTH, **values)
 
     def plan_config(self, sweeps):
         """The plan's (and results.json's) "config": this config with the sweep resolved
         (sweeps: [(workload, key, values)] from sweep.parse)."""
         return {"suite": self.suite, "repetitions": self.repetitions, "max_repetitions": self.max_repetitions,
-                "max_time": self.max_time, "samples": self.samples, "warmup": self.warmup, "clock": self.clock,
+                "max_time": self.max_time, "precision": self.precision, "samples": self.samples, "warmup": self.warmup,
+                "clock": self.clock,
                 "realtime": self.realtime,
                 "params": dict(self.params), "limit": self.limit, "budget": self.budget, "timeout": self.timeout,
                 "hyperfine_runs": self.hyperfine_runs, "counts": self.counts, "programs": list(self.programs),
@@ -162,7 +166,8 @@ class RunConfig:
                        sweep=sweep or "none", programs=tuple(config.get("programs") or ()),
                        suite=config.get("suite"), repetitions=repetitions,
                        max_repetitions=int(config.get("max_repetitions") or repetitions),
-                       max_time=config.get("max_time") or 0, samples=int(config.get("samples") or 1),
+                       max_time=config.get("max_time") or 0, precision=config.get("precision") or stats.HALF_WIDTH,
+                       samples=int(config.get("samples") or 1),
                        warmup=config.get("warmup", 0), clock=config.get("clock"),
                        realtime=bool(config.get("realtime")),
                        hyperfine_runs=config.get("hyperfine_runs") or 0, budget=budget,
@@ -177,8 +182,8 @@ class RunConfig:
         """One line on what this config asks for, as the options that would ask for it."""
         return ((f"suite {self.suite}: " if self.suite else "") +
                 f"--repetitions {self.repetitions} --max-repetitions {self.max_repetitions} "
-                f"--max-time {self.max_time:g} --samples {self.samples} --warmup {self.warmup} "
-                f"--hyperfine-runs {self.hyperfine_runs} --budget {self.budget:g} --timeout {self.timeout:g}")
+                f"--max-time {self.max_time:g} --precision {self.precision:.4g} --samples {self.samples} "
+                f"--warmup {self.warmup} --hyperfine-runs {self.hyperfine_runs} --budget {self.budget:g} --timeout {self.timeout:g}")
 
     def clock_of(self, threads):
         """The clock of ns_per_op for a workload of `threads` threads."""

@@ -3,10 +3,11 @@
 A fresh run plans every measurement (journal.py), stages the folder as DIR.partial, and
 takes the measurements one by one, journaling each as it finishes: the rounds of
 --repetitions, then extra rounds (up to --max-repetitions) for the benchmarks whose ns/op
-or its ratio to its workload's reference is not yet resolved (stats.HALF_WIDTH), each with
-that reference in the same round so that its ratio has a pair, while the measuring stays
-within --max-time, then hyperfine and callgrind. The terminal gets a machine header first and a progress line
-with the time left (progress.py), and at the end the tables, split to its width. Then:
+or its ratio to its workload's reference is not yet within --precision (±5%, the table's
+`!`, unless asked for tighter), each with that reference in the same round so that its
+ratio has a pair, while the measuring stays within --max-time, then hyperfine and
+callgrind. The terminal gets a machine header first and a progress line with the time
+left (progress.py), and at the end the tables, split to its width. Then:
   - everything done: results.json, tables, charts and report are written and DIR.partial
     becomes DIR;
   - a strategy crashed (a segfault in the strategy under test): that benchmark is marked
@@ -198,11 +199,12 @@ def widest(entry, reference):
     """The wider of a benchmark's two intervals, each as a half-width over its median: its
     ns/op's and, when `reference` (its workload's reference entry, None for the reference
     itself) ran, its ratio to it round by round (the number a paper quotes: both must be
-    resolved). 0 when the benchmark failed or has no ns/op."""
+    within --precision); 1.0 for an interval not yet had. 0 when the benchmark failed or
+    has no ns/op."""
     m = (entry.get("metrics") or {}).get("ns_per_op")
     if entry.get("error") or m is None:
         return 0.0
-    width = m.get("half_width", 1.0) if m.get("unstable", True) else 0.0
+    width = m.get("half_width", 1.0)
     if reference is not None and not reference.get("error"):
         ratio = stats.per_round(results.by_round(entry, "ns_per_op"), results.by_round(reference, "ns_per_op"))
         width = max(width, stats.ratio_half_width(ratio))
@@ -217,15 +219,15 @@ def reference_of(config, entry):
 
 def _extra_rounds(j, config, shown, timing, failed, started):
     """Rounds past --repetitions, up to --max-repetitions, for the main benchmarks whose
-    ns/op or ratio to the reference is unresolved (widest), each with its workload's
-    reference, the widest intervals first, while the measuring stays within --max-time.
-    Returns True when Ctrl-C stopped it."""
+    ns/op or ratio to the reference is not yet within --precision (widest), each with its
+    workload's reference, the widest intervals first, while the measuring stays within
+    --max-time. Returns True when Ctrl-C stopped it."""
     jobs = {job["name"]: job for job in j.plan["jobs"] if not job.get("sweep")}
     for n in range(config.repetitions + 1, config.max_repetitions + 1):
         entries = {b["name"]: b for b in j.assemble()["benchmarks"]}
         refs = {name: reference_of(config, entries[name]) for name in jobs if name in entries}
         width = {name: widest(entries[name], entries.get(ref) if ref != name else None) for name, ref in refs.items()}
-        open_names = sorted((name for name, w in width.items() if w > stats.HALF_WIDTH), key=lambda name: -width[name])
+        open_names = sorted((name for name, w in width.items() if w > config.precision), key=lambda name: -width[name])
         if not open_names:
             return False
         have = j.records()
@@ -244,11 +246,11 @@ def _extra_rounds(j, config, shown, timing, failed, started):
                 chosen.append(member)
                 cost += guess
         if not chosen:
-            shown.say(f"mmbench: {len(open_names)} benchmark(s) not yet within ±{stats.HALF_WIDTH:.0%} (ns/op or "
+            shown.say(f"mmbench: {len(open_names)} benchmark(s) not yet within ±{config.precision * 100:g}% (ns/op or "
                       f"ratio); --max-time {config.max_time:g} s leaves no room for round {n}")
             return False
         shown.say(f"mmbench: round {n} of at most {config.max_repetitions}: {len(open_names)} benchmark(s) not yet "
-                  f"within ±{stats.HALF_WIDTH:.0%} (ns/op or ratio), measuring {len(chosen)} again")
+                  f"within ±{config.precision * 100:g}% (ns/op or ratio), measuring {len(chosen)} again")
         if _take_steps(j, config, [(jobs[name], "gbench", n) for name in chosen], shown, timing, failed):
             return True
     return False

@@ -104,8 +104,8 @@ class QuickRunTest(unittest.TestCase):
                            "--param", "churn.live=500", "--param", "churn.steps=2000", "--programs", "none",
                            "--no-charts")
             self.assertEqual(done.returncode, 0, done.stderr)
-            self.assertIn("suite quick: --repetitions 1 --max-repetitions 1 --max-time 0 --samples 3 --warmup 0 "
-                          "--hyperfine-runs 0 --budget 0.2 --timeout 32", done.stderr)
+            self.assertIn("suite quick: --repetitions 1 --max-repetitions 1 --max-time 0 --precision 0.05 "
+                          "--samples 3 --warmup 0 --hyperfine-runs 0 --budget 0.2 --timeout 32", done.stderr)
             self.assertRegex(done.stderr, r"mmbench: .*, \d+ cores, .*clock cpu \(single-threaded workloads\)")
             data = results.load(out)
             cfg = data["config"]

@@ -2,7 +2,7 @@
 `± x%` and `!` of a cell, the one-line stability advice (summary.stability), tables split to
 the terminal's width, the progress line and the machine header (progress.py), and the
 suites' repetition options (plan.RunConfig), which cells the extra rounds measure again
-(runner.widest). No test here times anything."""
+(runner.widest) and how far (--precision). No test here times anything."""
 import io
 import itertools
 import os
@@ -11,7 +11,7 @@ import tempfile
 import unittest
 from unittest import mock
 
-from harness import journal, plan, progress, results, runner, stats, summary, table
+from harness import journal, options, plan, progress, results, runner, stats, summary, table
 from harness.errors import UserError
 
 
@@ -118,7 +118,8 @@ class MoreRoundsTest(unittest.TestCase):
         ratio = stats.per_round(results.by_round(pool, "ns_per_op"), results.by_round(system, "ns_per_op"))
         self.assertGreater(stats.ratio_half_width(ratio), stats.HALF_WIDTH)
         self.assertEqual(runner.widest(pool, system), stats.ratio_half_width(ratio))
-        self.assertEqual(runner.widest(system, None), 0.0)  # the reference answers for its ns/op alone
+        # the reference answers for its ns/op alone
+        self.assertEqual(runner.widest(system, None), system["metrics"]["ns_per_op"]["half_width"])
 
     def test_a_ratio_that_holds_round_by_round_leaves_only_the_time_open(self):
         system = bench("system", [100.0, 60.0, 140.0, 100.0, 100.0, 80.0, 120.0, 100.0])
@@ -130,6 +131,52 @@ class MoreRoundsTest(unittest.TestCase):
         pool["error"] = "crashed"
         self.assertEqual(runner.widest(pool, system), 0.0)  # a failed benchmark is not measured again
         self.assertEqual(stats.ratio_half_width(None), 1.0)
+
+
+class PrecisionTest(unittest.TestCase):
+    """--precision: the half-width the extra rounds go on to, tighter than the table's ±5%."""
+    JOBS = [{"name": f"churn/{s}", "bench": f"churn/{s}", "workload": "churn", "strategy": s, "params": {},
+             "sweep": None, "kind": "alloc"} for s in ("system", "pool")]
+    # round by round: pool is half of system give or take 3%: resolved at ±5%, not at ±1%
+    VALUES = {"churn/system": [100.0, 101.0, 99.0, 100.0, 102.0, 98.0],
+              "churn/pool": [51.5, 49.0, 51.0, 48.5, 50.0, 51.0]}
+
+    def rounds_taken(self, precision, max_repetitions=9):
+        """The (benchmark, round) pairs _extra_rounds measures, each measured as the
+        median of its first rounds (the interval narrows as rounds come)."""
+        config = plan.RunConfig.of("default", repetitions=6, max_repetitions=max_repetitions, max_time=0,
+                                   precision=precision, out="/nonexistent/x")
+        taken = []
+
+        def take(j, config, steps, shown, timing, failed):
+            for job, kind, n in steps:
+                taken.append((job["name"], n))
+                j.record(job, kind, n, sample={"ns_per_op": statistics.median(self.VALUES[job["name"]])})
+            return False
+
+        with tempfile.TemporaryDirectory() as tmp:
+            j = journal.Journal.create(tmp, {"config": config.plan_config([]), "jobs": self.JOBS})
+            for job in self.JOBS:
+                for n, value in enumerate(self.VALUES[job["name"]], 1):
+                    j.record(job, "gbench", n, sample={"ns_per_op": value})
+            with mock.patch.object(runner, "_take_steps", take):
+                self.assertFalse(runner._extra_rounds(j, config, mock.Mock(), runner.Timing(j), set(), 0.0))
+        return taken
+
+    def test_the_default_stops_where_the_table_calls_a_cell_resolved(self):
+        self.assertEqual(self.rounds_taken(None), [])
+
+    def test_a_tighter_precision_measures_the_cell_and_its_reference_again(self):
+        taken = self.rounds_taken(0.01)
+        self.assertEqual(taken[:2], [("churn/pool", 7), ("churn/system", 7)])
+        self.assertEqual(max(n for _, n in taken), 9)  # still wider than ±1%: up to --max-repetitions
+
+    def test_the_option_takes_a_percentage_and_a_plan_keeps_it(self):
+        c = plan.RunConfig.of("default", precision=options.probability("3%"), out="/nonexistent/x")
+        self.assertAlmostEqual(c.precision, 0.03)
+        self.assertIn("--precision 0.03 ", c.describe())
+        self.assertEqual(plan.RunConfig.from_plan(c.plan_config([]), c.out).precision, c.precision)
+        self.assertEqual(plan.RunConfig.from_plan({"repetitions": 4}, c.out).precision, stats.HALF_WIDTH)
 
 
 class AdviceTest(unittest.TestCase):
