@@ -114,9 +114,10 @@ static void count_outside_refs(gc_head *l, member_set m) {
  * before it reaches the end) to be scanned in its turn. When the scan ends, `l` is a
  * proper ring again. */
 static size_t move_unreachable(cycle_heap *h, gc_head *l, gc_head *unreachable, uint32_t survivor_id,
-                               unsigned untrack_kinds) {
+                               unsigned untrack_kinds, unsigned *kept_kinds) {
     const bool recheck = h->rules != RULES_EAGER; /* ATOMIC tuples appear as the pass untracks them */
     size_t reachable = 0;
+    unsigned kinds = 0;
     gc_head *kept = l;
     gc_head *g = l->next;
     while (g != l) {
@@ -143,6 +144,7 @@ static size_t move_unreachable(cycle_heap *h, gc_head *l, gc_head *unreachable, 
                 o->flags = with_list(o->flags & ~(uint32_t)(GC_COLLECTING | SAW), survivor_id);
                 g->prev = kept; /* read g->next only now: a rescue may have appended after g */
                 kept = g;
+                kinds |= 1u << o->type->kind;
                 reachable++;
             }
         } else {
@@ -153,6 +155,7 @@ static size_t move_unreachable(cycle_heap *h, gc_head *l, gc_head *unreachable, 
         g = kept->next;
     }
     l->prev = kept;
+    *kept_kinds = kinds;
     return reachable;
 }
 
@@ -272,8 +275,10 @@ region_result cycle_collect_region(cycle_heap *h, gc_head *from, member_set m, g
     VALIDATE_COUNTED(from);
     gc_head unreachable;
     list_init(&unreachable);
-    r.survivors = move_unreachable(h, from, &unreachable, to_id, h->scan_kinds);
-    if (untrack_dicts) r.survivors -= untrack_pass(h, from, 1u << GC_KIND_DICT);
+    unsigned kept_kinds;
+    r.survivors = move_unreachable(h, from, &unreachable, to_id, h->scan_kinds, &kept_kinds);
+    if (untrack_dicts && (kept_kinds & 1u << GC_KIND_DICT)) /* else a walk that could untrack nothing */
+        r.survivors -= untrack_pass(h, from, 1u << GC_KIND_DICT);
     VALIDATE_LIST(from, to_id, to_id, 0, NOT_AT_REST | GC_UNCOLLECTABLE);
     VALIDATE_LIST(&unreachable, ID_UNREACHABLE, ID_UNREACHABLE, GC_COLLECTING | GC_UNREACHABLE,
                   GC_DYING | GC_UNTRACKED | GC_UNCOLLECTABLE);
@@ -306,7 +311,7 @@ region_result cycle_collect_region(cycle_heap *h, gc_head *from, member_set m, g
         for (gc_head *g = unreachable.next; g != &unreachable; g = g->next) /* counted afresh */
             object_of(g)->flags &= ~(uint32_t)GC_COLLECTING;
         count_outside_refs(&unreachable, (member_set){ID_UNREACHABLE, ID_UNREACHABLE});
-        move_unreachable(h, &unreachable, &still, to_id, 0);
+        move_unreachable(h, &unreachable, &still, to_id, 0, &kept_kinds);
         list_merge(&unreachable, to);
     } else {
         list_merge(&unreachable, &still);

@@ -61,7 +61,8 @@
  *   2. move_unreachable: members with gc_refs > 0 are reachable, and so is everything they
  *      reach (rescued back from the tentative unreachable list, scanned again); the rest
  *      is unreachable. Survivors the rules untrack leave the lists as the scan passes them
- *      (untrack_tuples; untrack_dicts after it, on full collections under 3.13).
+ *      (untrack_tuples; untrack_dicts after it, on full collections under 3.13: a walk
+ *      of its own, taken only when a dict survived, since on any other kind it is a no-op).
  *   3. survivors go to the region's destination list
  *   4. unreachable objects with a legacy finalizer, and all they reach, go to the
  *      uncollectable list (CPython's gc.garbage), which holds a reference to each
