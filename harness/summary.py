@@ -105,8 +105,9 @@ def winners(data, reference=None, gc_reference=GC_REFERENCE):
 
 
 # More processes than this per cell are not worth advising: the machine is the problem. On
-# this project's 2-core VM the timing check's noisiest cells needed about that many
-# processes of one sample each (README, "How stable the times are").
+# this project's 2-core VM, with busy neighbours, the timing check's noisiest cell (churn)
+# needed about that many processes of one sample each to reach ±5% (docs/metrics.md, the
+# pairs before the current one).
 MOST_ADVISED = 200
 PLAIN_RUN_PROCESSES = 4  # a plain run's (plan.SUITES): fewer than that, advise those first
 
