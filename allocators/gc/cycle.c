@@ -104,7 +104,9 @@ static void count_outside_refs(gc_head *l, member_set m) {
  * its list id the survivors'), or, when the rules untrack it (a kind of `untrack_kinds`
  * holding nothing that may be tracked), leaves the lists: CPython's untrack_tuples over
  * the survivors in list order, which is the order the scan passes them in, so an element
- * untracked earlier in the pass counts as untracked. Returns how many stayed.
+ * untracked earlier in the pass counts as untracked. Returns how many stayed, and in
+ * `kept_kinds` the kinds among them (1 << kind), so that a later walk for one kind can
+ * be left out when none of that kind stayed.
  *
  * Links while it runs: members behind the scan (`kept`, the last of them) are reachable,
  * scanned, with their back links written again; the member under the scan and those
