@@ -1,7 +1,7 @@
 """./mmbench compare BASE NEW: what changed, and whether any of it is a regression.
 
 First, whether the two runs can be compared at all (differences()): the machine (CPU
-model, cores) and the settings that change the work (--budget, --limit, --param, a
+model, cores, transparent huge pages) and the settings that change the work (--budget, --limit, --param, a
 param's input file by content) must be the same, as must the operations each benchmark's
 counted run did. Where not, compare refuses (UserError: one line, exit 2) unless forced,
 and then lists the differences first. Anchor: pyperf's checked metadata.
@@ -48,7 +48,10 @@ VERDICT_SCHEMA = "mmbench.verdict/1"
 
 # ---- what must be the same (pyperf's checked metadata: equal, or absent from both) -----------
 
+# Transparent huge pages are the machine's too: a strategy that asks for them (pool's
+# arenas) is far slower where they are off (docs/peers.md, results/peers-churn-nothp).
 CHECKED = [("CPU model", "environment", "cpu"), ("cores", "environment", "cores"),
+           ("transparent huge pages", "environment", "transparent_hugepages"),
            ("budget", "config", "budget"), ("limit", "config", "limit")]
 
 

@@ -108,7 +108,9 @@ class RefusalTest(unittest.TestCase):
     def test_runs_of_another_machine_or_setting_are_refused(self):
         base = draw(1)
         for section, key, value, named in [("environment", "cpu", "Intel(R) Xeon(R) Processor", "CPU model"),
-                                           ("environment", "cores", 64, "cores"), ("config", "budget", 0.5, "budget"),
+                                           ("environment", "cores", 64, "cores"),
+                                           ("environment", "transparent_hugepages", "always madvise [never]",
+                                            "transparent huge pages"), ("config", "budget", 0.5, "budget"),
                                            ("config", "limit", 1 << 30, "limit")]:
             new = draw(2)
             new[section][key] = value
