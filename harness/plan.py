@@ -183,7 +183,8 @@ class RunConfig:
         return ((f"suite {self.suite}: " if self.suite else "") +
                 f"--repetitions {self.repetitions} --max-repetitions {self.max_repetitions} "
                 f"--max-time {self.max_time:g} --precision {self.precision:.4g} --samples {self.samples} "
-                f"--warmup {self.warmup} --hyperfine-runs {self.hyperfine_runs} --budget {self.budget:g} --timeout {self.timeout:g}")
+                f"--warmup {self.warmup} --hyperfine-runs {self.hyperfine_runs} --budget {self.budget:g} "
+                f"--timeout {self.timeout:g}")
 
     def clock_of(self, threads):
         """The clock of ns_per_op for a workload of `threads` threads."""

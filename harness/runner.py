@@ -223,6 +223,7 @@ def _extra_rounds(j, config, shown, timing, failed, started):
     workload's reference, the widest intervals first, while the measuring stays within
     --max-time. Returns True when Ctrl-C stopped it."""
     jobs = {job["name"]: job for job in j.plan["jobs"] if not job.get("sweep")}
+    goal = f"±{config.precision * 100:g}%"
     for n in range(config.repetitions + 1, config.max_repetitions + 1):
         entries = {b["name"]: b for b in j.assemble()["benchmarks"]}
         refs = {name: reference_of(config, entries[name]) for name in jobs if name in entries}
@@ -246,11 +247,11 @@ def _extra_rounds(j, config, shown, timing, failed, started):
                 chosen.append(member)
                 cost += guess
         if not chosen:
-            shown.say(f"mmbench: {len(open_names)} benchmark(s) not yet within ±{config.precision * 100:g}% (ns/op or "
+            shown.say(f"mmbench: {len(open_names)} benchmark(s) not yet within {goal} (ns/op or "
                       f"ratio); --max-time {config.max_time:g} s leaves no room for round {n}")
             return False
         shown.say(f"mmbench: round {n} of at most {config.max_repetitions}: {len(open_names)} benchmark(s) not yet "
-                  f"within ±{config.precision * 100:g}% (ns/op or ratio), measuring {len(chosen)} again")
+                  f"within {goal} (ns/op or ratio), measuring {len(chosen)} again")
         if _take_steps(j, config, [(jobs[name], "gbench", n) for name in chosen], shown, timing, failed):
             return True
     return False
