@@ -69,11 +69,12 @@ static void validate_counted(const gc_head *l) {
 /* Both passes prefetch a page ahead of the member they are at, by address, not by link.
  * A list lies in memory nearly in the order it links (a full collection of binary-trees
  * at depth 18 finds the next member within 64 bytes for all but a few dozen of half a
- * million, and a member's referents within 4 KiB for all but 1%), and the hardware's
- * prefetchers stop at each 4 KiB page, so without this every page starts with misses.
- * A wrong guess costs one instruction: a prefetch never faults. What it is worth, and
- * what was tried before it (prefetching the referents of a member some links ahead,
- * which costs the walk to it: slower), is in docs/gc.md, "Full collections that scale". */
+ * million, and a member's referents within 4 KiB for all but 1%), yet the passes stalled
+ * on loading referents: the hardware's prefetchers stop at each 4 KiB page, so every page
+ * likely began with misses. A wrong guess costs one instruction: a prefetch never
+ * faults. What it is worth, and what was tried before it (prefetching the referents of a
+ * member some links ahead, which costs the walk to it: slower), is in docs/gc.md, "Depth
+ * 18, round by round". */
 enum { PREFETCH_AHEAD = 4096 };
 static inline void prefetch_ahead(const gc_head *g) { __builtin_prefetch((const char *)g + PREFETCH_AHEAD, 1); }
 
