@@ -3,8 +3,9 @@
 First, whether the two runs can be compared at all (differences()): the machine (CPU
 model, cores, transparent huge pages) and the settings that change the work (--budget,
 --limit, --param, a param's input file by content) must be the same, as must the
-operations each benchmark's counted run did. Where not, compare refuses (UserError: one line, exit 2) unless forced,
-and then lists the differences first. Anchor: pyperf's checked metadata.
+operations each benchmark's counted run did. Where not, compare refuses (UserError: one
+line, exit 2) unless forced, and then lists the differences first. Anchor: pyperf's
+checked metadata.
 
 Then, for every benchmark in both runs (main benchmarks and sweep points, matched by name)
 and every metric of the catalog with a direction (metrics.judged(): allocator and

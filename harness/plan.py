@@ -141,9 +141,8 @@ class RunConfig:
         """The plan's (and results.json's) "config": this config with the sweep resolved
         (sweeps: [(workload, key, values)] from sweep.parse)."""
         return {"suite": self.suite, "repetitions": self.repetitions, "max_repetitions": self.max_repetitions,
-                "max_time": self.max_time, "precision": self.precision, "samples": self.samples, "warmup": self.warmup,
-                "clock": self.clock,
-                "realtime": self.realtime,
+                "max_time": self.max_time, "precision": self.precision, "samples": self.samples,
+                "warmup": self.warmup, "clock": self.clock, "realtime": self.realtime,
                 "params": dict(self.params), "limit": self.limit, "budget": self.budget, "timeout": self.timeout,
                 "hyperfine_runs": self.hyperfine_runs, "counts": self.counts, "programs": list(self.programs),
                 "reference": self.reference,
